@@ -1,0 +1,100 @@
+/**
+ * The decoded form of a PROXY protocol header, shared by v1 and v2, by the
+ * encoder and the decoder, and by every ppcat subcommand.
+ *
+ * @module
+ */
+
+/**
+ * Commands (§2.2). Version 1 headers are always PROXY.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Command } from "./header.ts";
+ * assert.equal(Command.LOCAL, "LOCAL");
+ * ```
+ */
+export const Command = {
+  /** §2.2 \x0: health checks and other connections made by the proxy itself. */
+  LOCAL: "LOCAL",
+  /** §2.2 \x1: relayed on behalf of a client; the addresses are the client's. */
+  PROXY: "PROXY",
+} as const;
+/** One of the {@linkcode Command} values. */
+export type Command = typeof Command[keyof typeof Command];
+
+/**
+ * Transport protocol and address family, one name for both versions.
+ * "UNKNOWN" only occurs in version 1 (§2.1), "UNSPEC" only in version 2 (§2.2).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Protocol } from "./header.ts";
+ * assert.equal(Protocol.TCP6, "TCP6");
+ * ```
+ */
+export const Protocol = {
+  TCP4: "TCP4",
+  TCP6: "TCP6",
+  UDP4: "UDP4",
+  UDP6: "UDP6",
+  UNIX_STREAM: "UNIX_STREAM",
+  UNIX_DGRAM: "UNIX_DGRAM",
+  UNSPEC: "UNSPEC",
+  UNKNOWN: "UNKNOWN",
+} as const;
+/** One of the {@linkcode Protocol} values. */
+export type Protocol = typeof Protocol[keyof typeof Protocol];
+
+/** An IPv4 or IPv6 endpoint. IPv6 is in RFC 5952 canonical form. */
+export interface InetEndpoint {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** A UNIX socket endpoint (§2.2: 108 bytes, NUL padded). Abstract names start with "@". */
+export interface UnixEndpoint {
+  readonly path: string;
+}
+
+/** Either kind of endpoint. */
+export type Endpoint = InetEndpoint | UnixEndpoint;
+
+/** A raw TLV (§2.2): type byte and value bytes. Decoded values come from lib/tlv.ts. */
+export interface Tlv {
+  readonly type: number;
+  readonly value: Uint8Array;
+}
+
+/** CRC32C status of a decoded header (§2.2.3); null when no CRC32C TLV was present. */
+export type CrcStatus = "valid" | "invalid";
+
+/** A decoded PROXY protocol header. */
+export interface ProxyHeader {
+  readonly version: 1 | 2;
+  readonly command: Command;
+  readonly protocol: Protocol;
+  /** null for LOCAL, UNSPEC and UNKNOWN. */
+  readonly source: Endpoint | null;
+  /** null for LOCAL, UNSPEC and UNKNOWN. */
+  readonly destination: Endpoint | null;
+  /** In wire order; empty for version 1. */
+  readonly tlvs: readonly Tlv[];
+  readonly crc32c: CrcStatus | null;
+  /** Bytes the header occupies on the wire, CRLF or TLVs included. */
+  readonly headerLength: number;
+}
+
+/** What the encoder takes: a header without its computed fields. */
+export interface HeaderInit {
+  readonly version: 1 | 2;
+  readonly command?: Command;
+  readonly protocol: Protocol;
+  readonly source?: Endpoint | null;
+  readonly destination?: Endpoint | null;
+  readonly tlvs?: readonly Tlv[];
+  /** v2 only: append a CRC32C TLV and fill it in (§2.2.3). */
+  readonly crc32c?: boolean;
+}
