@@ -21,6 +21,8 @@ export const ErrorCode = {
   NOT_PROXY: "NOT_PROXY",
   /** §2.1, §2.2: the input ends before the header does (receivers must reject partial headers). */
   TRUNCATED: "TRUNCATED",
+  /** §2: a valid header of a version the receiver is configured not to accept. */
+  VERSION_NOT_ALLOWED: "VERSION_NOT_ALLOWED",
 
   /** §2.1: no CRLF within the first 107 bytes. */
   V1_TOO_LONG: "V1_TOO_LONG",
@@ -84,6 +86,7 @@ export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode];
 export const ERROR_SECTION: Readonly<Record<ErrorCode, string>> = {
   NOT_PROXY: "2.2",
   TRUNCATED: "2.2",
+  VERSION_NOT_ALLOWED: "2",
   V1_TOO_LONG: "2.1",
   V1_BAD_CRLF: "2.1",
   V1_BAD_SPACE: "2.1",

@@ -1,0 +1,495 @@
+/**
+ * Version 2 of the PROXY protocol: the binary header (§2.2) and its TLVs.
+ *
+ * The decoder reads the bytes in place. TLV values in a decoded header are
+ * views into the input: copy them if the input buffer is reused.
+ *
+ * @module
+ */
+
+import { formatIPv4, formatIPv6, ipv4ToBytes, ipv6ToBytes } from "./address.ts";
+import { CRC32C_INIT, crc32cFinish, crc32cUpdate, crc32cZeros } from "./crc32c.ts";
+import { fail, type ProxyError, type Result } from "./errors.ts";
+import type {
+  Command,
+  CrcStatus,
+  Endpoint,
+  HeaderInit,
+  Protocol,
+  ProxyHeader,
+  Tlv,
+} from "./header.ts";
+import {
+  checkTlv,
+  CRC32C_VALUE_LENGTH,
+  encodeTlvs,
+  TLV_HEADER_LENGTH,
+  TLV_VALUE_MAX,
+  tlvsLength,
+  TlvType,
+} from "./tlv.ts";
+
+/** §2.2: the 12-byte signature every version 2 header starts with. */
+export const V2_SIGNATURE: Uint8Array = new Uint8Array([
+  0x0d,
+  0x0a,
+  0x0d,
+  0x0a,
+  0x00,
+  0x0d,
+  0x0a,
+  0x51,
+  0x55,
+  0x49,
+  0x54,
+  0x0a,
+]);
+/** §2.2: signature, version/command, family/transport and length. */
+export const V2_FIXED_LENGTH = 16;
+/** §2.2: `len` is 16 bits, so no header is longer than this. */
+export const V2_MAX_LENGTH: number = V2_FIXED_LENGTH + 0xffff;
+/** §2.2: the only version a receiver accepts. */
+export const V2_VERSION = 2;
+/** §2.2: the size of the address block for each family. */
+export const V2_ADDRESS_LENGTH = { INET: 12, INET6: 36, UNIX: 216 } as const;
+/** §2.2: AF_UNIX addresses are exactly 108 bytes each. */
+export const V2_UNIX_PATH_LENGTH = 108;
+
+/** §2.2: the fam byte of each protocol (family in the high nibble, transport in the low one). */
+export const V2_FAMILY_BYTE: Readonly<Record<Protocol, number>> = {
+  UNSPEC: 0x00,
+  UNKNOWN: 0x00,
+  TCP4: 0x11,
+  UDP4: 0x12,
+  TCP6: 0x21,
+  UDP6: 0x22,
+  UNIX_STREAM: 0x31,
+  UNIX_DGRAM: 0x32,
+};
+
+/** Options for the decoders. */
+export interface DecodeOptions {
+  /**
+   * Report a CRC32C mismatch as `crc32c: "invalid"` instead of failing with
+   * `CRC_MISMATCH` (§2.2.3 says the receiver MUST treat it as invalid).
+   */
+  readonly allowCrcMismatch?: boolean;
+}
+
+const COMMAND_LOCAL = 0x0;
+const COMMAND_PROXY = 0x1;
+const MAX_FAMILY = 0x3;
+const MAX_TRANSPORT = 0x2;
+const NO_TLVS: readonly Tlv[] = Object.freeze([]);
+const utf8 = new TextDecoder();
+
+// §2.2 "In practice, the following protocol bytes are expected": the listed combinations.
+function protocolOf(fam: number): Protocol {
+  switch (fam) {
+    case 0x11:
+      return "TCP4";
+    case 0x12:
+      return "UDP4";
+    case 0x21:
+      return "TCP6";
+    case 0x22:
+      return "UDP6";
+    case 0x31:
+      return "UNIX_STREAM";
+    case 0x32:
+      return "UNIX_DGRAM";
+    default:
+      return "UNSPEC";
+  }
+}
+
+function addressLengthOf(fam: number): number {
+  switch (fam >> 4) {
+    case 0x1:
+      return V2_ADDRESS_LENGTH.INET;
+    case 0x2:
+      return V2_ADDRESS_LENGTH.INET6;
+    case 0x3:
+      return V2_ADDRESS_LENGTH.UNIX;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * Checks the signature and the 16-byte preamble of a version 2 header as far
+ * as `buf` reaches. Returns the total header length once the preamble is
+ * complete and valid, `TRUNCATED` before that, or the first violation.
+ * The stream decoder uses it to reject bad input as early as possible.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkV2Preamble, V2_SIGNATURE } from "./v2.ts";
+ * const head = new Uint8Array([...V2_SIGNATURE, 0x21, 0x11, 0x00, 0x0c]);
+ * assert.deepEqual(checkV2Preamble(head), { ok: true, value: 28 });
+ * head[12] = 0x31;
+ * const r = checkV2Preamble(head);
+ * assert.equal(!r.ok && r.error.code, "V2_BAD_VERSION");
+ * ```
+ */
+export function checkV2Preamble(buf: Uint8Array): Result<number> {
+  const length = buf.length;
+  const sigEnd = length < V2_SIGNATURE.length ? length : V2_SIGNATURE.length;
+  for (let i = 0; i < sigEnd; i++) {
+    if (buf[i] !== V2_SIGNATURE[i]) {
+      return fail("NOT_PROXY", "input does not start with the version 2 signature (§2.2)", i);
+    }
+  }
+  if (length <= 12) return truncated(length);
+  const verCmd = buf[12];
+  // §2.2: the receiver must only accept version \x2.
+  if (verCmd >> 4 !== V2_VERSION) {
+    return fail("V2_BAD_VERSION", `version must be 2, got ${verCmd >> 4}`, 12);
+  }
+  // §2.2: receivers must drop connections presenting unexpected commands.
+  const command = verCmd & 0xf;
+  if (command !== COMMAND_LOCAL && command !== COMMAND_PROXY) {
+    return fail("V2_BAD_COMMAND", `command must be LOCAL (0) or PROXY (1), got ${command}`, 12);
+  }
+  if (length <= 13) return truncated(length);
+  const fam = buf[13];
+  // §2.2: LOCAL discards the protocol block "including the family which is ignored".
+  if (command === COMMAND_PROXY) {
+    if (fam >> 4 > MAX_FAMILY) {
+      return fail("V2_BAD_FAMILY", `address family must be 0 to 3, got ${fam >> 4}`, 13);
+    }
+    if ((fam & 0xf) > MAX_TRANSPORT) {
+      return fail("V2_BAD_TRANSPORT", `transport protocol must be 0 to 2, got ${fam & 0xf}`, 13);
+    }
+  }
+  if (length < V2_FIXED_LENGTH) return truncated(length);
+  const len = (buf[14] << 8) | buf[15];
+  if (command === COMMAND_PROXY) {
+    const needed = addressLengthOf(fam);
+    if (protocolOf(fam) !== "UNSPEC" && len < needed) {
+      return fail(
+        "V2_LENGTH_TOO_SHORT",
+        `len is ${len} but ${protocolOf(fam)} needs an address block of ${needed} bytes`,
+        14,
+      );
+    }
+  }
+  return { ok: true, value: V2_FIXED_LENGTH + len };
+}
+
+/**
+ * Decodes a version 2 header from the start of `buf`. Bytes after the
+ * header are payload and left alone.
+ *
+ * - LOCAL: addresses, family and TLVs are discarded (§2.2), `len` is skipped.
+ * - PROXY with AF_UNSPEC (0x00): no addresses; TLVs follow the preamble.
+ * - PROXY with an unlisted family/transport pair (e.g. 0x10): treated as
+ *   UNSPEC (§2.2), the address block's size is unknown so `len` is skipped.
+ * - Otherwise TLVs must tile the rest of the header exactly, and a CRC32C TLV
+ *   is verified (§2.2.3).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeV2, V2_SIGNATURE } from "./v2.ts";
+ * const bytes = new Uint8Array([
+ *   ...V2_SIGNATURE, 0x21, 0x11, 0x00, 0x0c,
+ *   192, 168, 0, 1, 192, 168, 0, 11, 0xdc, 0x04, 0x01, 0xbb,
+ * ]);
+ * const r = decodeV2(bytes);
+ * assert.ok(r.ok);
+ * assert.equal(r.value.protocol, "TCP4");
+ * assert.deepEqual(r.value.source, { address: "192.168.0.1", port: 56324 });
+ * assert.deepEqual(r.value.destination, { address: "192.168.0.11", port: 443 });
+ * ```
+ */
+export function decodeV2(buf: Uint8Array, options?: DecodeOptions): Result<ProxyHeader> {
+  const preamble = checkV2Preamble(buf);
+  if (!preamble.ok) return preamble;
+  const total = preamble.value;
+  // §2.2: the receiver must not parse addresses before the whole block is in.
+  if (buf.length < total) return truncated(buf.length);
+
+  const command: Command = (buf[12] & 0xf) === COMMAND_PROXY ? "PROXY" : "LOCAL";
+  const fam = buf[13];
+  const protocol = protocolOf(fam);
+  // §2.2: LOCAL discards the whole block; an unlisted family/transport pair has an
+  // address block of unknown size, so it is skipped too ("fall back to UNSPEC").
+  if (command === "LOCAL" || (protocol === "UNSPEC" && fam !== 0x00)) {
+    return {
+      ok: true,
+      value: {
+        version: 2,
+        command,
+        protocol,
+        source: null,
+        destination: null,
+        tlvs: NO_TLVS,
+        crc32c: null,
+        headerLength: total,
+      },
+    };
+  }
+
+  // AF_UNSPEC (0x00) carries no address block: TLVs start right after the preamble.
+  let source: Endpoint | null = null;
+  let destination: Endpoint | null = null;
+  const at = V2_FIXED_LENGTH;
+  switch (fam >> 4) {
+    case 0x1:
+      source = { address: formatIPv4(buf, at), port: (buf[at + 8] << 8) | buf[at + 9] };
+      destination = { address: formatIPv4(buf, at + 4), port: (buf[at + 10] << 8) | buf[at + 11] };
+      break;
+    case 0x2:
+      source = { address: formatIPv6(buf, at), port: (buf[at + 32] << 8) | buf[at + 33] };
+      destination = {
+        address: formatIPv6(buf, at + 16),
+        port: (buf[at + 34] << 8) | buf[at + 35],
+      };
+      break;
+    case 0x3:
+      source = { path: unixPath(buf, at) };
+      destination = { path: unixPath(buf, at + V2_UNIX_PATH_LENGTH) };
+  }
+
+  const tlvStart = at + addressLengthOf(fam);
+  let tlvs = NO_TLVS;
+  let crc32c: CrcStatus | null = null;
+  if (tlvStart < total) {
+    const parsed = parseTlvs(buf, tlvStart, total, options);
+    if ("code" in parsed) return { ok: false, error: parsed };
+    tlvs = parsed.tlvs;
+    crc32c = parsed.crc32c;
+  }
+  return {
+    ok: true,
+    value: {
+      version: 2,
+      command,
+      protocol,
+      source,
+      destination,
+      tlvs,
+      crc32c,
+      headerLength: total,
+    },
+  };
+}
+
+// §2.2: TLVs fill [start, end) exactly; §2.2.3: a CRC32C TLV is verified.
+function parseTlvs(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  options?: DecodeOptions,
+): { tlvs: Tlv[]; crc32c: CrcStatus | null } | ProxyError {
+  const tlvs: Tlv[] = [];
+  let crcAt = -1;
+  let p = start;
+  while (p < end) {
+    if (end - p < TLV_HEADER_LENGTH) {
+      return {
+        code: "TLV_STRAY_BYTES",
+        message: `${end - p} bytes after the last TLV, too few for a TLV`,
+        offset: p,
+      };
+    }
+    const type = buf[p];
+    const valueStart = p + TLV_HEADER_LENGTH;
+    const valueEnd = valueStart + ((buf[p + 1] << 8) | buf[p + 2]);
+    if (valueEnd > end) {
+      return {
+        code: "TLV_OVERRUN",
+        message: `TLV 0x${hex2(type)} needs ${valueEnd - valueStart} bytes, ${
+          end - valueStart
+        } remain in the header`,
+        offset: p,
+      };
+    }
+    const invalid = checkTlv(buf, type, valueStart, valueEnd);
+    if (invalid !== null) return invalid;
+    if (type === TlvType.CRC32C) {
+      if (crcAt >= 0) {
+        return { code: "CRC_DUPLICATE", message: "more than one CRC32C TLV", offset: p };
+      }
+      crcAt = valueStart;
+    }
+    tlvs.push({ type, value: buf.subarray(valueStart, valueEnd) });
+    p = valueEnd;
+  }
+  if (crcAt < 0) return { tlvs, crc32c: null };
+  // §2.2.3: checksum the whole header with the checksum field read as zeros.
+  let state = crc32cUpdate(CRC32C_INIT, buf, 0, crcAt);
+  state = crc32cZeros(state, CRC32C_VALUE_LENGTH);
+  state = crc32cUpdate(state, buf, crcAt + CRC32C_VALUE_LENGTH, end);
+  const computed = crc32cFinish(state);
+  const received =
+    ((buf[crcAt] << 24) | (buf[crcAt + 1] << 16) | (buf[crcAt + 2] << 8) | buf[crcAt + 3]) >>> 0;
+  if (computed === received) return { tlvs, crc32c: "valid" };
+  if (options?.allowCrcMismatch) return { tlvs, crc32c: "invalid" };
+  return {
+    code: "CRC_MISMATCH",
+    message: `CRC32C is 0x${hex8(received)}, the header checksums to 0x${hex8(computed)}`,
+    offset: crcAt - TLV_HEADER_LENGTH,
+  };
+}
+
+// §2.2: 108 NUL-padded bytes. A leading NUL marks a Linux abstract name, shown as "@name".
+function unixPath(buf: Uint8Array, at: number): string {
+  const stop = at + V2_UNIX_PATH_LENGTH;
+  if (buf[at] === 0) {
+    let end = stop;
+    while (end > at + 1 && buf[end - 1] === 0) end--;
+    return end === at + 1 ? "" : "@" + utf8.decode(buf.subarray(at + 1, end));
+  }
+  let end = at;
+  while (end < stop && buf[end] !== 0) end++;
+  return utf8.decode(buf.subarray(at, end));
+}
+
+function truncated(length: number) {
+  return fail("TRUNCATED", `header ends after ${length} bytes`, length);
+}
+
+function hex2(n: number): string {
+  return n.toString(16).padStart(2, "0");
+}
+
+function hex8(n: number): string {
+  return n.toString(16).padStart(8, "0");
+}
+
+/**
+ * Encodes a version 2 header. Command defaults to PROXY. UNSPEC (and
+ * UNKNOWN) carry no addresses; LOCAL carries them only if given. With
+ * `crc32c: true` a CRC32C TLV is appended and filled in (§2.2.3).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeV2, encodeV2 } from "./v2.ts";
+ * const r = encodeV2({
+ *   version: 2,
+ *   protocol: "TCP6",
+ *   source: { address: "2001:db8::1", port: 56324 },
+ *   destination: { address: "2001:db8::2", port: 443 },
+ *   crc32c: true,
+ * });
+ * assert.ok(r.ok);
+ * assert.equal(r.value.length, 16 + 36 + 7);
+ * const back = decodeV2(r.value);
+ * assert.ok(back.ok);
+ * assert.equal(back.value.crc32c, "valid");
+ * assert.deepEqual(back.value.destination, { address: "2001:db8::2", port: 443 });
+ * ```
+ */
+export function encodeV2(init: HeaderInit): Result<Uint8Array> {
+  const command = init.command ?? "PROXY";
+  const fam = V2_FAMILY_BYTE[init.protocol];
+  if (fam === undefined) {
+    return fail("ENCODE_UNSUPPORTED", `unknown protocol ${init.protocol}`, 0);
+  }
+  // LOCAL carries addresses only when asked to; UNSPEC never does (§2.2).
+  const hasAddresses = fam !== 0 &&
+    (command === "PROXY" || Boolean(init.source) || Boolean(init.destination));
+  const addressLength = hasAddresses ? addressLengthOf(fam) : 0;
+  const tlvs = init.tlvs ?? NO_TLVS;
+  for (const tlv of tlvs) {
+    if (tlv.value.length > TLV_VALUE_MAX) {
+      return fail("ENCODE_TOO_LARGE", `TLV 0x${hex2(tlv.type)} value exceeds 65535 bytes`, 0);
+    }
+  }
+  const crcLength = init.crc32c ? TLV_HEADER_LENGTH + CRC32C_VALUE_LENGTH : 0;
+  const len = addressLength + tlvsLength(tlvs) + crcLength;
+  if (len > 0xffff) {
+    return fail("ENCODE_TOO_LARGE", `header needs len ${len}, the limit is 65535`, 0);
+  }
+
+  const out = new Uint8Array(V2_FIXED_LENGTH + len);
+  out.set(V2_SIGNATURE, 0);
+  out[12] = (V2_VERSION << 4) | (command === "PROXY" ? COMMAND_PROXY : COMMAND_LOCAL);
+  out[13] = command === "LOCAL" && !hasAddresses ? 0 : fam;
+  out[14] = len >> 8;
+  out[15] = len & 0xff;
+
+  if (hasAddresses) {
+    const written = writeAddresses(init, fam, out);
+    if (written !== null) return { ok: false, error: written };
+  }
+  let p = encodeTlvs(tlvs, out, V2_FIXED_LENGTH + addressLength);
+  if (init.crc32c) {
+    out[p] = TlvType.CRC32C;
+    out[p + 1] = 0;
+    out[p + 2] = CRC32C_VALUE_LENGTH;
+    p += TLV_HEADER_LENGTH;
+    // §2.2.3: checksum with the field at zero, then store it, rest unchanged.
+    const crc = crc32cFinish(crc32cUpdate(CRC32C_INIT, out, 0, out.length));
+    out[p] = crc >>> 24;
+    out[p + 1] = (crc >>> 16) & 0xff;
+    out[p + 2] = (crc >>> 8) & 0xff;
+    out[p + 3] = crc & 0xff;
+  }
+  return { ok: true, value: out };
+}
+
+function writeAddresses(init: HeaderInit, fam: number, out: Uint8Array): ProxyError | null {
+  const { source, destination } = init;
+  const at = V2_FIXED_LENGTH;
+  const family = fam >> 4;
+  if (family === 0x3) {
+    if (!source || !destination || !("path" in source) || !("path" in destination)) {
+      return badEncode("ENCODE_BAD_ADDRESS", "UNIX protocols need a source and destination path");
+    }
+    for (const [path, offset] of [[source.path, at], [destination.path, at + 108]] as const) {
+      const bytes = unixPathBytes(path);
+      if (bytes.length > V2_UNIX_PATH_LENGTH) {
+        return badEncode("ENCODE_BAD_ADDRESS", `UNIX path "${path}" exceeds 108 bytes`);
+      }
+      out.set(bytes, offset);
+    }
+    return null;
+  }
+  if (!source || !destination || !("address" in source) || !("address" in destination)) {
+    return badEncode(
+      "ENCODE_BAD_ADDRESS",
+      `${init.protocol} needs a source and destination address`,
+    );
+  }
+  const toBytes = family === 0x1 ? ipv4ToBytes : ipv6ToBytes;
+  const size = family === 0x1 ? 4 : 16;
+  const src = toBytes(source.address);
+  if (src === null) return badEncode("ENCODE_BAD_ADDRESS", notAddress(source.address, family));
+  const dst = toBytes(destination.address);
+  if (dst === null) return badEncode("ENCODE_BAD_ADDRESS", notAddress(destination.address, family));
+  for (const port of [source.port, destination.port]) {
+    if (!Number.isInteger(port) || port < 0 || port > 0xffff) {
+      return badEncode("ENCODE_BAD_PORT", `port ${port} is not in [0..65535]`);
+    }
+  }
+  out.set(src, at);
+  out.set(dst, at + size);
+  const ports = at + 2 * size;
+  out[ports] = source.port >> 8;
+  out[ports + 1] = source.port & 0xff;
+  out[ports + 2] = destination.port >> 8;
+  out[ports + 3] = destination.port & 0xff;
+  return null;
+}
+
+// "@name" is a Linux abstract socket: a leading NUL on the wire.
+function unixPathBytes(path: string): Uint8Array {
+  const text = new TextEncoder().encode(path.startsWith("@") ? path.slice(1) : path);
+  if (!path.startsWith("@")) return text;
+  const bytes = new Uint8Array(text.length + 1);
+  bytes.set(text, 1);
+  return bytes;
+}
+
+function notAddress(text: string, family: number): string {
+  return `"${text}" is not an IPv${family === 0x1 ? 4 : 6} address`;
+}
+
+function badEncode(code: ProxyError["code"], message: string): ProxyError {
+  return { code, message, offset: 0 };
+}

@@ -1,0 +1,230 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { decodeV2, encodeV2 } from "./v2.ts";
+import { ascii, assertError, assertOk, concat, fromHex, SIG, tlv, v2 } from "./_testing.ts";
+
+const TCP4 = [10, 0, 0, 1, 10, 0, 0, 2, 0x04, 0xd2, 0x00, 0x50];
+const TCP6 = [
+  ...new Array(15).fill(0),
+  1,
+  0x20,
+  0x01,
+  0x0d,
+  0xb8,
+  ...new Array(11).fill(0),
+  2,
+  0,
+  1,
+  0,
+  2,
+];
+
+function unixBlock(src: Uint8Array, dst: Uint8Array): Uint8Array {
+  const block = new Uint8Array(216);
+  block.set(src, 0);
+  block.set(dst, 108);
+  return block;
+}
+
+describe("decodeV2", () => {
+  it("decodes every listed protocol", () => {
+    assert.equal(assertOk(decodeV2(v2(0x21, 0x11, TCP4))).protocol, "TCP4");
+    assert.equal(assertOk(decodeV2(v2(0x21, 0x12, TCP4))).protocol, "UDP4");
+    const tcp6 = assertOk(decodeV2(v2(0x21, 0x21, TCP6)));
+    assert.deepEqual(tcp6.source, { address: "::1", port: 1 });
+    assert.deepEqual(tcp6.destination, { address: "2001:db8::2", port: 2 });
+    assert.equal(assertOk(decodeV2(v2(0x21, 0x22, TCP6))).protocol, "UDP6");
+    const paths = unixBlock(ascii("/run/a.sock"), ascii("/run/b.sock"));
+    const unix = assertOk(decodeV2(v2(0x21, 0x31, paths)));
+    assert.deepEqual([unix.protocol, unix.source, unix.destination], [
+      "UNIX_STREAM",
+      { path: "/run/a.sock" },
+      { path: "/run/b.sock" },
+    ]);
+    assert.equal(assertOk(decodeV2(v2(0x21, 0x32, paths))).protocol, "UNIX_DGRAM");
+  });
+
+  it("reads a full 108-byte path and an abstract name", () => {
+    const full = new Uint8Array(108).fill(0x61);
+    const abstract = concat([0], ascii("haproxy-abns"));
+    const h = assertOk(decodeV2(v2(0x21, 0x31, unixBlock(full, abstract))));
+    assert.deepEqual(h.source, { path: "a".repeat(108) });
+    assert.deepEqual(h.destination, { path: "@haproxy-abns" });
+  });
+
+  it("shows IPv4-mapped IPv6 in mixed notation", () => {
+    const block = [...new Array(10).fill(0), 0xff, 0xff, 192, 0, 2, 1, ...TCP6.slice(16)];
+    assert.deepEqual(assertOk(decodeV2(v2(0x21, 0x21, block))).source, {
+      address: "::ffff:192.0.2.1",
+      port: 1,
+    });
+  });
+
+  it("treats unlisted family/transport pairs as UNSPEC and skips len", () => {
+    for (const fam of [0x01, 0x02, 0x10, 0x20, 0x30]) {
+      const h = assertOk(decodeV2(v2(0x21, fam, TCP4)));
+      assert.deepEqual([h.protocol, h.source, h.tlvs.length, h.headerLength], [
+        "UNSPEC",
+        null,
+        0,
+        28,
+      ]);
+    }
+  });
+
+  it("reads TLVs after an AF_UNSPEC preamble", () => {
+    const h = assertOk(decodeV2(v2(0x21, 0x00, tlv(0x02, ascii("example.com")))));
+    assert.equal(h.protocol, "UNSPEC");
+    assert.deepEqual(h.tlvs.map((t) => [t.type, new TextDecoder().decode(t.value)]), [[
+      2,
+      "example.com",
+    ]]);
+  });
+
+  it("requires len to cover the address block", () => {
+    for (
+      const [fam, needed] of [[0x11, 12], [0x12, 12], [0x21, 36], [0x22, 36], [0x31, 216], [
+        0x32,
+        216,
+      ]]
+    ) {
+      assertError(decodeV2(v2(0x21, fam, new Uint8Array(needed - 1))), "V2_LENGTH_TOO_SHORT", 14);
+      assertOk(decodeV2(v2(0x21, fam, new Uint8Array(needed))));
+    }
+  });
+
+  it("requires TLVs to tile the header exactly", () => {
+    assertError(decodeV2(v2(0x21, 0x11, TCP4, [0x04])), "TLV_STRAY_BYTES", 28);
+    assertError(decodeV2(v2(0x21, 0x11, TCP4, [0x04, 0x00])), "TLV_STRAY_BYTES", 28);
+    assertError(
+      decodeV2(v2(0x21, 0x11, TCP4, tlv(0x04, []), [0x04, 0x00, 0x05, 1, 2])),
+      "TLV_OVERRUN",
+      31,
+    );
+    const h = assertOk(decodeV2(v2(0x21, 0x11, TCP4, tlv(0x04, []), tlv(0xe1, [9]))));
+    assert.deepEqual(h.tlvs.map((t) => [t.type, [...t.value]]), [[0x04, []], [0xe1, [9]]]);
+  });
+
+  it("rejects two CRC32C TLVs and a CRC32C of the wrong size", () => {
+    assertError(
+      decodeV2(v2(0x21, 0x11, TCP4, tlv(0x03, [0, 0, 0, 0]), tlv(0x03, [0, 0, 0, 0]))),
+      "CRC_DUPLICATE",
+      35,
+    );
+    assertError(decodeV2(v2(0x21, 0x11, TCP4, tlv(0x03, [0, 0, 0]))), "CRC_BAD_LENGTH");
+  });
+
+  it("decodes a header larger than one 536-byte segment", () => {
+    const h = assertOk(decodeV2(v2(0x21, 0x11, TCP4, tlv(0x04, new Uint8Array(1000)))));
+    assert.equal(h.headerLength, 16 + 12 + 1003);
+  });
+
+  it("verifies a CRC32C computed by haproxy's algorithm (known vector)", () => {
+    // TCP4 127.0.0.1:12345 -> 127.0.0.2:443 with a CRC32C TLV; checksum computed
+    // independently with a bitwise CRC32C over the header with the field zeroed.
+    const bytes = v2(
+      0x21,
+      0x11,
+      [127, 0, 0, 1, 127, 0, 0, 2, 0x30, 0x39, 0x01, 0xbb],
+      tlv(0x03, [0, 0, 0, 0]),
+    );
+    let crc = 0xffffffff;
+    for (const byte of bytes) {
+      crc ^= byte;
+      for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+    }
+    crc = ~crc >>> 0;
+    bytes.set([crc >>> 24, (crc >>> 16) & 0xff, (crc >>> 8) & 0xff, crc & 0xff], bytes.length - 4);
+    assert.equal(assertOk(decodeV2(bytes)).crc32c, "valid");
+  });
+});
+
+describe("encodeV2", () => {
+  it("writes the spec's byte layout for TCP4", () => {
+    const r = assertOk(encodeV2({
+      version: 2,
+      protocol: "TCP4",
+      source: { address: "10.0.0.1", port: 1234 },
+      destination: { address: "10.0.0.2", port: 80 },
+    }));
+    assert.deepEqual(r, concat(SIG, fromHex("21 11 00 0c 0a000001 0a000002 04d2 0050")));
+  });
+
+  it("writes LOCAL as fam 0, len 0 (what haproxy's health checks send)", () => {
+    const r = assertOk(encodeV2({ version: 2, command: "LOCAL", protocol: "TCP4" }));
+    assert.deepEqual(r, concat(SIG, [0x20, 0x00, 0x00, 0x00]));
+  });
+
+  it("writes UNIX paths NUL padded, abstract names with a leading NUL", () => {
+    const r = assertOk(encodeV2({
+      version: 2,
+      protocol: "UNIX_STREAM",
+      source: { path: "/tmp/a" },
+      destination: { path: "@abns" },
+    }));
+    assert.equal(r.length, 16 + 216);
+    assert.deepEqual([...r.subarray(16, 23)], [...ascii("/tmp/a"), 0]);
+    assert.deepEqual([...r.subarray(124, 129)], [0, ...ascii("abns")]);
+  });
+
+  it("appends TLVs in order and the CRC32C last", () => {
+    const r = assertOk(encodeV2({
+      version: 2,
+      protocol: "TCP4",
+      source: { address: "10.0.0.1", port: 1 },
+      destination: { address: "10.0.0.2", port: 2 },
+      tlvs: [{ type: 0x02, value: ascii("a.example") }, { type: 0x05, value: ascii("id") }],
+      crc32c: true,
+    }));
+    assert.deepEqual([...r.subarray(28, 40)], [0x02, 0, 9, ...ascii("a.example")]);
+    assert.deepEqual([...r.subarray(40, 45)], [0x05, 0, 2, ...ascii("id")]);
+    assert.deepEqual([...r.subarray(45, 48)], [0x03, 0, 4]);
+    assert.equal(r.length, 52);
+  });
+
+  it("refuses bad addresses, ports and sizes", () => {
+    const v4 = { address: "10.0.0.1", port: 1 };
+    assertError(
+      encodeV2({ version: 2, protocol: "TCP6", source: v4, destination: v4 }),
+      "ENCODE_BAD_ADDRESS",
+    );
+    assertError(encodeV2({ version: 2, protocol: "TCP4", source: v4 }), "ENCODE_BAD_ADDRESS");
+    assertError(
+      encodeV2({
+        version: 2,
+        protocol: "TCP4",
+        source: v4,
+        destination: { address: "10.0.0.2", port: -1 },
+      }),
+      "ENCODE_BAD_PORT",
+    );
+    assertError(
+      encodeV2({
+        version: 2,
+        protocol: "UNIX_STREAM",
+        source: { path: "x".repeat(109) },
+        destination: { path: "y" },
+      }),
+      "ENCODE_BAD_ADDRESS",
+    );
+    assertError(
+      encodeV2({
+        version: 2,
+        protocol: "UNSPEC",
+        tlvs: [{ type: 0x04, value: new Uint8Array(65536) }],
+      }),
+      "ENCODE_TOO_LARGE",
+    );
+    assertError(
+      encodeV2({
+        version: 2,
+        protocol: "UNSPEC",
+        tlvs: [{ type: 4, value: new Uint8Array(40000) }, {
+          type: 4,
+          value: new Uint8Array(40000),
+        }],
+      }),
+      "ENCODE_TOO_LARGE",
+    );
+  });
+});
