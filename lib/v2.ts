@@ -396,6 +396,9 @@ export function encodeV2(init: HeaderInit): Result<Uint8Array> {
   const addressLength = hasAddresses ? addressLengthOf(fam) : 0;
   const tlvs = init.tlvs ?? NO_TLVS;
   for (const tlv of tlvs) {
+    if (!Number.isInteger(tlv.type) || tlv.type < 0 || tlv.type > 0xff) {
+      return fail("ENCODE_TOO_LARGE", `TLV type ${tlv.type} does not fit in one byte`, 0);
+    }
     if (tlv.value.length > TLV_VALUE_MAX) {
       return fail("ENCODE_TOO_LARGE", `TLV 0x${hex2(tlv.type)} value exceeds 65535 bytes`, 0);
     }

@@ -208,6 +208,10 @@ describe("encodeV2", () => {
       "ENCODE_BAD_ADDRESS",
     );
     assertError(
+      encodeV2({ version: 2, protocol: "UNSPEC", tlvs: [{ type: 256, value: new Uint8Array(1) }] }),
+      "ENCODE_TOO_LARGE",
+    );
+    assertError(
       encodeV2({
         version: 2,
         protocol: "UNSPEC",
