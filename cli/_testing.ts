@@ -1,0 +1,86 @@
+/**
+ * Test helpers for cli/: run `main()` in-process against a {@linkcode memoryIo},
+ * or spawn the real CLI under the runtime running the tests.
+ *
+ * @module
+ */
+
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { memoryIo, type MemoryIoInit, setIo } from "./io.ts";
+import { main } from "./main.ts";
+
+/** What one CLI run produced. */
+export interface CliRun {
+  readonly code: number;
+  readonly out: string;
+  readonly err: string;
+  readonly outBytes: Uint8Array;
+  readonly stdinRead: boolean;
+}
+
+/** Runs `ppcat <argv>` in-process with in-memory stdio. */
+export async function runCli(argv: string[], init: MemoryIoInit = {}): Promise<CliRun> {
+  const mem = memoryIo(init);
+  const restore = setIo(mem);
+  let code: number;
+  try {
+    code = await main(argv);
+  } finally {
+    restore();
+  }
+  return {
+    code,
+    out: mem.out(),
+    err: mem.err(),
+    outBytes: mem.outBytes(),
+    stdinRead: mem.stdinRead(),
+  };
+}
+
+/** Bytes from a hex string (test fixtures only; no validation). */
+export function hexBytes(hex: string): Uint8Array {
+  const clean = hex.replace(/[^0-9a-f]/gi, "");
+  const out = new Uint8Array(clean.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** Bytes from ASCII/UTF-8 text. */
+export function textBytes(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+/** What a spawned process produced. */
+export interface SpawnRun {
+  readonly status: number | null;
+  readonly stdout: Uint8Array;
+  readonly stderr: string;
+}
+
+const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** Spawns the real CLI with the runtime running the tests (Deno or Bun). */
+export function spawnCli(argv: string[], input?: Uint8Array | string): SpawnRun {
+  const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+  const runtimeArgs = isDeno ? ["run", "-A", MAIN] : [MAIN];
+  const env = { ...process.env };
+  delete env.NO_COLOR;
+  const result = spawnSync(process.execPath, [...runtimeArgs, ...argv], {
+    cwd: ROOT,
+    input: input ?? new Uint8Array(),
+    env,
+    timeout: 60_000,
+  });
+  return {
+    status: result.status,
+    stdout: new Uint8Array(
+      result.stdout.buffer,
+      result.stdout.byteOffset,
+      result.stdout.byteLength,
+    ),
+    stderr: result.stderr.toString("utf8"),
+  };
+}

@@ -1,0 +1,220 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { hexBytes, runCli, textBytes } from "./_testing.ts";
+
+const SIG = "0d0a0d0a000d0a515549540a";
+// §2.2: PROXY, TCP over IPv4, len 12, 192.0.2.1 -> 192.0.2.11, ports 56324 -> 443.
+const V2_TCP4 = `${SIG}2111000cc0000201c000020bdc0401bb`;
+const V2_TCP4_JSON = {
+  version: 2,
+  command: "PROXY",
+  protocol: "TCP4",
+  source: { address: "192.0.2.1", port: 56324 },
+  destination: { address: "192.0.2.11", port: 443 },
+  tlvs: [],
+  crc32c: null,
+  headerLength: 28,
+  trailingBytes: 0,
+};
+// Same header plus a CRC32C TLV; checksum computed independently (Python, RFC 4960 app. B).
+const V2_CRC = `${SIG}21110013c0000201c000020bdc0401bb03000469dbc41e`;
+const ESC = "\x1b";
+const V1_TCP4 = "PROXY TCP4 192.0.2.1 192.0.2.11 56324 443\r\n";
+
+function errorLine(stderr: string): { code: string; message: string; offset: number } {
+  const m = /^ppcat decode: ([A-Z0-9_]+): (.+) \(at byte (\d+)\)\n$/.exec(stderr);
+  assert.ok(m, `stderr is one error line: ${JSON.stringify(stderr)}`);
+  return { code: m[1], message: m[2], offset: Number(m[3]) };
+}
+
+describe("ppcat decode: valid headers", () => {
+  it("prints a v1 header in the human form, payload counted as trailing bytes", async () => {
+    const r = await runCli(["decode"], { stdin: `${V1_TCP4}GET` });
+    assert.equal(r.code, 0);
+    assert.equal(r.err, "");
+    assert.equal(
+      r.out,
+      [
+        "version:        1",
+        "command:        PROXY",
+        "protocol:       TCP4",
+        "source:         192.0.2.1:56324",
+        "destination:    192.0.2.11:443",
+        "crc32c:         none",
+        "header length:  43 bytes",
+        "trailing bytes: 3",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("prints a v1 header as one JSON line with --json", async () => {
+    const hex = Array.from(textBytes(V1_TCP4), (b) => b.toString(16).padStart(2, "0")).join("");
+    const r = await runCli(["decode", "--json", "--hex", hex]);
+    assert.equal(r.code, 0);
+    assert.ok(r.out.endsWith("}\n") && r.out.indexOf("\n") === r.out.length - 1, "one line");
+    assert.deepEqual(JSON.parse(r.out), { ...V2_TCP4_JSON, version: 1, headerLength: 43 });
+  });
+
+  it("decodes v2 hex with ':' and whitespace separators, as JSON", async () => {
+    const spaced = "0D:0A:0D:0A:00:0D:0A:51:55:49:54:0A\n21 11 00 0c\tc0000201 c000020b dc04 01bb";
+    const r = await runCli(["decode", "--hex", spaced, "--json"]);
+    assert.equal(r.code, 0);
+    assert.equal(r.err, "");
+    assert.deepEqual(JSON.parse(r.out), V2_TCP4_JSON);
+  });
+
+  it("prints a v2 TCP6 header with a TLV in the human form", async () => {
+    const hex = `${SIG}21210029` + "20010db8000000000000000000000001" +
+      "20010db8000000000000000000000011" + "dc0401bb" + "0100026832";
+    const r = await runCli(["decode", "--hex", hex]);
+    assert.equal(r.code, 0);
+    assert.equal(
+      r.out,
+      [
+        "version:        2",
+        "command:        PROXY",
+        "protocol:       TCP6",
+        "source:         [2001:db8::1]:56324",
+        "destination:    [2001:db8::11]:443",
+        'tlv:            ALPN (0x01) "h2"',
+        "crc32c:         none",
+        "header length:  57 bytes",
+        "trailing bytes: 0",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("reads FILE, and stdin for '-'", async () => {
+    const bytes = hexBytes(V2_TCP4);
+    const f = await runCli(["decode", "--json", "header.bin"], { files: { "header.bin": bytes } });
+    assert.equal(f.code, 0);
+    assert.deepEqual(JSON.parse(f.out), V2_TCP4_JSON);
+    const s = await runCli(["decode", "--json", "-"], { stdin: bytes, tty: { stdin: true } });
+    assert.equal(s.code, 0);
+    assert.ok(s.stdinRead);
+    assert.deepEqual(JSON.parse(s.out), V2_TCP4_JSON);
+  });
+
+  it("reports a valid CRC32C", async () => {
+    const r = await runCli(["decode", "--json", "--hex", V2_CRC]);
+    assert.equal(r.code, 0);
+    const json = JSON.parse(r.out);
+    assert.equal(json.crc32c, "valid");
+    assert.deepEqual(json.tlvs, [{ type: 3, name: "CRC32C", value: 0x69dbc41e, hex: "69dbc41e" }]);
+    const human = await runCli(["decode", "--hex", V2_CRC]);
+    assert.match(human.out, /^tlv: +CRC32C \(0x03\) 0x69dbc41e$/m);
+    assert.match(human.out, /^crc32c: +valid$/m);
+  });
+
+  it("colours only when stdout is a terminal and NO_COLOR is unset", async () => {
+    const tty = await runCli(["decode", "--hex", V2_CRC], { tty: { stdout: true } });
+    assert.ok(tty.out.includes(`${ESC}[32mvalid${ESC}[0m`), tty.out);
+    const noColor = await runCli(["decode", "--hex", V2_CRC], {
+      tty: { stdout: true },
+      noColor: true,
+    });
+    assert.ok(!noColor.out.includes(ESC));
+    const pipe = await runCli(["decode", "--hex", V2_CRC]);
+    assert.ok(!pipe.out.includes(ESC));
+    const json = await runCli(["decode", "--json", "--hex", V2_CRC], { tty: { stdout: true } });
+    assert.ok(!json.out.includes(ESC));
+  });
+
+  it("escapes control characters from the wire in the human form", async () => {
+    // AUTHORITY = ESC "[2J" (clear screen) followed by U+202E (right-to-left override).
+    const hex = `${SIG}21110016c0000201c000020bdc0401bb` + "020007" + "1b5b324ae280ae";
+    const r = await runCli(["decode", "--hex", hex], { tty: { stdout: true }, noColor: true });
+    assert.equal(r.code, 0);
+    assert.ok(!r.out.includes(ESC) && !r.out.includes("\u202e"));
+    assert.match(r.out, /^tlv: +AUTHORITY \(0x02\) "\\u001b\[2J\\u202e"$/m);
+  });
+});
+
+describe("ppcat decode: invalid input", () => {
+  it("rejects a non-PROXY input: exit 1, error line on stderr", async () => {
+    const r = await runCli(["decode"], { stdin: "GET / HTTP/1.1\r\n\r\n" });
+    assert.equal(r.code, 1);
+    assert.equal(r.out, "");
+    const e = errorLine(r.err);
+    assert.equal(e.code, "NOT_PROXY");
+    assert.equal(e.offset, 0);
+  });
+
+  it("with --json, also prints the error object on stdout", async () => {
+    const r = await runCli(["decode", "--json"], {
+      stdin: "PROXY TCP4 192.168.0.01 10.0.0.1 1 2\r\n",
+    });
+    assert.equal(r.code, 1);
+    const e = errorLine(r.err);
+    assert.equal(e.code, "V1_LEADING_ZERO");
+    assert.ok(e.offset >= 11 && e.offset <= 23, `offset ${e.offset} inside the address`);
+    assert.ok(r.out.endsWith("}\n") && r.out.indexOf("\n") === r.out.length - 1, "one line");
+    assert.deepEqual(JSON.parse(r.out), { error: e });
+  });
+
+  it("rejects a truncated v2 header with TRUNCATED", async () => {
+    const r = await runCli(["decode", "--json", "--hex", V2_TCP4.slice(0, 40)]);
+    assert.equal(r.code, 1);
+    assert.equal(JSON.parse(r.out).error.code, "TRUNCATED");
+    assert.equal(errorLine(r.err).code, "TRUNCATED");
+  });
+
+  it("treats empty input as TRUNCATED at byte 0, not a crash", async () => {
+    for (const argv of [["decode", "--json"], ["decode", "--json", "--hex", ""]]) {
+      const r = await runCli(argv, { stdin: "" });
+      assert.equal(r.code, 1, argv.join(" "));
+      const e = errorLine(r.err);
+      assert.deepEqual([e.code, e.offset], ["TRUNCATED", 0]);
+      assert.deepEqual(JSON.parse(r.out), { error: e });
+    }
+  });
+
+  it("fails a CRC32C mismatch unless --allow-crc-mismatch", async () => {
+    const bad = V2_CRC.replace("dc0401bb", "dc0401bc");
+    const strict = await runCli(["decode", "--json", "--hex", bad]);
+    assert.equal(strict.code, 1);
+    assert.equal(JSON.parse(strict.out).error.code, "CRC_MISMATCH");
+    const allowed = await runCli(["decode", "--json", "--allow-crc-mismatch", "--hex", bad]);
+    assert.equal(allowed.code, 0);
+    assert.equal(JSON.parse(allowed.out).crc32c, "invalid");
+    const human = await runCli(["decode", "--allow-crc-mismatch", "--hex", bad]);
+    assert.match(human.out, /^crc32c: +invalid \(mismatch allowed by --allow-crc-mismatch\)$/m);
+  });
+
+  it("an unreadable FILE is one line on stderr, exit 1", async () => {
+    for (const json of [[], ["--json"]]) {
+      const r = await runCli(["decode", ...json, "missing.bin"]);
+      assert.equal(r.code, 1);
+      assert.equal(r.out, "");
+      assert.equal(r.err, 'ppcat decode: cannot read "missing.bin": no such file or directory\n');
+    }
+  });
+});
+
+describe("ppcat decode: usage errors (exit 2)", () => {
+  const cases: [string, string[], RegExp][] = [
+    ["odd hex", ["--hex", "0d0a0"], /^ppcat decode: --hex: odd number of hex digits \(5\)$/],
+    ["non-hex", ["--hex", "0d0g"], /^ppcat decode: --hex: not a hex digit: "g" at position 3$/],
+    ["--hex and FILE", ["--hex", "00", "a.bin"], /^ppcat decode: give --hex or a FILE, not both$/],
+    ["two files", ["a.bin", "b.bin"], /^ppcat decode: expected at most one FILE, got 2$/],
+  ];
+  for (const [name, argv, line] of cases) {
+    it(name, async () => {
+      const r = await runCli(["decode", ...argv]);
+      assert.equal(r.code, 2);
+      assert.equal(r.out, "");
+      const lines = r.err.split("\n");
+      assert.match(lines[0], line);
+      assert.deepEqual(lines.slice(1), ["Try 'ppcat decode --help'.", ""]);
+    });
+  }
+
+  it("no input while stdin is a terminal: usage error, stdin untouched", async () => {
+    const r = await runCli(["decode"], { tty: { stdin: true } });
+    assert.equal(r.code, 2);
+    assert.equal(r.stdinRead, false);
+    assert.match(r.err, /^ppcat decode: no input: /);
+  });
+});

@@ -1,0 +1,161 @@
+/**
+ * `ppcat`: the command-line entry point. Dispatches to one module per
+ * subcommand; each owns its flags and help. Run with
+ * `deno run -A cli/main.ts …` or `bun cli/main.ts …`, or compile it.
+ *
+ * @module
+ */
+
+import * as decode from "./decode.ts";
+import * as encode from "./encode.ts";
+import { ExitCode } from "./exit.ts";
+import { args, setExitCode, writeErr, writeOut } from "./io.ts";
+import { VERSION } from "./version.ts";
+
+/** A built subcommand. */
+interface Subcommand {
+  readonly summary: string;
+  readonly help: string;
+  run(args: string[]): Promise<number>;
+}
+
+/** Built subcommands, in help order. */
+const COMMANDS: Readonly<Record<string, Subcommand>> = {
+  decode: {
+    summary: "decode and validate one header (hex, file or stdin)",
+    help: decode.HELP,
+    run: decode.run,
+  },
+  encode: { summary: "build a header from flags; raw or hex", help: encode.HELP, run: encode.run },
+};
+
+/** Subcommands announced but not built in this version. */
+const NOT_BUILT: Readonly<Record<string, string>> = {
+  send: "connect, send a header, then relay stdin",
+  listen: "accept connections and print their headers",
+  fuzz: "send malformed headers to a receiver",
+  bench: "measure encode/decode throughput",
+  conformance: "check a receiver against the spec",
+};
+
+function commandList(): string {
+  const rows: [string, string][] = [];
+  for (const [name, cmd] of Object.entries(COMMANDS)) rows.push([name, cmd.summary]);
+  for (const [name, summary] of Object.entries(NOT_BUILT)) {
+    rows.push([name, `${summary} (not built yet)`]);
+  }
+  const width = Math.max(...rows.map(([name]) => name.length));
+  return rows.map(([name, summary]) => `  ${name.padEnd(width)}  ${summary}\n`).join("");
+}
+
+/** Help text for `ppcat` itself. */
+export const HELP =
+  `ppcat ${VERSION} - HAProxy PROXY protocol toolkit (v1 text and v2 binary headers)
+
+USAGE
+  ppcat <command> [flags]
+  ppcat help <command>
+
+COMMANDS
+${commandList()}
+FLAGS
+  -h, --help     show this help
+  -V, --version  print the version
+
+Run 'ppcat <command> --help' for a command's flags and examples.
+
+EXIT STATUS
+  0  success
+  1  failure: invalid or truncated header, unreadable file, internal error
+  2  usage error
+`;
+
+function unknownCommand(name: string): number {
+  writeErr(`ppcat: unknown command ${JSON.stringify(name)} (see ppcat --help)\n`);
+  return ExitCode.USAGE;
+}
+
+function notBuilt(name: string): number {
+  writeErr(`ppcat: "${name}" is not built yet in this version (ppcat ${VERSION})\n`);
+  return ExitCode.USAGE;
+}
+
+function has(table: Readonly<Record<string, unknown>>, name: string): boolean {
+  return Object.hasOwn(table, name);
+}
+
+async function dispatch(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    writeErr(HELP);
+    return ExitCode.USAGE;
+  }
+  if (first === "--help" || first === "-h") {
+    writeOut(HELP);
+    return ExitCode.OK;
+  }
+  if (first === "--version" || first === "-V") {
+    writeOut(`ppcat ${VERSION}\n`);
+    return ExitCode.OK;
+  }
+  if (first === "help") {
+    const [topic, ...extra] = rest;
+    if (topic === undefined) {
+      writeOut(HELP);
+      return ExitCode.OK;
+    }
+    if (extra.length > 0) {
+      writeErr("ppcat: help takes one command (see ppcat --help)\n");
+      return ExitCode.USAGE;
+    }
+    if (has(COMMANDS, topic)) {
+      writeOut(COMMANDS[topic].help);
+      return ExitCode.OK;
+    }
+    return has(NOT_BUILT, topic) ? notBuilt(topic) : unknownCommand(topic);
+  }
+  if (first.startsWith("-")) {
+    writeErr(`ppcat: unknown flag ${JSON.stringify(first)} (see ppcat --help)\n`);
+    return ExitCode.USAGE;
+  }
+  if (has(COMMANDS, first)) return await COMMANDS[first].run(rest);
+  if (has(NOT_BUILT, first)) return notBuilt(first);
+  return unknownCommand(first);
+}
+
+/**
+ * Runs ppcat with `argv` (the arguments after the program name) and returns the
+ * exit code. Never throws: an unexpected exception is reported on one line as an
+ * internal error (exit 1), without a stack trace.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { main } from "./main.ts";
+ * import { memoryIo, setIo } from "./io.ts";
+ * const mem = memoryIo();
+ * const restore = setIo(mem);
+ * const code = await main(["--version"]);
+ * restore();
+ * assert.equal(code, 0);
+ * assert.equal(mem.out(), "ppcat 0.1.0\n");
+ * ```
+ */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await dispatch(argv);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    try {
+      writeErr(`ppcat: internal error: ${message.split("\n")[0]}\n`);
+    } catch {
+      // stderr is gone too; the exit code still tells.
+    }
+    return ExitCode.FAILURE;
+  }
+}
+
+if (import.meta.main) {
+  // exitCode rather than exit(): the process ends once stdout is flushed.
+  main(args()).then(setExitCode, () => setExitCode(ExitCode.FAILURE));
+}
