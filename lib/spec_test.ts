@@ -94,16 +94,18 @@ describe("§2.1 version 1", () => {
   it("§2.1 SHOULD (enforced): no CRLF within the first 107 bytes is invalid", () => {
     const line = `PROXY UNKNOWN ${"x".repeat(92)}\r\n`;
     assert.equal(line.length, 108);
-    assertError(decodeHeader(ascii(line)), "V1_TOO_LONG", 107);
-    assertError(decodeHeader(ascii(`PROXY UNKNOWN ${"x".repeat(200)}`)), "V1_TOO_LONG", 107);
+    assertError(decodeHeader(ascii(line)), "V1_TOO_LONG", 106);
+    assertError(decodeHeader(ascii(`PROXY UNKNOWN ${"x".repeat(200)}`)), "V1_TOO_LONG", 106);
   });
 
   it("§2.1 MUST: for UNKNOWN the receiver ignores anything before the CRLF", () => {
-    const h = assertOk(decodeHeader(ascii("PROXY UNKNOWN whatever \x00 \n here\r\nDATA")));
+    const h = assertOk(decodeHeader(ascii("PROXY UNKNOWN whatever \x00 ::1 not-a-port\r\nDATA")));
     assert.equal(h.protocol, "UNKNOWN");
     assert.equal(h.source, null);
-    assert.equal(h.headerLength, 33);
+    assert.equal(h.headerLength, 41);
     assert.equal(assertOk(decodeHeader(ascii("PROXY UNKNOWN\r\n"))).headerLength, 15);
+    // ...but a lone LF is never "before the CRLF": it would end the line for a lax receiver.
+    assertError(decodeHeader(ascii("PROXY UNKNOWN a\nGET / HTTP/1.1\r\n")), "V1_BAD_CRLF", 15);
   });
 
   it("§2.1 MUST: wait for the CRLF before decoding the addresses", () => {

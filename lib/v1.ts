@@ -28,10 +28,8 @@ const MAX_PORT = 65535;
 const PREFIX_BYTES = [0x50, 0x52, 0x4f, 0x58, 0x59] as const;
 const PROTOCOL_AT = 6;
 const NO_TLVS: readonly Tlv[] = Object.freeze([]);
-// Scratch space reused by every call (decoding is synchronous): the 2 × 16
-// address bytes and the start/end offsets of the four fields.
+// Scratch space for the 2 × 16 address bytes, reused (decoding is synchronous).
 const scratch = new Uint8Array(32);
-const fields = new Int32Array(8);
 
 /**
  * Decodes a version 1 header from the start of `buf`. Bytes after the CRLF
@@ -59,89 +57,76 @@ export function decodeV1(buf: Uint8Array): Result<ProxyHeader> {
       return fail("NOT_PROXY", 'input does not start with "PROXY" (§2.1)', i);
     }
   }
+  if (length <= 5) return truncated(length);
   const limit = length < V1_MAX_LENGTH ? length : V1_MAX_LENGTH;
 
-  // §2.1: exactly one space after "PROXY".
-  if (length <= 5) return truncated(length);
-  if (buf[5] !== SPACE) return fail("V1_BAD_SPACE", 'expected one space after "PROXY"', 5);
-
-  // The protocol token runs to the next space or line end.
-  let tokenEnd = PROTOCOL_AT;
-  while (tokenEnd < limit) {
-    const c = buf[tokenEnd];
-    if (c === SPACE || c === CR || c === LF) break;
-    tokenEnd++;
-  }
-  if (tokenEnd === PROTOCOL_AT && tokenEnd < limit && buf[tokenEnd] === SPACE) {
-    return fail("V1_BAD_SPACE", "expected exactly one space before the protocol", tokenEnd);
-  }
-  const protocol = protocolToken(buf, PROTOCOL_AT, tokenEnd);
-  if (tokenEnd === limit) {
-    // The token has not ended yet: a known prefix may still grow into a valid line.
-    if (limit === V1_MAX_LENGTH) return tooLong();
-    if (protocol === null && !isProtocolPrefix(buf, PROTOCOL_AT, tokenEnd)) {
-      return fail("V1_BAD_PROTOCOL", "protocol must be TCP4, TCP6 or UNKNOWN", PROTOCOL_AT);
-    }
-    return truncated(length);
-  }
-  if (protocol === null) {
-    return fail("V1_BAD_PROTOCOL", "protocol must be TCP4, TCP6 or UNKNOWN", PROTOCOL_AT);
-  }
-
-  if (protocol === "UNKNOWN") return decodeUnknown(buf, tokenEnd, limit);
-
-  // TCP4 / TCP6: the line must end in CRLF; no lone CR or LF (§2.1).
-  let eol = tokenEnd;
+  // §2.1: the line ends at the first CR or LF, and that must be a CRLF.
+  let eol = 5;
   while (eol < limit && buf[eol] !== CR && buf[eol] !== LF) eol++;
+
+  // Rejected as soon as seen, before the line ends: no space after "PROXY",
+  // or a protocol that can no longer become TCP4, TCP6 or UNKNOWN.
+  if (buf[5] !== SPACE && eol !== 5) {
+    return fail("V1_BAD_SPACE", 'expected one space after "PROXY"', 5);
+  }
+  let tokenEnd = PROTOCOL_AT;
+  while (tokenEnd < eol && buf[tokenEnd] !== SPACE) tokenEnd++;
+  if (tokenEnd > PROTOCOL_AT && !isProtocolPrefix(buf, PROTOCOL_AT, tokenEnd)) {
+    return badProtocol();
+  }
+
+  // §2.1: nothing else is decoded before the CRLF is in.
   const end = lineEnd(buf, eol, limit);
   if (!end.ok) return end;
+  if (eol === 5) return fail("V1_FIELD_COUNT", "no protocol after PROXY", 5);
+  if (eol === PROTOCOL_AT) return fail("V1_BAD_SPACE", "space before the end of the line", 5);
+  if (buf[PROTOCOL_AT] === SPACE) {
+    return fail("V1_BAD_SPACE", "expected exactly one space before the protocol", PROTOCOL_AT);
+  }
+  const protocol = protocolToken(buf, PROTOCOL_AT, tokenEnd);
+  if (protocol === null) return badProtocol();
+  // §2.1: for UNKNOWN the receiver ignores the rest of the line.
+  if (protocol === "UNKNOWN") return { ok: true, value: unknownHeader(eol + 2) };
 
-  // §2.1: "SP src SP dst SP sport SP dport", every separator exactly one space.
+  // §2.1: "SP src SP dst SP sport SP dport", each separator exactly one space,
+  // fields checked left to right so the leftmost fault is the one reported.
+  const v6 = protocol === "TCP6";
+  let srcPort = 0;
+  let dstPort = 0;
   let p = tokenEnd;
   for (let f = 0; f < 4; f++) {
     if (p === eol) {
       return fail("V1_FIELD_COUNT", `expected 4 fields after ${protocol}, got ${f}`, p);
     }
-    // p sits on the separator.
-    p++;
-    if (p === eol) {
-      return fail("V1_FIELD_COUNT", `expected 4 fields after ${protocol}, got ${f}`, p);
-    }
-    if (buf[p] === SPACE) {
-      return fail("V1_BAD_SPACE", "fields are separated by exactly one space", p);
-    }
-    const start = p;
+    const spaces = separator(buf, p, eol);
+    if (spaces !== null) return spaces;
+    const start = p + 1;
+    p = start;
     while (p < eol && buf[p] !== SPACE) p++;
-    fields[2 * f] = start;
-    fields[2 * f + 1] = p;
+    if (f < 2) {
+      const parsed = v6
+        ? parseIPv6(buf, start, p, scratch, 16 * f)
+        : parseIPv4(buf, start, p, scratch, 16 * f);
+      if (parsed === AddressParse.LEADING_ZERO) {
+        return fail("V1_LEADING_ZERO", "heading zeroes are not permitted in IPv4 octets", start);
+      }
+      if (parsed !== AddressParse.OK) {
+        const which = f === 0 ? "source" : "destination";
+        const family = v6 ? "IPv6" : "IPv4";
+        return fail("V1_BAD_ADDRESS", `${which} is not a canonical ${family} address`, start);
+      }
+    } else {
+      const port = parsePort(buf, start, p);
+      if (port < 0) return portError(port, f === 2 ? "source" : "destination", start);
+      if (f === 2) srcPort = port;
+      else dstPort = port;
+    }
   }
   if (p !== eol) {
-    if (p + 1 === eol) return fail("V1_BAD_SPACE", "space before the end of the line", p);
-    return fail("V1_FIELD_COUNT", `expected 4 fields after ${protocol}, got more`, p + 1);
+    const spaces = separator(buf, p, eol);
+    if (spaces !== null) return spaces;
+    return fail("V1_FIELD_COUNT", `expected 4 fields after ${protocol}, got more`, p);
   }
-
-  const v6 = protocol === "TCP6";
-  for (let a = 0; a < 2; a++) {
-    const start = fields[2 * a];
-    const stop = fields[2 * a + 1];
-    const parsed = v6
-      ? parseIPv6(buf, start, stop, scratch, 16 * a)
-      : parseIPv4(buf, start, stop, scratch, 16 * a);
-    if (parsed === AddressParse.LEADING_ZERO) {
-      return fail("V1_LEADING_ZERO", "heading zeroes are not permitted in IPv4 octets", start);
-    }
-    if (parsed !== AddressParse.OK) {
-      return fail(
-        "V1_BAD_ADDRESS",
-        `${a === 0 ? "source" : "destination"} is not a canonical ${v6 ? "IPv6" : "IPv4"} address`,
-        start,
-      );
-    }
-  }
-  const srcPort = parsePort(buf, fields[4], fields[5]);
-  if (srcPort < 0) return portError(srcPort, "source", fields[4]);
-  const dstPort = parsePort(buf, fields[6], fields[7]);
-  if (dstPort < 0) return portError(dstPort, "destination", fields[6]);
 
   const format = v6 ? formatIPv6 : formatIPv4;
   const source: Endpoint = { address: format(scratch, 0), port: srcPort };
@@ -161,31 +146,30 @@ export function decodeV1(buf: Uint8Array): Result<ProxyHeader> {
   };
 }
 
-// §2.1: for UNKNOWN the receiver ignores anything between the separator and the CRLF.
-function decodeUnknown(buf: Uint8Array, tokenEnd: number, limit: number): Result<ProxyHeader> {
-  let eol: number;
-  if (buf[tokenEnd] === SPACE) {
-    eol = tokenEnd + 1;
-    while (eol < limit && !(buf[eol] === CR && eol + 1 < buf.length && buf[eol + 1] === LF)) eol++;
-    if (eol === limit) return limit === V1_MAX_LENGTH ? tooLong() : truncated(buf.length);
-  } else {
-    eol = tokenEnd;
-  }
-  const end = lineEnd(buf, eol, limit);
-  if (!end.ok) return end;
+function unknownHeader(headerLength: number): ProxyHeader {
   return {
-    ok: true,
-    value: {
-      version: 1,
-      command: "PROXY",
-      protocol: "UNKNOWN",
-      source: null,
-      destination: null,
-      tlvs: NO_TLVS,
-      crc32c: null,
-      headerLength: eol + 2,
-    },
+    version: 1,
+    command: "PROXY",
+    protocol: "UNKNOWN",
+    source: null,
+    destination: null,
+    tlvs: NO_TLVS,
+    crc32c: null,
+    headerLength,
   };
+}
+
+// The space at `p` must be followed by a field: not the line end, not a second space.
+function separator(buf: Uint8Array, p: number, eol: number) {
+  if (p + 1 === eol) return fail("V1_BAD_SPACE", "space before the end of the line", p);
+  if (buf[p + 1] === SPACE) {
+    return fail("V1_BAD_SPACE", "fields are separated by exactly one space", p + 1);
+  }
+  return null;
+}
+
+function badProtocol() {
+  return fail("V1_BAD_PROTOCOL", "protocol must be TCP4, TCP6 or UNKNOWN", PROTOCOL_AT);
 }
 
 // Checks that a CRLF starts at `eol`, within the first 107 bytes.
@@ -203,8 +187,9 @@ function truncated(length: number): { ok: false; error: ReturnType<typeof fail>[
   return fail("TRUNCATED", `header line not complete after ${length} bytes`, length);
 }
 
+// Reported at byte 106, the last one a line may use: the decoder never reads past it.
 function tooLong(): { ok: false; error: ReturnType<typeof fail>["error"] } {
-  return fail("V1_TOO_LONG", `no CRLF within the first ${V1_MAX_LENGTH} bytes`, V1_MAX_LENGTH);
+  return fail("V1_TOO_LONG", `no CRLF within the first ${V1_MAX_LENGTH} bytes`, V1_MAX_LENGTH - 1);
 }
 
 const TCP = [0x54, 0x43, 0x50] as const;
@@ -227,15 +212,17 @@ function protocolToken(
   return null;
 }
 
-// Whether buf[start,end) can still grow into one of the protocol names.
+const PROTOCOL_NAMES: readonly (readonly number[])[] = [[...TCP, 0x34], [...TCP, 0x36], UNKNOWN];
+
+// Whether buf[start,end) is one of the protocol names or can still grow into one.
 function isProtocolPrefix(buf: Uint8Array, start: number, end: number): boolean {
   const n = end - start;
-  const matches = (name: readonly number[]) => {
-    if (n > name.length) return false;
-    for (let i = 0; i < n; i++) if (buf[start + i] !== name[i]) return false;
+  outer: for (const name of PROTOCOL_NAMES) {
+    if (n > name.length) continue;
+    for (let i = 0; i < n; i++) if (buf[start + i] !== name[i]) continue outer;
     return true;
-  };
-  return matches([...TCP, 0x34]) || matches([...TCP, 0x36]) || matches(UNKNOWN);
+  }
+  return false;
 }
 
 const PORT_INVALID = -1;

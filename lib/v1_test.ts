@@ -42,7 +42,12 @@ describe("decodeV1", () => {
       ["PROXY TCP4 1.2.3.4 05.6.7.8 1 2\r\n", "V1_LEADING_ZERO", 19],
       ["PROXY TCP4 1.2.3.4\r\n", "V1_FIELD_COUNT", 18],
       ["PROXY TCP4\r\n", "V1_FIELD_COUNT", 10],
-      ["PROXY TCP4 \r\n", "V1_FIELD_COUNT", 11],
+      ["PROXY TCP4 \r\n", "V1_BAD_SPACE", 10],
+      ["PROXY\r\n", "V1_FIELD_COUNT", 5],
+      ["PROXY \r\n", "V1_BAD_SPACE", 5],
+      ["PROXY TCP4 1.2.3.04 5.6.7.8 1\t2\r\n", "V1_LEADING_ZERO", 11],
+      ["PROXY TCP4 1.2.3.4 5.6.7.8 1 2 3\r\n", "V1_FIELD_COUNT", 30],
+      ["PROXY TCP4 1.2.3.4 5.6.7.8 1 2  \r\n", "V1_BAD_SPACE", 31],
       ["PROXY UNKNOWNX\r\n", "V1_BAD_PROTOCOL", 6],
       ["PROXY UNKNOWN\n", "V1_BAD_CRLF", 13],
       ["PROXY HTTP/1.1\r\n", "V1_BAD_PROTOCOL", 6],
@@ -65,9 +70,11 @@ describe("decodeV1", () => {
     assert.equal(line.length, V1_MAX_LENGTH);
     assertOk(decodeV1(ascii(line)));
     const longer = "PROXY UNKNOWN " + "a".repeat(V1_MAX_LENGTH - 15) + "\r\n";
-    assertError(decodeV1(ascii(longer)), "V1_TOO_LONG", 107);
+    assertError(decodeV1(ascii(longer)), "V1_TOO_LONG", 106);
     // CR at byte 106 with the LF at 107 is one byte too late, even before the LF arrives.
-    assertError(decodeV1(ascii(longer.slice(0, 107))), "V1_TOO_LONG", 107);
+    assertError(decodeV1(ascii(longer.slice(0, 107))), "V1_TOO_LONG", 106);
+    // A protocol that cannot become valid is rejected at once, whatever follows.
+    assertError(decodeV1(ascii("PROXY " + "A".repeat(200))), "V1_BAD_PROTOCOL", 6);
   });
 });
 
