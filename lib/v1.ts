@@ -8,6 +8,7 @@
  */
 
 import { AddressParse, formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from "./address.ts";
+import { allocate, TEXT_SCRATCH, toTextScratch } from "./_alloc.ts";
 import { fail, type Result } from "./errors.ts";
 import type { Endpoint, HeaderInit, ProxyHeader, Tlv } from "./header.ts";
 
@@ -71,7 +72,10 @@ export function decodeV1(buf: Uint8Array): Result<ProxyHeader> {
   }
   let tokenEnd = PROTOCOL_AT;
   while (tokenEnd < eol && buf[tokenEnd] !== SPACE) tokenEnd++;
-  if (tokenEnd > PROTOCOL_AT && !isProtocolPrefix(buf, PROTOCOL_AT, tokenEnd)) {
+  const protocol = protocolToken(buf, PROTOCOL_AT, tokenEnd);
+  if (
+    protocol === null && tokenEnd > PROTOCOL_AT && !isProtocolPrefix(buf, PROTOCOL_AT, tokenEnd)
+  ) {
     return badProtocol();
   }
 
@@ -83,7 +87,6 @@ export function decodeV1(buf: Uint8Array): Result<ProxyHeader> {
   if (buf[PROTOCOL_AT] === SPACE) {
     return fail("V1_BAD_SPACE", "expected exactly one space before the protocol", PROTOCOL_AT);
   }
-  const protocol = protocolToken(buf, PROTOCOL_AT, tokenEnd);
   if (protocol === null) return badProtocol();
   // §2.1: for UNKNOWN the receiver ignores the rest of the line.
   if (protocol === "UNKNOWN") return { ok: true, value: unknownHeader(eol + 2) };
@@ -180,8 +183,10 @@ function lineEnd(buf: Uint8Array, eol: number, limit: number): Result<null> {
   if (eol + 1 >= V1_MAX_LENGTH) return tooLong();
   if (eol + 1 === buf.length) return truncated(buf.length);
   if (buf[eol + 1] !== LF) return fail("V1_BAD_CRLF", "lone CR: the line must end with CRLF", eol);
-  return { ok: true, value: null };
+  return LINE_END_OK;
 }
+
+const LINE_END_OK: Result<null> = Object.freeze({ ok: true, value: null });
 
 function truncated(length: number): { ok: false; error: ReturnType<typeof fail>["error"] } {
   return fail("TRUNCATED", `header line not complete after ${length} bytes`, length);
@@ -299,7 +304,7 @@ export function encodeV1(init: HeaderInit): Result<Uint8Array> {
       0,
     );
   }
-  const out = new Uint8Array(line.length);
+  const out = allocate(line.length);
   for (let i = 0; i < line.length; i++) out[i] = line.charCodeAt(i);
   return { ok: true, value: out };
 }
@@ -333,13 +338,14 @@ function canonicalFor(
   text: string,
   family: 4 | 6 | null,
 ): { family: 4 | 6; address: string } | null {
-  const bytes = new TextEncoder().encode(text);
-  const out = new Uint8Array(16);
-  if (family !== 6 && parseIPv4(bytes, 0, bytes.length, out, 0) === AddressParse.OK) {
-    return { family: 4, address: formatIPv4(out, 0) };
+  const n = toTextScratch(text);
+  if (n < 0) return null;
+  // A strict IPv4 address is already canonical text (§2.1: no heading zeroes).
+  if (family !== 6 && parseIPv4(TEXT_SCRATCH, 0, n, scratch, 0) === AddressParse.OK) {
+    return { family: 4, address: text };
   }
-  if (family !== 4 && parseIPv6(bytes, 0, bytes.length, out, 0) === AddressParse.OK) {
-    return { family: 6, address: formatIPv6(out, 0) };
+  if (family !== 4 && parseIPv6(TEXT_SCRATCH, 0, n, scratch, 0) === AddressParse.OK) {
+    return { family: 6, address: formatIPv6(scratch, 0) };
   }
   return null;
 }

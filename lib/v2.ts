@@ -7,7 +7,8 @@
  * @module
  */
 
-import { formatIPv4, formatIPv6, ipv4ToBytes, ipv6ToBytes } from "./address.ts";
+import { AddressParse, formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from "./address.ts";
+import { allocate, TEXT_SCRATCH, toTextScratch } from "./_alloc.ts";
 import { CRC32C_INIT, crc32cFinish, crc32cUpdate, crc32cZeros } from "./crc32c.ts";
 import { fail, type ProxyError, type Result } from "./errors.ts";
 import type {
@@ -409,8 +410,8 @@ export function encodeV2(init: HeaderInit): Result<Uint8Array> {
     return fail("ENCODE_TOO_LARGE", `header needs len ${len}, the limit is 65535`, 0);
   }
 
-  const out = new Uint8Array(V2_FIXED_LENGTH + len);
-  out.set(V2_SIGNATURE, 0);
+  const out = allocate(V2_FIXED_LENGTH + len);
+  for (let i = 0; i < V2_SIGNATURE.length; i++) out[i] = V2_SIGNATURE[i];
   out[12] = (V2_VERSION << 4) | (command === "PROXY" ? COMMAND_PROXY : COMMAND_LOCAL);
   out[13] = command === "LOCAL" && !hasAddresses ? 0 : fam;
   out[14] = len >> 8;
@@ -459,25 +460,35 @@ function writeAddresses(init: HeaderInit, fam: number, out: Uint8Array): ProxyEr
       `${init.protocol} needs a source and destination address`,
     );
   }
-  const toBytes = family === 0x1 ? ipv4ToBytes : ipv6ToBytes;
+  const parse = family === 0x1 ? parseIPv4 : parseIPv6;
   const size = family === 0x1 ? 4 : 16;
-  const src = toBytes(source.address);
-  if (src === null) return badEncode("ENCODE_BAD_ADDRESS", notAddress(source.address, family));
-  const dst = toBytes(destination.address);
-  if (dst === null) return badEncode("ENCODE_BAD_ADDRESS", notAddress(destination.address, family));
-  for (const port of [source.port, destination.port]) {
-    if (!Number.isInteger(port) || port < 0 || port > 0xffff) {
-      return badEncode("ENCODE_BAD_PORT", `port ${port} is not in [0..65535]`);
-    }
+  // Parsed straight into the output: no intermediate arrays.
+  let n = toTextScratch(source.address);
+  if (n < 0 || parse(TEXT_SCRATCH, 0, n, out, at) !== AddressParse.OK) {
+    return badEncode("ENCODE_BAD_ADDRESS", notAddress(source.address, family));
   }
-  out.set(src, at);
-  out.set(dst, at + size);
+  n = toTextScratch(destination.address);
+  if (n < 0 || parse(TEXT_SCRATCH, 0, n, out, at + size) !== AddressParse.OK) {
+    return badEncode("ENCODE_BAD_ADDRESS", notAddress(destination.address, family));
+  }
+  const sport = source.port;
+  const dport = destination.port;
+  if (!isPort(sport) || !isPort(dport)) {
+    return badEncode(
+      "ENCODE_BAD_PORT",
+      `port ${isPort(sport) ? dport : sport} is not in [0..65535]`,
+    );
+  }
   const ports = at + 2 * size;
-  out[ports] = source.port >> 8;
-  out[ports + 1] = source.port & 0xff;
-  out[ports + 2] = destination.port >> 8;
-  out[ports + 3] = destination.port & 0xff;
+  out[ports] = sport >> 8;
+  out[ports + 1] = sport & 0xff;
+  out[ports + 2] = dport >> 8;
+  out[ports + 3] = dport & 0xff;
   return null;
+}
+
+function isPort(port: number): boolean {
+  return Number.isInteger(port) && port >= 0 && port <= 0xffff;
 }
 
 // "@name" is a Linux abstract socket: a leading NUL on the wire.
