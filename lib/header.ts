@@ -50,12 +50,15 @@ export type Protocol = typeof Protocol[keyof typeof Protocol];
 
 /** An IPv4 or IPv6 endpoint. IPv6 is in RFC 5952 canonical form. */
 export interface InetEndpoint {
+  /** Dotted quad, or IPv6 in RFC 5952 form. */
   readonly address: string;
+  /** 0 to 65535. */
   readonly port: number;
 }
 
 /** A UNIX socket endpoint (§2.2: 108 bytes, NUL padded). Abstract names start with "@". */
 export interface UnixEndpoint {
+  /** The path up to its first NUL, or "@name" for an abstract socket. */
   readonly path: string;
 }
 
@@ -64,7 +67,9 @@ export type Endpoint = InetEndpoint | UnixEndpoint;
 
 /** A raw TLV (§2.2): type byte and value bytes. Decoded values come from lib/tlv.ts. */
 export interface Tlv {
+  /** The type byte, 0 to 255. */
   readonly type: number;
+  /** The value, at most 65535 bytes; from the decoder, a view into its input. */
   readonly value: Uint8Array;
 }
 
@@ -73,8 +78,11 @@ export type CrcStatus = "valid" | "invalid";
 
 /** A decoded PROXY protocol header. */
 export interface ProxyHeader {
+  /** 1 for the text line (§2.1), 2 for the binary header (§2.2). */
   readonly version: 1 | 2;
+  /** Always PROXY for version 1. */
   readonly command: Command;
+  /** Transport and family; UNKNOWN for v1 only, UNSPEC for v2 only. */
   readonly protocol: Protocol;
   /** null for LOCAL, UNSPEC and UNKNOWN. */
   readonly source: Endpoint | null;
@@ -82,6 +90,7 @@ export interface ProxyHeader {
   readonly destination: Endpoint | null;
   /** In wire order; empty for version 1. */
   readonly tlvs: readonly Tlv[];
+  /** Whether a CRC32C TLV matched the header (§2.2.3); null without one. */
   readonly crc32c: CrcStatus | null;
   /** Bytes the header occupies on the wire, CRLF or TLVs included. */
   readonly headerLength: number;
@@ -89,11 +98,17 @@ export interface ProxyHeader {
 
 /** What the encoder takes: a header without its computed fields. */
 export interface HeaderInit {
+  /** 1 for the text line, 2 for the binary header. */
   readonly version: 1 | 2;
+  /** Default PROXY. LOCAL is version 2 only. */
   readonly command?: Command;
+  /** What the addresses are; UNKNOWN/UNSPEC carry none unless given. */
   readonly protocol: Protocol;
+  /** The client's endpoint: required for PROXY with an IP or UNIX protocol. */
   readonly source?: Endpoint | null;
+  /** The endpoint the client connected to. */
   readonly destination?: Endpoint | null;
+  /** Version 2 only, written in this order. */
   readonly tlvs?: readonly Tlv[];
   /** v2 only: append a CRC32C TLV and fill it in (§2.2.3). */
   readonly crc32c?: boolean;

@@ -11,19 +11,29 @@ import { describeTlv, type TlvJson } from "./tlv.ts";
 
 /** A decoded header as JSON. */
 export interface HeaderJson {
+  /** 1 or 2. */
   version: 1 | 2;
+  /** "PROXY" or "LOCAL". */
   command: Command;
+  /** See {@linkcode Protocol}. */
   protocol: Protocol;
+  /** `{address, port}`, `{path}`, or null for LOCAL, UNSPEC and UNKNOWN. */
   source: { address: string; port: number } | { path: string } | null;
+  /** Same shape as `source`. */
   destination: { address: string; port: number } | { path: string } | null;
+  /** Every TLV in wire order, decoded by type, with its raw value in hex. */
   tlvs: TlvJson[];
+  /** CRC32C status; null when the header has no CRC32C TLV. */
   crc32c: "valid" | "invalid" | null;
+  /** Bytes of the header on the wire. */
   headerLength: number;
+  /** Bytes after the header in the input. */
   trailingBytes: number;
 }
 
 /** An error as JSON. */
 export interface ErrorJson {
+  /** The error value: stable code, message, byte offset. */
   error: { code: string; message: string; offset: number };
 }
 
