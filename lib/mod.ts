@@ -33,3 +33,4 @@ export * from "./stream.ts";
 export * from "./tlv.ts";
 export * from "./v1.ts";
 export * from "./v2.ts";
+export * from "./cidr.ts";
