@@ -16,9 +16,28 @@
  * @module
  */
 
-/** §2.2: bytes of an IPv4 address (`src_addr`/`dst_addr` of AF_INET). */
+/**
+ * §2.2: bytes of an IPv4 address (`src_addr`/`dst_addr` of AF_INET).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { IPV4_LENGTH, ipv4ToBytes } from "./address.ts";
+ * assert.equal(ipv4ToBytes("192.0.2.1")?.length, IPV4_LENGTH);
+ * ```
+ */
 export const IPV4_LENGTH = 4;
-/** §2.2: bytes of an IPv6 address (`src_addr`/`dst_addr` of AF_INET6). */
+
+/**
+ * §2.2: bytes of an IPv6 address (`src_addr`/`dst_addr` of AF_INET6).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { IPV6_LENGTH, ipv6ToBytes } from "./address.ts";
+ * assert.equal(ipv6ToBytes("2001:db8::1")?.length, IPV6_LENGTH);
+ * ```
+ */
 export const IPV6_LENGTH = 16;
 
 /**
@@ -87,11 +106,6 @@ for (let i = 0; i < 256; i++) {
   HEX_PAIR.push(i.toString(16).padStart(2, "0"));
   DECIMAL.push(i.toString(10));
 }
-// Group i of an IPv6 address as written by RFC 5952 §4.1 and §4.3: lowercase,
-// no leading zeros. Index = the 16-bit value; filled lazily per high byte.
-const GROUP_TEXT: string[] = [];
-for (let lo = 0; lo < 256; lo++) GROUP_TEXT.push(HEX_SHORT[lo]);
-
 // Scratch for parseIPv6 (parsing is synchronous, so one is enough): the
 // groups in the order they appear, before "::" is expanded. Keeping them here
 // leaves `out` untouched unless the whole address is valid.
@@ -304,18 +318,6 @@ export function formatIPv4(src: Uint8Array, at: number): string {
     DECIMAL[src[at + 3]];
 }
 
-function groupText(value: number): string {
-  let text = GROUP_TEXT[value];
-  if (text === undefined) {
-    // Fill the 256 entries sharing this high byte at once.
-    const base = value & 0xff00;
-    const high = HEX_SHORT[value >> 8];
-    for (let lo = 0; lo < 256; lo++) GROUP_TEXT[base | lo] = high + HEX_PAIR[lo];
-    text = GROUP_TEXT[value];
-  }
-  return text;
-}
-
 /**
  * Formats the 16 bytes at `src[at]` the RFC 5952 way (§4): lowercase hex,
  * no leading zeros in a group, the longest run of two or more zero groups
@@ -366,7 +368,10 @@ export function formatIPv6(src: Uint8Array, at: number): string {
       continue;
     }
     if (i !== 0 && i !== bestAt + bestLength) text += ":";
-    text += groupText((src[at + 2 * i] << 8) | src[at + 2 * i + 1]);
+    // RFC 5952 §4.1, §4.3: lowercase, no leading zeros in a group.
+    const high = src[at + 2 * i];
+    const low = src[at + 2 * i + 1];
+    text += high === 0 ? HEX_SHORT[low] : HEX_SHORT[high] + HEX_PAIR[low];
     i++;
   }
   return text;
