@@ -34,3 +34,6 @@ export * from "./tlv.ts";
 export * from "./v1.ts";
 export * from "./v2.ts";
 export * from "./cidr.ts";
+export * from "./fuzz_catalog.ts";
+export * from "./fuzz_random.ts";
+export * from "./fuzz_verdict.ts";

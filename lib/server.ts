@@ -1,0 +1,204 @@
+/**
+ * The receiving side for servers: read the PROXY header of an accepted
+ * connection under a policy and a deadline, then hand back the decoded header
+ * and a connection whose first read returns the bytes that followed it
+ * (what libproxyproto does with LD_PRELOAD, as a library call).
+ *
+ * @module
+ */
+
+import { type Cidr, cidrContains } from "./cidr.ts";
+import type { ProxyError } from "./errors.ts";
+import type { ProxyHeader } from "./header.ts";
+import { createStreamDecoder, type StreamDecoderOptions } from "./stream.ts";
+import { type Conn, MIN_HEADER_TIMEOUT_MS, withDeadline } from "./transport.ts";
+import { TransportError } from "./transport_error.ts";
+import { V1_MAX_LENGTH } from "./v1.ts";
+
+/** Options for {@linkcode acceptProxy}. */
+export interface AcceptOptions extends StreamDecoderOptions {
+  /**
+   * Abort when the header is not complete in time (§2: "at least 3 seconds to
+   * cover a TCP retransmit"). Default {@linkcode MIN_HEADER_TIMEOUT_MS}.
+   */
+  readonly headerTimeoutMs?: number;
+  /**
+   * Accept connections without a header, their bytes being payload. §2 says
+   * the receiver "MUST not try to guess whether the protocol header is
+   * present": this exists for testing only, and callers should warn.
+   */
+  readonly optional?: boolean;
+  /**
+   * Peers allowed to send a header (§2: "only trusted proxies"). Others are
+   * refused, or with `optional` served as if they had sent no header.
+   * UNIX socket peers are always trusted (file permissions guard them).
+   * Default: every peer.
+   */
+  readonly trust?: readonly Cidr[] | null;
+}
+
+/** Why {@linkcode acceptProxy} gave up on a connection. */
+export type RejectReason =
+  /** The header was not complete before the deadline. */
+  | "timeout"
+  /** The peer closed before completing a header. */
+  | "closed"
+  /** The peer reset the connection. */
+  | "reset"
+  /** The peer is not in the trust list. */
+  | "untrusted"
+  /** The bytes violate the spec: see `error`. */
+  | "invalid";
+
+/** What {@linkcode acceptProxy} found. */
+export type AcceptResult =
+  | {
+    readonly ok: true;
+    /** null when `optional` let a connection without a header through. */
+    readonly header: ProxyHeader | null;
+    /** Read from this one: its first reads return the payload that followed the header. */
+    readonly conn: Conn;
+    /** Milliseconds from the call until the header was complete. */
+    readonly headerMs: number;
+    /** True when an untrusted peer was let through without header parsing (`optional`). */
+    readonly untrusted: boolean;
+  }
+  | {
+    readonly ok: false;
+    readonly reason: RejectReason;
+    /** The spec violation, for `invalid`. */
+    readonly error?: ProxyError;
+    /** Milliseconds from the call until the connection was given up. */
+    readonly afterMs: number;
+    /** Bytes received before giving up. */
+    readonly received: number;
+  };
+
+const READ_SIZE = 16 * 1024;
+
+/**
+ * Reads the PROXY header of `conn`. On failure the connection is closed: §2.1
+ * "any sequence which does not exactly match the protocol must be discarded
+ * and cause the receiver to abort the connection". Never throws.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { acceptProxy } from "./server.ts";
+ * import { getTransport } from "./transport.ts";
+ * const t = getTransport();
+ * const listener = await t.listen({ hostname: "127.0.0.1", port: 0 });
+ * const client = await t.connect(listener.addr);
+ * await client.write(new TextEncoder().encode("PROXY TCP4 192.0.2.1 192.0.2.2 5000 80\r\nhello"));
+ * const accepted = await acceptProxy((await listener.accept())!);
+ * assert.ok(accepted.ok);
+ * assert.deepEqual(accepted.header?.source, { address: "192.0.2.1", port: 5000 });
+ * const buf = new Uint8Array(16);
+ * const n = await accepted.conn.read(buf);
+ * assert.equal(new TextDecoder().decode(buf.subarray(0, n ?? 0)), "hello");
+ * accepted.conn.close();
+ * client.close();
+ * listener.close();
+ * ```
+ */
+export async function acceptProxy(conn: Conn, options: AcceptOptions = {}): Promise<AcceptResult> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const peer = conn.remoteAddr;
+  const trusted = !options.trust || peer.transport === "unix" ||
+    cidrContains(options.trust, peer.hostname);
+  if (!trusted) {
+    if (options.optional) {
+      return { ok: true, header: null, conn, headerMs: 0, untrusted: true };
+    }
+    conn.close();
+    return { ok: false, reason: "untrusted", afterMs: elapsed(), received: 0 };
+  }
+
+  const timed = withDeadline(conn, options.headerTimeoutMs ?? MIN_HEADER_TIMEOUT_MS);
+  const decoder = createStreamDecoder(options);
+  const buf = new Uint8Array(READ_SIZE);
+  // With `optional`, bytes that turn out not to be a header are payload: keep them.
+  const seen: Uint8Array[] = [];
+  let received = 0;
+  const give = (reason: RejectReason, error?: ProxyError): AcceptResult => {
+    timed.close();
+    return { ok: false, reason, error, afterMs: elapsed(), received };
+  };
+  for (;;) {
+    let n: number | null;
+    try {
+      n = await timed.read(buf);
+    } catch (e) {
+      const code = e instanceof TransportError ? e.code : "OTHER";
+      return give(code === "TIMEOUT" ? "timeout" : code === "RESET" ? "reset" : "closed");
+    }
+    if (n === null) return give(timed.expired ? "timeout" : "closed");
+    const chunk = buf.subarray(0, n);
+    received += n;
+    const step = decoder.push(chunk);
+    if (step.state === "need-more") {
+      if (options.optional && received <= V1_MAX_LENGTH + 16) seen.push(chunk.slice());
+      continue;
+    }
+    if (step.state === "done") {
+      timed.clearDeadline();
+      const rest = chunk.slice(step.payloadOffset);
+      return {
+        ok: true,
+        header: step.header,
+        conn: prepend(timed, rest),
+        headerMs: elapsed(),
+        untrusted: false,
+      };
+    }
+    if (options.optional && step.error.code === "NOT_PROXY") {
+      timed.clearDeadline();
+      seen.push(chunk.slice());
+      return {
+        ok: true,
+        header: null,
+        conn: prepend(timed, concat(seen)),
+        headerMs: elapsed(),
+        untrusted: false,
+      };
+    }
+    return give("invalid", step.error);
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+// A connection whose first reads return `pending` before reading from `conn`.
+function prepend(conn: Conn, pending: Uint8Array): Conn {
+  let rest = pending;
+  return {
+    get localAddr() {
+      return conn.localAddr;
+    },
+    get remoteAddr() {
+      return conn.remoteAddr;
+    },
+    read(buf: Uint8Array): Promise<number | null> {
+      if (rest.length === 0 || buf.length === 0) return conn.read(buf);
+      const n = Math.min(buf.length, rest.length);
+      buf.set(rest.subarray(0, n));
+      rest = rest.subarray(n);
+      return Promise.resolve(n);
+    },
+    write: (data) => conn.write(data),
+    closeWrite: () => conn.closeWrite(),
+    close: () => conn.close(),
+    setNoDelay: (on) => conn.setNoDelay(on),
+  };
+}

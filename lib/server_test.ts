@@ -1,0 +1,135 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { parseCidrList } from "./cidr.ts";
+import { type AcceptOptions, acceptProxy, type AcceptResult } from "./server.ts";
+import { type Conn, getTransport } from "./transport.ts";
+import { ascii, concat, SIG } from "./_testing.ts";
+
+const t = getTransport();
+const V1 = ascii("PROXY TCP4 198.51.100.9 192.0.2.1 40000 443\r\n");
+
+// Runs `client` against one accepted connection and returns what acceptProxy said.
+async function accept(
+  options: AcceptOptions,
+  client: (c: Conn) => Promise<void>,
+): Promise<{ result: AcceptResult; payload: string }> {
+  const listener = await t.listen({ hostname: "127.0.0.1", port: 0 });
+  const conn = await t.connect(listener.addr);
+  const [server] = await Promise.all([listener.accept(), client(conn)]);
+  const result = await acceptProxy(server!, options);
+  let payload = "";
+  if (result.ok) {
+    const buf = new Uint8Array(1024);
+    for (;;) {
+      const n = await result.conn.read(buf);
+      if (n === null) break;
+      payload += new TextDecoder().decode(buf.subarray(0, n));
+    }
+    result.conn.close();
+  }
+  conn.close();
+  listener.close();
+  return { result, payload };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("acceptProxy", () => {
+  it("returns the header and hands over the payload that followed it", async () => {
+    const { result, payload } = await accept({}, async (c) => {
+      await c.write(concat(V1, ascii("GET / HTTP/1.0\r\n")));
+      await c.closeWrite();
+    });
+    assert.ok(result.ok);
+    assert.deepEqual(result.header?.source, { address: "198.51.100.9", port: 40000 });
+    assert.equal(payload, "GET / HTTP/1.0\r\n");
+  });
+
+  it("reassembles a header sent in fragments with delays", async () => {
+    const { result, payload } = await accept({}, async (c) => {
+      for (let i = 0; i < V1.length; i += 7) {
+        await c.write(V1.subarray(i, i + 7));
+        await sleep(5);
+      }
+      await c.write(ascii("x"));
+      await c.closeWrite();
+    });
+    assert.ok(result.ok);
+    assert.equal(result.header?.protocol, "TCP4");
+    assert.equal(payload, "x");
+  });
+
+  it("§2: aborts a header that is not complete before the deadline", async () => {
+    const { result } = await accept({ headerTimeoutMs: 150 }, async (c) => {
+      await c.write(V1.subarray(0, 20));
+    });
+    assert.equal(result.ok, false);
+    assert.equal(!result.ok && result.reason, "timeout");
+    assert.ok(!result.ok && result.afterMs >= 140, "waited for the deadline");
+  });
+
+  it("§2.1: aborts on a header that violates the spec, with the error code", async () => {
+    const { result } = await accept({}, async (c) => {
+      await c.write(ascii("PROXY TCP4 1.2.3.04 1.2.3.4 1 2\r\n"));
+    });
+    assert.equal(!result.ok && result.reason, "invalid");
+    assert.equal(!result.ok && result.error?.code, "V1_LEADING_ZERO");
+  });
+
+  it("§2: no header, no service (the default)", async () => {
+    const { result } = await accept({}, async (c) => {
+      await c.write(ascii("GET / HTTP/1.0\r\n\r\n"));
+    });
+    assert.equal(!result.ok && result.error?.code, "NOT_PROXY");
+  });
+
+  it("optional: bytes without a header are payload, untouched", async () => {
+    const { result, payload } = await accept({ optional: true }, async (c) => {
+      await c.write(ascii("\r\nHELLO"));
+      await c.closeWrite();
+    });
+    assert.ok(result.ok);
+    assert.equal(result.header, null);
+    assert.equal(payload, "\r\nHELLO");
+  });
+
+  it("reports a peer that closes mid-header", async () => {
+    const { result } = await accept({}, async (c) => {
+      await c.write(concat(SIG, [0x21]));
+      await c.closeWrite();
+    });
+    assert.equal(!result.ok && result.reason, "closed");
+    assert.equal(!result.ok && result.received, 13);
+  });
+
+  it("§2: refuses peers outside the trust list, or serves them header-less with optional", async () => {
+    const trust = parseCidrList("10.0.0.0/8");
+    assert.ok(Array.isArray(trust));
+    const refused = await accept({ trust }, (c) => c.write(V1));
+    assert.equal(!refused.result.ok && refused.result.reason, "untrusted");
+    const served = await accept({ trust, optional: true }, async (c) => {
+      await c.write(V1);
+      await c.closeWrite();
+    });
+    assert.ok(served.result.ok);
+    assert.equal(served.result.header, null);
+    assert.equal(served.result.untrusted, true);
+    assert.equal(
+      served.payload,
+      new TextDecoder().decode(V1),
+      "an untrusted header is just payload",
+    );
+    const local = parseCidrList("127.0.0.0/8");
+    assert.ok(Array.isArray(local));
+    const trusted = await accept({ trust: local }, async (c) => {
+      await c.write(V1);
+      await c.closeWrite();
+    });
+    assert.ok(trusted.result.ok);
+  });
+
+  it("refuses versions it is not configured for", async () => {
+    const { result } = await accept({ versions: [2] }, (c) => c.write(V1));
+    assert.equal(!result.ok && result.error?.code, "VERSION_NOT_ALLOWED");
+  });
+});

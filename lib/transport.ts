@@ -1,0 +1,310 @@
+/**
+ * The transport layer: one small runtime-neutral interface over TCP, UNIX stream sockets, UDP
+ * and client TLS, implemented for Deno (lib/transport_deno.ts) and Bun (lib/transport_bun.ts).
+ * `ppcat send`, `ppcat listen`, fuzz and bench use only this module; nothing else in ppcat
+ * touches a runtime network API.
+ *
+ * Every failure is a {@linkcode TransportError} with a stable `code` and a one-line message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getTransport } from "./transport.ts";
+ * const t = getTransport();
+ * const listener = await t.listen({ hostname: "127.0.0.1", port: 0 });
+ * const client = await t.connect({ ...listener.addr, timeoutMs: 2000 });
+ * const server = (await listener.accept())!;
+ * await client.write(new TextEncoder().encode("PROXY UNKNOWN\r\n"));
+ * await client.closeWrite();
+ * const buf = new Uint8Array(64);
+ * const n = (await server.read(buf))!;
+ * assert.equal(new TextDecoder().decode(buf.subarray(0, n)), "PROXY UNKNOWN\r\n");
+ * assert.equal(await server.read(buf), null);
+ * server.close();
+ * client.close();
+ * listener.close();
+ * ```
+ *
+ * @module
+ */
+
+import { formatAddr, TransportError } from "./transport_error.ts";
+import { denoTransport } from "./transport_deno.ts";
+import { bunTransport } from "./transport_bun.ts";
+
+export {
+  formatAddr,
+  toTransportError,
+  TransportError,
+  TransportErrorCode,
+  type TransportOp,
+} from "./transport_error.ts";
+
+/**
+ * §2: "The receiver may apply a short timeout and decide to abort the connection if the protocol
+ * header is not seen within a few seconds (at least 3 seconds to cover a TCP retransmit)."
+ * The smallest header timeout a receiver may use, in milliseconds (see {@linkcode withDeadline}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MIN_HEADER_TIMEOUT_MS } from "./transport.ts";
+ * assert.equal(MIN_HEADER_TIMEOUT_MS, 3000);
+ * ```
+ */
+export const MIN_HEADER_TIMEOUT_MS = 3000;
+
+/**
+ * A receive buffer of this size never truncates a UDP datagram (the largest UDP payload is
+ * 65535 - 8 bytes over IPv6 and 65535 - 28 over IPv4). §2: a receiver parses every datagram on
+ * its own, so a datagram must arrive whole.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DATAGRAM_BUFFER_SIZE } from "./transport.ts";
+ * assert.ok(DATAGRAM_BUFFER_SIZE >= 65535 - 8);
+ * ```
+ */
+export const DATAGRAM_BUFFER_SIZE = 65536;
+
+/** An IP endpoint. `hostname` is an address literal without brackets ("::1", "127.0.0.1"). */
+export interface InetAddr {
+  readonly transport: "tcp" | "udp";
+  readonly hostname: string;
+  readonly port: number;
+}
+
+/** A UNIX stream socket endpoint; `path` is "" for an unnamed (client side) socket. */
+export interface UnixAddr {
+  readonly transport: "unix";
+  readonly path: string;
+}
+
+/** Where a socket is bound or connected. */
+export type NetAddr = InetAddr | UnixAddr;
+
+/** Where to connect or listen: a host and port (TCP/UDP), or a UNIX socket path. */
+export type Target = { readonly hostname: string; readonly port: number } | {
+  readonly path: string;
+};
+
+/** {@linkcode Transport.connect} options. */
+export type ConnectOptions = Target & {
+  /** Abort the connect: rejects with `ABORTED`. Has no effect once connected. */
+  readonly signal?: AbortSignal;
+  /** Give up connecting after this many ms: rejects with `TIMEOUT`. Default: the OS's. */
+  readonly timeoutMs?: number;
+};
+
+/** {@linkcode Transport.listenDatagram} options: the local address to bind (port 0: any). */
+export interface DatagramOptions {
+  readonly hostname: string;
+  readonly port: number;
+}
+
+/** {@linkcode Transport.startTls} options (client side only). */
+export interface TlsOptions {
+  /**
+   * Server name for SNI and certificate verification. Default: the peer's IP address (checked
+   * against the certificate's IP SANs; no SNI is sent for an IP).
+   */
+  readonly hostname?: string;
+  /** ALPN protocols to offer, e.g. ["h2", "http/1.1"]. */
+  readonly alpn?: readonly string[];
+  /** Extra trusted root certificates, PEM. */
+  readonly caCerts?: readonly string[];
+  /** Skip certificate and name verification entirely (testing only). */
+  readonly insecure?: boolean;
+}
+
+/**
+ * A byte stream: TCP, UNIX stream or TLS. Reads and writes may run concurrently (one of each at a
+ * time); `close()` may be called at any moment and makes pending and later reads return `null`.
+ */
+export interface Conn {
+  /**
+   * Reads up to `buf.length` bytes into `buf`. Resolves to the count (never 0 unless `buf` is
+   * empty), or `null` at end of stream: the peer closed its write side, or we called `close()`.
+   * Rejects with a {@linkcode TransportError} (e.g. `RESET`).
+   */
+  read(buf: Uint8Array): Promise<number | null>;
+  /**
+   * Writes all of `data`, then resolves; `data` may be reused afterwards. One call is one
+   * write to the socket as far as the OS allows, so a PROXY header written with a single call
+   * leaves in one segment (§2: "the sender must always ensure that the header is sent at once").
+   * Rejects with `CLOSED` after our own `close()`/`closeWrite()`, `RESET` if the peer is gone.
+   */
+  write(data: Uint8Array): Promise<void>;
+  /** Half-close: sends FIN (TLS: close_notify); the peer reads EOF and may still write back. */
+  closeWrite(): Promise<void>;
+  /** Closes both directions and frees the socket. Idempotent, never throws. */
+  close(): void;
+  readonly localAddr: NetAddr;
+  readonly remoteAddr: NetAddr;
+  /** TCP_NODELAY (on by default for TCP; no-op for UNIX sockets and after close). */
+  setNoDelay(on: boolean): void;
+}
+
+/** A client TLS connection, handshake completed. */
+export interface TlsConn extends Conn {
+  /** The protocol the server picked via ALPN, or null. */
+  readonly alpnProtocol: string | null;
+}
+
+/** A stream listener. Iterate it, or call `accept()` until it returns `null`. */
+export interface Listener extends AsyncIterable<Conn> {
+  readonly addr: NetAddr;
+  /** The next incoming connection, or `null` once the listener is closed (also if pending). */
+  accept(): Promise<Conn | null>;
+  /** Stops listening; connections already accepted stay open. Idempotent. */
+  close(): void;
+}
+
+/** One received datagram. */
+export interface Datagram {
+  /** The payload; a view of the `buf` given to `receive` when there was one. */
+  readonly data: Uint8Array;
+  readonly remoteAddr: InetAddr;
+}
+
+/**
+ * A bound UDP socket. §2: "the PROXY protocol header and the proxied UDP payload MUST be sent in
+ * the same datagram" and the receiver parses every datagram on its own: `send` sends exactly one
+ * datagram (never split; `DATAGRAM_TOO_LARGE` if it cannot) and `receive` returns exactly one.
+ */
+export interface DatagramSocket extends AsyncIterable<Datagram> {
+  readonly addr: InetAddr;
+  /**
+   * The next datagram, or `null` once the socket is closed (also if pending). With `buf`, the
+   * payload is written into it (a datagram longer than `buf` is truncated, so use
+   * {@linkcode DATAGRAM_BUFFER_SIZE}); without, a new array is returned.
+   */
+  receive(buf?: Uint8Array): Promise<Datagram | null>;
+  /**
+   * Sends `data` as one datagram to `to`. `hostname` must be an IP address literal (Bun does not
+   * resolve names here: `UNSUPPORTED`). The socket's family must match (a "::" socket reaches
+   * IPv4 peers too; a "0.0.0.0" one cannot reach IPv6: `UNREACHABLE`).
+   */
+  send(data: Uint8Array, to: { readonly hostname: string; readonly port: number }): Promise<void>;
+  /** Idempotent. */
+  close(): void;
+}
+
+/** What a runtime provides. Get the one for the running runtime with {@linkcode getTransport}. */
+export interface Transport {
+  readonly name: "deno" | "bun";
+  /** Opens a TCP (`hostname`, `port`) or UNIX (`path`) stream connection. */
+  connect(options: ConnectOptions): Promise<Conn>;
+  /** Listens for TCP (`hostname`, `port`; port 0 picks one) or UNIX (`path`) connections. */
+  listen(target: Target): Promise<Listener>;
+  /** Binds a UDP socket (hostname "0.0.0.0" or "::" and port 0 for a sending-only socket). */
+  listenDatagram(options: DatagramOptions): Promise<DatagramSocket>;
+  /**
+   * Runs a TLS client handshake over an established TCP connection of this transport (e.g.
+   * right after writing a PROXY header) and resolves once it has completed. `conn` belongs to the
+   * result from then on: do not read, write or close it yourself, and have no read pending on it.
+   * Rejects with `TLS` when the handshake fails (the connection is then closed).
+   */
+  startTls(conn: Conn, options?: TlsOptions): Promise<TlsConn>;
+}
+
+let selected: Transport | undefined;
+
+/**
+ * The transport of the running runtime: Bun when `globalThis.Bun` exists, else Deno. Throws
+ * `UNSUPPORTED` anywhere else. Picked on first call; the implementations only touch runtime
+ * globals inside their functions, so importing both is harmless.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getTransport } from "./transport.ts";
+ * const name = "Bun" in globalThis ? "bun" : "deno";
+ * assert.equal(getTransport().name, name);
+ * ```
+ */
+export function getTransport(): Transport {
+  if (selected !== undefined) return selected;
+  const g = globalThis as { Bun?: unknown; Deno?: unknown };
+  if (g.Bun !== undefined) selected = bunTransport;
+  else if (g.Deno !== undefined) selected = denoTransport;
+  else throw new TransportError("UNSUPPORTED", "connect", "", "ppcat runs on Deno or Bun");
+  return selected;
+}
+
+/** A {@linkcode Conn} with a deadline, from {@linkcode withDeadline}. */
+export interface DeadlineConn extends Conn {
+  /** Disarms the deadline (call it once the header is in). */
+  clearDeadline(): void;
+  /** True once the deadline has passed. */
+  readonly expired: boolean;
+}
+
+/**
+ * Arms a deadline on `conn`: unless `clearDeadline()` is called within `ms`, the connection is
+ * closed, and pending and later reads and writes reject with `TIMEOUT`. This is the receiver's
+ * header timeout of §2 (use at least {@linkcode MIN_HEADER_TIMEOUT_MS}). Runtime-neutral: it
+ * relies only on `close()` ending a pending read.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getTransport, withDeadline } from "./transport.ts";
+ * const t = getTransport();
+ * const listener = await t.listen({ hostname: "127.0.0.1", port: 0 });
+ * const client = await t.connect(listener.addr);
+ * const server = withDeadline((await listener.accept())!, 20); // the client never sends
+ * await assert.rejects(server.read(new Uint8Array(16)), { code: "TIMEOUT" });
+ * assert.equal(server.expired, true);
+ * client.close();
+ * listener.close();
+ * ```
+ */
+export function withDeadline(conn: Conn, ms: number): DeadlineConn {
+  let expired = false;
+  let timer: ReturnType<typeof setTimeout> | undefined = setTimeout(() => {
+    timer = undefined;
+    expired = true;
+    conn.close();
+  }, ms);
+  const clear = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
+  const timeout = (op: "read" | "write") =>
+    new TransportError("TIMEOUT", op, formatAddr(conn.remoteAddr), `deadline of ${ms} ms`);
+  return {
+    get localAddr() {
+      return conn.localAddr;
+    },
+    get remoteAddr() {
+      return conn.remoteAddr;
+    },
+    get expired() {
+      return expired;
+    },
+    clearDeadline: clear,
+    async read(buf) {
+      if (expired) throw timeout("read");
+      const n = await conn.read(buf);
+      if (expired) throw timeout("read");
+      return n;
+    },
+    async write(data) {
+      if (expired) throw timeout("write");
+      try {
+        await conn.write(data);
+      } catch (e) {
+        if (expired) throw timeout("write");
+        throw e;
+      }
+    },
+    closeWrite: () => conn.closeWrite(),
+    close() {
+      clear();
+      conn.close();
+    },
+    setNoDelay: (on) => conn.setNoDelay(on),
+  };
+}

@@ -1,0 +1,474 @@
+/**
+ * The Deno transport: Deno.connect / Deno.listen (TCP and UNIX), Deno.listenDatagram (UDP, needs
+ * `--unstable-net` or `"unstable": ["net"]` in deno.json) and Deno.startTls. `insecure` TLS goes
+ * through node:tls, because Deno.startTls cannot skip certificate verification.
+ *
+ * Deno globals are only touched inside functions, so Bun can import this module unharmed.
+ *
+ * @module
+ */
+
+import type {
+  Conn,
+  ConnectOptions,
+  Datagram,
+  DatagramOptions,
+  DatagramSocket,
+  InetAddr,
+  Listener,
+  NetAddr,
+  Target,
+  TlsConn,
+  TlsOptions,
+  Transport,
+} from "./transport.ts";
+import {
+  formatAddr,
+  toTransportError,
+  TransportError,
+  withConnectDeadline,
+} from "./transport_error.ts";
+
+type DenoStream = Deno.TcpConn | Deno.UnixConn | Deno.TlsConn;
+
+/** Same value as DATAGRAM_BUFFER_SIZE in transport.ts (not imported: only types come from there). */
+const DATAGRAM_BUFFER_SIZE = 65536;
+
+function fromDenoAddr(addr: Deno.Addr): NetAddr {
+  switch (addr.transport) {
+    case "tcp":
+    case "udp":
+      return { transport: addr.transport, hostname: addr.hostname, port: addr.port };
+    case "unix":
+    case "unixpacket":
+      return { transport: "unix", path: addr.path ?? "" };
+    default:
+      return { transport: "unix", path: "" };
+  }
+}
+
+class DenoConn implements TlsConn {
+  readonly localAddr: NetAddr;
+  readonly remoteAddr: NetAddr;
+  readonly alpnProtocol: string | null;
+  #conn: DenoStream;
+  #target: string;
+  #closed = false;
+  #writeClosed = false;
+
+  /** `over`: the connection a TLS connection runs over (Deno's TlsConn addresses lack `transport`). */
+  constructor(conn: DenoStream, alpnProtocol: string | null = null, over?: Conn) {
+    this.#conn = conn;
+    this.localAddr = over?.localAddr ?? fromDenoAddr(conn.localAddr);
+    this.remoteAddr = over?.remoteAddr ?? fromDenoAddr(conn.remoteAddr);
+    this.#target = formatAddr(this.remoteAddr);
+    this.alpnProtocol = alpnProtocol;
+  }
+
+  async read(buf: Uint8Array): Promise<number | null> {
+    if (this.#closed) return null;
+    if (buf.length === 0) return 0;
+    try {
+      return await this.#conn.read(buf);
+    } catch (e) {
+      if (this.#closed) return null; // close() interrupted the read
+      throw toTransportError(e, "read", this.#target);
+    }
+  }
+
+  async write(data: Uint8Array): Promise<void> {
+    if (this.#closed || this.#writeClosed) {
+      throw new TransportError("CLOSED", "write", this.#target);
+    }
+    try {
+      let off = await this.#conn.write(data);
+      while (off < data.length) off += await this.#conn.write(data.subarray(off));
+    } catch (e) {
+      if (this.#closed) throw new TransportError("CLOSED", "write", this.#target);
+      throw toTransportError(e, "write", this.#target);
+    }
+  }
+
+  async closeWrite(): Promise<void> {
+    if (this.#closed || this.#writeClosed) return;
+    this.#writeClosed = true;
+    try {
+      await this.#conn.closeWrite();
+    } catch (e) {
+      if (!this.#closed) throw toTransportError(e, "close-write", this.#target);
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#conn.close();
+    } catch {
+      // already closed by the runtime (e.g. consumed by startTls)
+    }
+  }
+
+  setNoDelay(on: boolean): void {
+    if (this.#closed || !("setNoDelay" in this.#conn)) return;
+    try {
+      this.#conn.setNoDelay(on);
+    } catch {
+      // closed underneath us
+    }
+  }
+
+  /** Hands the Deno connection over (to startTls); this wrapper then behaves as closed. */
+  take(): DenoStream {
+    this.#closed = true;
+    return this.#conn;
+  }
+}
+
+class DenoListener implements Listener {
+  readonly addr: NetAddr;
+  #listener: Deno.Listener;
+  #closed = false;
+
+  constructor(listener: Deno.Listener) {
+    this.#listener = listener;
+    this.addr = fromDenoAddr(listener.addr);
+  }
+
+  async accept(): Promise<Conn | null> {
+    if (this.#closed) return null;
+    try {
+      return new DenoConn(await this.#listener.accept() as Deno.TcpConn | Deno.UnixConn);
+    } catch (e) {
+      if (this.#closed) return null;
+      throw toTransportError(e, "accept", formatAddr(this.addr));
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#listener.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Conn> {
+    for (let c = await this.accept(); c !== null; c = await this.accept()) yield c;
+  }
+}
+
+class DenoDatagramSocket implements DatagramSocket {
+  readonly addr: InetAddr;
+  #socket: Deno.DatagramConn;
+  #closed = false;
+  #scratch: Uint8Array | undefined;
+
+  constructor(socket: Deno.DatagramConn) {
+    this.#socket = socket;
+    this.addr = fromDenoAddr(socket.addr) as InetAddr;
+  }
+
+  async receive(buf?: Uint8Array): Promise<Datagram | null> {
+    if (this.#closed) return null;
+    // Deno's own default buffer is 65507 bytes, which truncates large IPv6 datagrams.
+    const scratch = buf ?? this.#scratch ?? new Uint8Array(DATAGRAM_BUFFER_SIZE);
+    if (buf === undefined) this.#scratch = undefined; // in use; concurrent receives get their own
+    try {
+      const [data, from] = await this.#socket.receive(scratch);
+      return {
+        data: buf === undefined ? data.slice() : data,
+        remoteAddr: fromDenoAddr(from) as InetAddr,
+      };
+    } catch (e) {
+      if (this.#closed) return null;
+      throw toTransportError(e, "receive", formatAddr(this.addr));
+    } finally {
+      if (buf === undefined) this.#scratch = scratch;
+    }
+  }
+
+  async send(
+    data: Uint8Array,
+    to: { readonly hostname: string; readonly port: number },
+  ): Promise<void> {
+    const target = formatAddr(to);
+    if (this.#closed) throw new TransportError("CLOSED", "send", target);
+    let sent: number;
+    try {
+      sent = await this.#socket.send(data, {
+        transport: "udp",
+        hostname: to.hostname,
+        port: to.port,
+      });
+    } catch (e) {
+      if (this.#closed) throw new TransportError("CLOSED", "send", target);
+      throw toTransportError(e, "send", target);
+    }
+    if (sent !== data.length) {
+      throw new TransportError(
+        "DATAGRAM_TOO_LARGE",
+        "send",
+        target,
+        `sent ${sent} of ${data.length} bytes`,
+      );
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#socket.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Datagram> {
+    for (let d = await this.receive(); d !== null; d = await this.receive()) yield d;
+  }
+}
+
+function isIpLiteral(host: string): boolean {
+  return host.includes(":") || /^\d+\.\d+\.\d+\.\d+$/.test(host);
+}
+
+async function connect(options: ConnectOptions): Promise<Conn> {
+  const target = formatAddr(options);
+  const raw = await withConnectDeadline<DenoStream>(
+    (signal) =>
+      "path" in options
+        ? Deno.connect({ transport: "unix", path: options.path })
+        : Deno.connect({ hostname: options.hostname, port: options.port, signal }),
+    options,
+    target,
+    (late) => late.close(),
+  );
+  return new DenoConn(raw);
+}
+
+function listen(target: Target): Promise<Listener> {
+  try {
+    const listener = "path" in target
+      ? Deno.listen({ transport: "unix", path: target.path })
+      : Deno.listen({ transport: "tcp", hostname: target.hostname, port: target.port });
+    return Promise.resolve(new DenoListener(listener));
+  } catch (e) {
+    return Promise.reject(toTransportError(e, "listen", formatAddr(target)));
+  }
+}
+
+function listenDatagram(options: DatagramOptions): Promise<DatagramSocket> {
+  const target = formatAddr(options);
+  // Deno.listenDatagram is unstable: undefined unless run with --unstable-net.
+  if (typeof (Deno as { listenDatagram?: unknown }).listenDatagram !== "function") {
+    return Promise.reject(
+      new TransportError(
+        "UNSUPPORTED",
+        "listen",
+        `udp:${target}`,
+        'UDP on Deno needs --unstable-net or "unstable": ["net"] in deno.json',
+      ),
+    );
+  }
+  try {
+    return Promise.resolve(
+      new DenoDatagramSocket(
+        Deno.listenDatagram({ transport: "udp", hostname: options.hostname, port: options.port }),
+      ),
+    );
+  } catch (e) {
+    return Promise.reject(toTransportError(e, "listen", `udp:${target}`));
+  }
+}
+
+async function startTls(conn: Conn, options: TlsOptions = {}): Promise<TlsConn> {
+  const target = formatAddr(conn.remoteAddr);
+  if (!(conn instanceof DenoConn)) {
+    throw new TransportError("UNSUPPORTED", "tls", target, "not a connection of this transport");
+  }
+  const hostname = options.hostname ??
+    (conn.remoteAddr.transport === "unix" ? "localhost" : conn.remoteAddr.hostname);
+  if (options.insecure === true) return await nodeTlsOver(conn, hostname, options, target);
+  const raw = conn.take();
+  let tls: Deno.TlsConn | undefined;
+  try {
+    tls = await Deno.startTls(raw as Deno.TcpConn, {
+      hostname,
+      caCerts: options.caCerts === undefined ? undefined : [...options.caCerts],
+      alpnProtocols: options.alpn === undefined ? undefined : [...options.alpn],
+    });
+    const info = await tls.handshake();
+    return new DenoConn(tls, info.alpnProtocol, conn);
+  } catch (e) {
+    try {
+      (tls ?? raw).close();
+    } catch {
+      // consumed or already closed
+    }
+    throw toTransportError(e, "tls", target);
+  }
+}
+
+/** The Deno transport. */
+export const denoTransport: Transport = {
+  name: "deno",
+  connect,
+  listen,
+  listenDatagram,
+  startTls,
+};
+
+// ---------------------------------------------------------------------------------------------
+// insecure TLS: node:tls over our own Conn (Deno.startTls always verifies the certificate)
+
+interface NodeTlsSocket {
+  read(): Uint8Array | null;
+  unshift(chunk: Uint8Array): void;
+  write(data: Uint8Array, cb: (error?: Error | null) => void): boolean;
+  end(cb?: () => void): void;
+  destroy(): void;
+  setNoDelay?(on: boolean): void;
+  on(event: string, listener: (arg?: unknown) => void): void;
+  once(event: string, listener: (arg?: unknown) => void): void;
+  off(event: string, listener: (arg?: unknown) => void): void;
+  readonly alpnProtocol: string | false | null;
+}
+
+async function nodeTlsOver(
+  conn: DenoConn,
+  hostname: string,
+  options: TlsOptions,
+  target: string,
+): Promise<TlsConn> {
+  const [tls, { Duplex }] = await Promise.all([import("node:tls"), import("node:stream")]);
+  const stream = new Duplex({
+    read() {
+      const chunk = new Uint8Array(16384);
+      conn.read(chunk).then(
+        (n) => this.push(n === null ? null : chunk.subarray(0, n)),
+        (e) => this.destroy(e),
+      );
+    },
+    write(chunk: Uint8Array, _encoding, callback) {
+      conn.write(chunk).then(() => callback(), callback);
+    },
+    final(callback) {
+      conn.closeWrite().then(() => callback(), callback);
+    },
+    destroy(error, callback) {
+      conn.close();
+      callback(error);
+    },
+  });
+  const socket = tls.connect({
+    socket: stream,
+    rejectUnauthorized: false,
+    servername: isIpLiteral(hostname) ? undefined : hostname,
+    ALPNProtocols: options.alpn === undefined ? undefined : [...options.alpn],
+    ca: options.caCerts === undefined ? undefined : [...options.caCerts],
+  }) as unknown as NodeTlsSocket;
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e?: unknown) => {
+      socket.destroy();
+      reject(toTransportError(e, "tls", target));
+    };
+    socket.once("error", onError);
+    socket.once("secureConnect", () => {
+      socket.off("error", onError);
+      resolve();
+    });
+  });
+  return new NodeTlsConn(socket, conn.localAddr, conn.remoteAddr, target);
+}
+
+class NodeTlsConn implements TlsConn {
+  readonly alpnProtocol: string | null;
+  #socket: NodeTlsSocket;
+  #target: string;
+  #closed = false;
+  #writeClosed = false;
+  #ended = false;
+  #error: unknown = null;
+  #wake: (() => void) | null = null;
+
+  constructor(
+    socket: NodeTlsSocket,
+    readonly localAddr: NetAddr,
+    readonly remoteAddr: NetAddr,
+    target: string,
+  ) {
+    this.#socket = socket;
+    this.#target = target;
+    this.alpnProtocol = typeof socket.alpnProtocol === "string" ? socket.alpnProtocol : null;
+    const wake = () => {
+      const w = this.#wake;
+      this.#wake = null;
+      w?.();
+    };
+    socket.on("readable", wake);
+    socket.on("end", () => {
+      this.#ended = true;
+      wake();
+    });
+    socket.on("close", () => {
+      this.#ended = true;
+      wake();
+    });
+    socket.on("error", (e) => {
+      this.#error = e;
+      wake();
+    });
+  }
+
+  async read(buf: Uint8Array): Promise<number | null> {
+    if (buf.length === 0) return 0;
+    for (;;) {
+      if (this.#closed) return null;
+      const chunk = this.#socket.read();
+      if (chunk !== null) {
+        const n = Math.min(chunk.length, buf.length);
+        buf.set(n === chunk.length ? chunk : chunk.subarray(0, n));
+        if (n < chunk.length) this.#socket.unshift(chunk.subarray(n));
+        return n;
+      }
+      if (this.#error !== null) throw toTransportError(this.#error, "read", this.#target);
+      if (this.#ended) return null;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    if (this.#closed || this.#writeClosed) {
+      return Promise.reject(new TransportError("CLOSED", "write", this.#target));
+    }
+    return new Promise((resolve, reject) => {
+      this.#socket.write(data, (e) => {
+        if (e == null) resolve();
+        else reject(toTransportError(e, "write", this.#target));
+      });
+    });
+  }
+
+  closeWrite(): Promise<void> {
+    if (this.#closed || this.#writeClosed) return Promise.resolve();
+    this.#writeClosed = true;
+    return new Promise((resolve) => this.#socket.end(resolve));
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#socket.destroy();
+    const w = this.#wake;
+    this.#wake = null;
+    w?.();
+  }
+
+  setNoDelay(_on: boolean): void {
+    // the TCP socket underneath keeps TCP_NODELAY on (Deno's default)
+  }
+}
