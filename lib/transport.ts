@@ -70,14 +70,19 @@ export const DATAGRAM_BUFFER_SIZE = 65536;
 
 /** An IP endpoint. `hostname` is an address literal without brackets ("::1", "127.0.0.1"). */
 export interface InetAddr {
+  /** "tcp" for streams, "udp" for datagrams. */
   readonly transport: "tcp" | "udp";
+  /** An address literal without brackets. */
   readonly hostname: string;
+  /** 0 to 65535. */
   readonly port: number;
 }
 
 /** A UNIX stream socket endpoint; `path` is "" for an unnamed (client side) socket. */
 export interface UnixAddr {
+  /** Always "unix". */
   readonly transport: "unix";
+  /** The socket path; "" for an unnamed socket. */
   readonly path: string;
 }
 
@@ -99,7 +104,9 @@ export type ConnectOptions = Target & {
 
 /** {@linkcode Transport.listenDatagram} options: the local address to bind (port 0: any). */
 export interface DatagramOptions {
+  /** The local address to bind, e.g. "0.0.0.0", "::", "127.0.0.1". */
   readonly hostname: string;
+  /** The local port; 0 picks one. */
   readonly port: number;
 }
 
@@ -140,7 +147,9 @@ export interface Conn {
   closeWrite(): Promise<void>;
   /** Closes both directions and frees the socket. Idempotent, never throws. */
   close(): void;
+  /** Our end of the connection. */
   readonly localAddr: NetAddr;
+  /** The peer's end of the connection (the proxy, for a PROXY receiver). */
   readonly remoteAddr: NetAddr;
   /** TCP_NODELAY (on by default for TCP; no-op for UNIX sockets and after close). */
   setNoDelay(on: boolean): void;
@@ -154,6 +163,7 @@ export interface TlsConn extends Conn {
 
 /** A stream listener. Iterate it, or call `accept()` until it returns `null`. */
 export interface Listener extends AsyncIterable<Conn> {
+  /** Where the listener is bound (the real port when 0 was asked for). */
   readonly addr: NetAddr;
   /** The next incoming connection, or `null` once the listener is closed (also if pending). */
   accept(): Promise<Conn | null>;
@@ -165,6 +175,7 @@ export interface Listener extends AsyncIterable<Conn> {
 export interface Datagram {
   /** The payload; a view of the `buf` given to `receive` when there was one. */
   readonly data: Uint8Array;
+  /** Who sent the datagram. */
   readonly remoteAddr: InetAddr;
 }
 
@@ -174,6 +185,7 @@ export interface Datagram {
  * datagram (never split; `DATAGRAM_TOO_LARGE` if it cannot) and `receive` returns exactly one.
  */
 export interface DatagramSocket extends AsyncIterable<Datagram> {
+  /** Where the socket is bound. */
   readonly addr: InetAddr;
   /**
    * The next datagram, or `null` once the socket is closed (also if pending). With `buf`, the
@@ -193,6 +205,7 @@ export interface DatagramSocket extends AsyncIterable<Datagram> {
 
 /** What a runtime provides. Get the one for the running runtime with {@linkcode getTransport}. */
 export interface Transport {
+  /** Which runtime this transport drives. */
   readonly name: "deno" | "bun";
   /** Opens a TCP (`hostname`, `port`) or UNIX (`path`) stream connection. */
   connect(options: ConnectOptions): Promise<Conn>;

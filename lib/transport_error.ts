@@ -106,6 +106,7 @@ export class TransportError extends Error {
    * @param detail the runtime's own words (errno name, OpenSSL reason), appended in parentheses
    * @param cause the original error, kept for debugging
    */
+  /** An error with a stable `code`, the operation and the target it concerns. */
   constructor(
     code: TransportErrorCode,
     op: TransportOp,
