@@ -5,6 +5,10 @@
  * - 1 FAILURE: the input was read but is wrong (invalid or truncated header), or a file is
  *   unreadable, or an internal error.
  * - 2 USAGE: the command line itself is wrong; nothing was done.
+ * - 3 CONNECT_FAILED: a connection could not be made (refused, not found, unreachable).
+ * - 4 RESET: the peer reset the connection.
+ * - 5 TIMEOUT: a connect or idle timeout ran out.
+ * - 6 TLS_FAILED: the TLS handshake failed.
  *
  * @module
  */
@@ -21,7 +25,15 @@ import { writeErr } from "./io.ts";
  * assert.equal(ExitCode.USAGE, 2);
  * ```
  */
-export const ExitCode = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
+export const ExitCode = {
+  OK: 0,
+  FAILURE: 1,
+  USAGE: 2,
+  CONNECT_FAILED: 3,
+  RESET: 4,
+  TIMEOUT: 5,
+  TLS_FAILED: 6,
+} as const;
 /** One of the {@linkcode ExitCode} values. */
 export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
 

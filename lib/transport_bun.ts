@@ -541,6 +541,10 @@ async function listenDatagram(options: DatagramOptions): Promise<DatagramSocket>
         socket: {
           data: (_s, data, port, address) => socket.onData(data, port, address),
           drain: () => socket.onDrain(),
+          // An ICMP "port unreachable" for an earlier datagram surfaces here; without a
+          // handler Bun crashes the process. UDP gives no delivery guarantee: ignore it,
+          // as Deno and the kernel do for unconnected sockets.
+          error: () => {},
         },
       }),
     );

@@ -549,6 +549,30 @@ describe(`transport (${t.name})`, () => {
         }),
     );
 
+    it("sending to a UDP port nobody listens on neither throws nor crashes (ICMP unreachable)", {
+      skip: UDP_SKIP,
+    }, () =>
+      bounded(5000, async () => {
+        const closed = await t.listenDatagram({ hostname: "127.0.0.1", port: 0 });
+        const target = closed.addr;
+        closed.close();
+        const a = await t.listenDatagram({ hostname: "127.0.0.1", port: 0 });
+        const b = await t.listenDatagram({ hostname: "127.0.0.1", port: 0 });
+        try {
+          for (let i = 0; i < 3; i++) {
+            await a.send(enc.encode("lost"), target);
+            await new Promise((r) => setTimeout(r, 30));
+          }
+          // The socket still works after the ICMP errors.
+          await a.send(enc.encode("after"), b.addr);
+          const got = await b.receive();
+          assert.equal(got && dec.decode(got.data), "after");
+        } finally {
+          a.close();
+          b.close();
+        }
+      }));
+
     it("datagrams over [::1]", { skip: UDP_SKIP || IPV6_SKIP }, () =>
       bounded(5000, async () => {
         const a = await t.listenDatagram({ hostname: "::1", port: 0 });
