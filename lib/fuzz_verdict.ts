@@ -309,7 +309,7 @@ function shellQuote(text: string): string {
 
 /**
  * The `ppcat send` command line that replays a case by hand:
- * `--no-header --header-hex` with the header bytes and `afterHeader`;
+ * `--header-hex` with the header bytes and `afterHeader`;
  * `--fragment` (offsets, comma-separated) and `--fragment-delay` (ms) for
  * fragmented and slow delivery; `< /dev/null` when the case half-closes
  * after a truncated header (`ppcat send` sends a FIN at the end of stdin).
@@ -323,22 +323,23 @@ function shellQuote(text: string): string {
  * import { reproduceCommand } from "./fuzz_verdict.ts";
  * assert.equal(
  *   reproduceCommand(catalogCase("delivery-v2-truncated-at-12-close")!, "[::1]:8443"),
- *   "ppcat send '[::1]:8443' --no-header --header-hex 0d0a0d0a000d0a515549540a < /dev/null",
+ *   "ppcat send '[::1]:8443' --header-hex 0d0a0d0a000d0a515549540a < /dev/null",
  * );
  * assert.equal(
  *   reproduceCommand(catalogCase("delivery-v1-fragmented-after-proxy")!, "localhost:8080"),
- *   "ppcat send localhost:8080 --no-header --header-hex " +
+ *   "ppcat send localhost:8080 --header-hex " +
  *     "50524f58592054435034203139322e302e322e3120" +
  *     "3139382e35312e3130302e37203536333234203434330d0a --fragment 6 --fragment-delay 200",
  * );
  * ```
  */
 export function reproduceCommand(c: FuzzCase, target: string): string {
-  const parts = ["ppcat", "send", shellQuote(target), "--no-header"];
+  const parts = ["ppcat", "send", shellQuote(target)];
   const all = new Uint8Array(c.bytes.length + c.afterHeader.length);
   all.set(c.bytes, 0);
   all.set(c.afterHeader, c.bytes.length);
-  if (all.length > 0) parts.push("--header-hex", toHex(all));
+  // A case with no bytes at all (the silent connection) sends no header either.
+  parts.push(...(all.length > 0 ? ["--header-hex", toHex(all)] : ["--no-header"]));
   const d = c.delivery;
   if (d.kind === "fragments" && d.offsets.length > 0) {
     parts.push("--fragment", d.offsets.join(","), "--fragment-delay", String(d.delayMs));
@@ -386,7 +387,7 @@ export interface FuzzResultJson {
  * assert.equal(json.verdict, "pass");
  * assert.deepEqual(json.observed, { outcome: "reset", afterMs: 1 });
  * assert.equal(json.hex.slice(24, 26), "2f");
- * assert.ok(json.reproduce.startsWith("ppcat send 127.0.0.1:9000 --no-header --header-hex 0d0a"));
+ * assert.ok(json.reproduce.startsWith("ppcat send 127.0.0.1:9000 --header-hex 0d0a"));
  * ```
  */
 export function fuzzResultJson(

@@ -186,7 +186,7 @@ describe("reproduceCommand", () => {
   it("whole delivery: the bytes as --header-hex, stdin left open", () => {
     assert.equal(
       reproduceCommand(fakeCase({ bytes }), "127.0.0.1:8080"),
-      "ppcat send 127.0.0.1:8080 --no-header --header-hex 0d0aab00",
+      "ppcat send 127.0.0.1:8080 --header-hex 0d0aab00",
     );
   });
 
@@ -194,7 +194,7 @@ describe("reproduceCommand", () => {
     const c = fakeCase({ bytes, afterHeader: new Uint8Array([0x50, 0x51]) });
     assert.equal(
       reproduceCommand(c, "h:1"),
-      "ppcat send h:1 --no-header --header-hex 0d0aab005051",
+      "ppcat send h:1 --header-hex 0d0aab005051",
     );
   });
 
@@ -205,18 +205,18 @@ describe("reproduceCommand", () => {
     });
     assert.equal(
       reproduceCommand(frag, "h:1"),
-      "ppcat send h:1 --no-header --header-hex 0d0aab00 --fragment 1,3 --fragment-delay 250",
+      "ppcat send h:1 --header-hex 0d0aab00 --fragment 1,3 --fragment-delay 250",
     );
     const slow = fakeCase({ bytes, delivery: { kind: "slow", byteDelayMs: 1000 } });
     assert.equal(
       reproduceCommand(slow, "h:1"),
-      "ppcat send h:1 --no-header --header-hex 0d0aab00 --fragment 1,2,3 --fragment-delay 1000",
+      "ppcat send h:1 --header-hex 0d0aab00 --fragment 1,2,3 --fragment-delay 1000",
     );
   });
 
   it("truncated: held open as is, closed with stdin at EOF", () => {
     const hold = fakeCase({ bytes, marker: "none", delivery: held });
-    assert.equal(reproduceCommand(hold, "h:1"), "ppcat send h:1 --no-header --header-hex 0d0aab00");
+    assert.equal(reproduceCommand(hold, "h:1"), "ppcat send h:1 --header-hex 0d0aab00");
     const close = fakeCase({
       bytes,
       marker: "none",
@@ -224,7 +224,7 @@ describe("reproduceCommand", () => {
     });
     assert.equal(
       reproduceCommand(close, "h:1"),
-      "ppcat send h:1 --no-header --header-hex 0d0aab00 < /dev/null",
+      "ppcat send h:1 --header-hex 0d0aab00 < /dev/null",
     );
     const silent = fakeCase({ bytes: new Uint8Array(0), marker: "none", delivery: held });
     assert.equal(reproduceCommand(silent, "h:1"), "ppcat send h:1 --no-header");
@@ -234,15 +234,15 @@ describe("reproduceCommand", () => {
     const c = fakeCase({ bytes: new Uint8Array([1]) });
     assert.equal(
       reproduceCommand(c, "[2001:db8::1]:443"),
-      "ppcat send '[2001:db8::1]:443' --no-header --header-hex 01",
+      "ppcat send '[2001:db8::1]:443' --header-hex 01",
     );
     assert.equal(
       reproduceCommand(c, "it's here:1"),
-      "ppcat send 'it'\\''s here:1' --no-header --header-hex 01",
+      "ppcat send 'it'\\''s here:1' --header-hex 01",
     );
     assert.equal(
       reproduceCommand(c, "unix:/run/app.sock"),
-      "ppcat send unix:/run/app.sock --no-header --header-hex 01",
+      "ppcat send unix:/run/app.sock --header-hex 01",
     );
   });
 });
@@ -267,7 +267,7 @@ describe("fuzzResultJson", () => {
       observed: { outcome: "accepted", afterMs: 12 },
       verdict: "violation",
       reason: "accepted invalid input (NOT_PROXY): MUST (§2.2) says to reject it",
-      reproduce: "ppcat send h:1 --no-header --header-hex dead",
+      reproduce: "ppcat send h:1 --header-hex dead",
       cve: "CVE-2000-0001",
     });
     const plain = fuzzResultJson(fakeCase(), { outcome: "accepted", afterMs: 1 }, "h:1");

@@ -29,6 +29,7 @@ export * from "./encode.ts";
 export * from "./errors.ts";
 export * from "./fuzz_catalog.ts";
 export * from "./fuzz_random.ts";
+export * from "./fuzz_run.ts";
 export * from "./fuzz_verdict.ts";
 export * from "./header.ts";
 export * from "./json.ts";
