@@ -40,9 +40,9 @@ describe("ppcat (spawned)", () => {
   });
 
   it("a command not built yet: one line, exit 2", () => {
-    const r = spawnCli(["listen", "--port", "8080"]);
+    const r = spawnCli(["bench", "--port", "8080"]);
     assert.equal(r.status, 2);
-    assert.equal(r.stderr, 'ppcat: "listen" is not built yet in this version (ppcat 0.1.0)\n');
+    assert.equal(r.stderr, 'ppcat: "bench" is not built yet in this version (ppcat 0.1.0)\n');
   });
 
   it("encode writes raw bytes to a pipe; decode reads them from stdin", () => {

@@ -6,10 +6,14 @@
  * @module
  */
 
+import * as conformance from "./conformance.ts";
 import * as decode from "./decode.ts";
 import * as encode from "./encode.ts";
 import { ExitCode } from "./exit.ts";
+import * as fuzz from "./fuzz.ts";
 import { args, setExitCode, writeErr, writeOut } from "./io.ts";
+import * as listen from "./listen.ts";
+import * as send from "./send.ts";
 import { VERSION } from "./version.ts";
 
 /** A built subcommand. */
@@ -27,15 +31,31 @@ const COMMANDS: Readonly<Record<string, Subcommand>> = {
     run: decode.run,
   },
   encode: { summary: "build a header from flags; raw or hex", help: encode.HELP, run: encode.run },
+  listen: {
+    summary: "accept connections and print their headers",
+    help: listen.HELP,
+    run: (args) => listen.run(args),
+  },
+  fuzz: {
+    summary: "send malformed headers to a receiver and judge its reactions",
+    help: fuzz.HELP,
+    run: fuzz.run,
+  },
+  send: {
+    summary: "connect, send a header, then relay a payload (TCP, UNIX, UDP, TLS)",
+    help: send.HELP,
+    run: send.run,
+  },
+  conformance: {
+    summary: "prove interoperability with haproxy and nginx (runs its own instances)",
+    help: conformance.HELP,
+    run: conformance.run,
+  },
 };
 
 /** Subcommands announced but not built in this version. */
 const NOT_BUILT: Readonly<Record<string, string>> = {
-  send: "connect, send a header, then relay stdin",
-  listen: "accept connections and print their headers",
-  fuzz: "send malformed headers to a receiver",
-  bench: "measure encode/decode throughput",
-  conformance: "check a receiver against the spec",
+  bench: "load a target with PROXY headers, tcpkali-style",
 };
 
 function commandList(): string {
@@ -66,8 +86,12 @@ Run 'ppcat <command> --help' for a command's flags and examples.
 
 EXIT STATUS
   0  success
-  1  failure: invalid or truncated header, unreadable file, internal error
+  1  failure or findings: invalid header, violations found, unreadable file, internal error
   2  usage error
+  3  connection could not be made (send, fuzz: refused, not found, unreachable)
+  4  connection reset by the peer (send)
+  5  timeout (send: connect or idle)
+  6  TLS handshake failed (send)
 `;
 
 function unknownCommand(name: string): number {

@@ -1,0 +1,412 @@
+/**
+ * `ppcat listen`: a PROXY protocol receiver for testing. Accepts connections (or UDP datagrams),
+ * reads and checks the header under a strict policy, prints what every client sent (real peer,
+ * header fields, TLVs decoded, CRC status, time to header), then echoes, discards, or answers
+ * with the decoded info as JSON.
+ *
+ * In-process use (tests, benchmarks): {@linkcode run} with an AbortSignal, or
+ * {@linkcode startListen} from ./listen_server.ts.
+ *
+ * @module
+ */
+
+import { type Cidr, parseCidrList } from "../lib/cidr.ts";
+import { formatAddr, MIN_HEADER_TIMEOUT_MS, TransportError } from "../lib/transport.ts";
+import { flagHelp, optionsOf, parseCommandArgs } from "./args.ts";
+import { ExitCode, reportFailure, reportUsage, usageError } from "./exit.ts";
+import { colorOut, writeErr, writeOut } from "./io.ts";
+import { type ListenTarget, parseListenAddress } from "./listen_address.ts";
+import { type EventDetail, eventLine, type ListenEvent, renderEvent } from "./listen_events.ts";
+import { ListenMode, startListen } from "./listen_server.ts";
+import { processStopSignal, type StopSignal } from "./listen_signal.ts";
+
+const COMMAND = "listen";
+
+/** Largest --header-timeout, in seconds (timers hold at most 2^31 - 1 ms). */
+export const MAX_HEADER_TIMEOUT_S = 2_147_483;
+
+/** Largest --max-connections. */
+export const MAX_CONNECTIONS = 1_000_000;
+
+const FLAGS = {
+  udp: {
+    type: "boolean",
+    help: "receive UDP datagrams; the header is parsed in each one on its own (§2)",
+  },
+  echo: { type: "boolean", help: "send the payload back (the default)" },
+  discard: { type: "boolean", help: "read and drop the payload" },
+  "reply-info": {
+    type: "boolean",
+    help: 'first send {"peer","local","header"} as one JSON line, then echo',
+  },
+  once: {
+    type: "boolean",
+    help: "exit after the first connection ends: 0 if its header was valid, 1 if rejected",
+  },
+  require: { type: "boolean", help: "no header, no service (the default, §2)" },
+  optional: {
+    type: "boolean",
+    help: "also serve connections without a header (testing only: §2 forbids guessing)",
+  },
+  versions: {
+    type: "string",
+    arg: "LIST",
+    help: 'versions to accept: "1", "2" or "1,2" (default)',
+  },
+  trust: {
+    type: "string",
+    multiple: true,
+    arg: "CIDR,…",
+    help: "only these peers may send a header; others are refused (default: any)",
+  },
+  "header-timeout": {
+    type: "string",
+    arg: "SECONDS",
+    help: "abort a header not complete in time (default 3, the minimum of §2)",
+  },
+  "max-connections": {
+    type: "string",
+    arg: "N",
+    help: "cap on concurrent connections; beyond, close at once (default 0: no cap)",
+  },
+  "allow-crc-mismatch": {
+    type: "boolean",
+    help: 'accept a wrong CRC32C, reported as "invalid" (§2.2.3 says reject)',
+  },
+  json: { type: "boolean", help: "print NDJSON events on stdout, one per line" },
+  hexdump: {
+    type: "boolean",
+    short: "x",
+    help: 'hex-dump the payload (with --json: "hex" in each data event)',
+  },
+  help: { type: "boolean", short: "h", help: "show this help" },
+} as const;
+
+const OPTIONS = optionsOf(FLAGS);
+
+/** Help text for `ppcat listen`. */
+export const HELP = `ppcat listen - accept connections and print their PROXY protocol headers
+
+USAGE
+  ppcat listen [flags] [ADDR]:PORT | PORT | UNIX_PATH
+
+  ":8080" and "8080" listen on every IPv4 interface (0.0.0.0), like nc and
+  HAProxy; "127.0.0.1:8080" on one; "[::]:8080" on every IPv6 interface,
+  "[::1]:8080" on the IPv6 loopback. A UNIX socket path must contain "/"
+  (./pp.sock) or start with "unix:". Port 0 picks a free port: the real one is
+  in the "listening" event.
+
+  Every connection must start with a complete, valid header (v1 or v2) within
+  the header timeout; fragments are reassembled. A header that violates the
+  spec aborts the connection and is reported with its error code and byte
+  offset. Bytes after the header are payload, a second header included.
+
+FLAGS
+${flagHelp(FLAGS)}
+OUTPUT
+  One block of text per event on stdout, coloured on a terminal unless NO_COLOR
+  is set; with --json one JSON object per line (every one has "event" and
+  "time"):
+    {"event":"listening","transport":"tcp","address":{"address":"127.0.0.1","port":8080}}
+    {"event":"accept","id":1,"peer":{…},"local":{…}}
+    {"event":"header","id":1,"peer":{…},"headerMs":2,"untrusted":false,"header":{…}}
+    {"event":"reject","id":1,"peer":{…},"reason":"invalid","code":"V1_LEADING_ZERO",
+     "message":"…","offset":17,"afterMs":1,"received":40}
+    {"event":"data","id":1,"in":5,"out":5}            (at most once a second)
+    {"event":"close","id":1,"in":5,"out":5,"durationMs":40,"error":null}
+    {"event":"datagram","id":1,"peer":{…},"length":45,"untrusted":false,
+     "header":{…},"payload":5,"out":5}                   (--udp)
+  "header" is the form of 'ppcat decode --json'. Reject reasons: timeout,
+  closed, reset, untrusted, invalid, capacity. Warnings and bind errors go to
+  stderr.
+
+EXAMPLES
+  ppcat listen 127.0.0.1:8080
+  ppcat listen --json --once 127.0.0.1:0
+  ppcat listen --trust 10.0.0.0/8 --versions 2 --reply-info :8443
+  ppcat listen --udp --json 127.0.0.1:5353
+  ppcat listen --discard ./pp.sock
+
+EXIT STATUS
+  0  stopped by SIGINT or SIGTERM, or --once and the header was valid
+  1  the address cannot be bound ("ppcat listen: listen ADDR: address in use"),
+     or --once and the connection was rejected
+  2  usage error
+`;
+
+/** What `ppcat listen` was asked to do, once the flags are checked. */
+export interface ListenConfig {
+  /** Where to bind. */
+  readonly target: ListenTarget;
+  /** UDP instead of streams. */
+  readonly udp: boolean;
+  /** What to do with the payload. */
+  readonly mode: ListenMode;
+  /** Stop after the first connection. */
+  readonly once: boolean;
+  /** Serve connections without a header. */
+  readonly optional: boolean;
+  /** Versions to accept. */
+  readonly versions: readonly (1 | 2)[];
+  /** Trusted peers, or null for any. */
+  readonly trust: readonly Cidr[] | null;
+  /** Header timeout. */
+  readonly headerTimeoutMs: number;
+  /** 0: no cap. */
+  readonly maxConnections: number;
+  /** Tolerate a wrong CRC32C. */
+  readonly allowCrcMismatch: boolean;
+  /** NDJSON output. */
+  readonly json: boolean;
+  /** Dump payload bytes. */
+  readonly hexdump: boolean;
+  /** Warnings to print on stderr before starting. */
+  readonly warnings: readonly string[];
+}
+
+/** Checked flags, or a one-line usage error, or a request for help. */
+export type ConfigResult =
+  | { readonly ok: true; readonly config: ListenConfig }
+  | { readonly ok: false; readonly message: string; readonly help?: boolean };
+
+function parseVersions(text: string): (1 | 2)[] | string {
+  const versions: (1 | 2)[] = [];
+  for (const part of text.split(",")) {
+    const v = part.trim();
+    if (v !== "1" && v !== "2") {
+      return `--versions: expected 1, 2 or 1,2, got ${JSON.stringify(text)}`;
+    }
+    const n = v === "1" ? 1 : 2;
+    if (!versions.includes(n)) versions.push(n);
+  }
+  return versions;
+}
+
+function parseSeconds(text: string): number | string {
+  if (!/^([0-9]+(\.[0-9]+)?|\.[0-9]+)$/.test(text)) {
+    return `--header-timeout: not a number of seconds: ${JSON.stringify(text)}`;
+  }
+  const seconds = Number(text);
+  if (!(seconds > 0) || seconds > MAX_HEADER_TIMEOUT_S) {
+    return `--header-timeout: must be more than 0 and at most ${MAX_HEADER_TIMEOUT_S} seconds`;
+  }
+  return seconds;
+}
+
+/**
+ * Checks the flags and the address of `ppcat listen` (no I/O).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configFromArgs } from "./listen.ts";
+ * const r = configFromArgs(["--versions", "2", "--header-timeout", "1.5", ":0"]);
+ * assert.ok(r.ok);
+ * assert.deepEqual(r.config.versions, [2]);
+ * assert.equal(r.config.headerTimeoutMs, 1500);
+ * assert.equal(r.config.warnings.length, 1); // below the 3 s of §2
+ * assert.equal(configFromArgs(["--echo", "--discard", ":0"]).ok, false);
+ * ```
+ */
+export function configFromArgs(args: string[]): ConfigResult {
+  const parsed = parseCommandArgs(COMMAND, args, OPTIONS, true);
+  if (!parsed.ok) return { ok: false, message: parsed.error.message };
+  const { values, positionals } = parsed;
+  if (values.help) return { ok: false, message: "", help: true };
+  const fail = (message: string): ConfigResult => ({ ok: false, message });
+
+  if (positionals.length === 0) return fail("missing the address ([ADDR]:PORT or UNIX_PATH)");
+  if (positionals.length > 1) {
+    return fail(`expected one address, got ${positionals.length}: ${positionals.join(" ")}`);
+  }
+  const address = parseListenAddress(positionals[0]);
+  if (!address.ok) return fail(address.message);
+  const udp = values.udp ?? false;
+  if (udp && "path" in address.target) return fail("--udp needs [ADDR]:PORT, not a UNIX path");
+
+  const modes = (["echo", "discard", "reply-info"] as const).filter((m) => values[m]);
+  if (modes.length > 1) return fail(`give one of --${modes.join(", --")}`);
+  const mode: ListenMode = modes[0] ?? ListenMode.ECHO;
+
+  if (values.require && values.optional) return fail("give --require or --optional, not both");
+  const optional = values.optional ?? false;
+
+  let versions: (1 | 2)[] = [1, 2];
+  if (values.versions !== undefined) {
+    const v = parseVersions(values.versions);
+    if (typeof v === "string") return fail(v);
+    versions = v;
+  }
+
+  let trust: Cidr[] | null = null;
+  if (values.trust !== undefined) {
+    const list = parseCidrList(values.trust.join(","));
+    if (typeof list === "string") return fail(`--trust: ${list}`);
+    if (list.length === 0) return fail("--trust: give at least one address range");
+    trust = list;
+  }
+
+  const warnings: string[] = [];
+  let headerTimeoutMs = MIN_HEADER_TIMEOUT_MS;
+  const timeout = values["header-timeout"];
+  if (timeout !== undefined) {
+    if (udp) return fail("--header-timeout does not apply to --udp (one datagram, one header)");
+    const seconds = parseSeconds(timeout);
+    if (typeof seconds === "string") return fail(seconds);
+    headerTimeoutMs = Math.max(1, Math.round(seconds * 1000));
+    if (headerTimeoutMs < MIN_HEADER_TIMEOUT_MS) {
+      warnings.push(
+        `--header-timeout ${timeout} is below the minimum of §2 (a receiver waits "at least 3 ` +
+          `seconds to cover a TCP retransmit"); fragmented headers may be cut short`,
+      );
+    }
+  }
+
+  let maxConnections = 0;
+  const max = values["max-connections"];
+  if (max !== undefined) {
+    if (udp) return fail("--max-connections does not apply to --udp");
+    if (!/^(0|[1-9][0-9]*)$/.test(max) || Number(max) > MAX_CONNECTIONS) {
+      return fail(
+        `--max-connections: expected 0 to ${MAX_CONNECTIONS}, got ${JSON.stringify(max)}`,
+      );
+    }
+    maxConnections = Number(max);
+  }
+
+  if (optional) {
+    warnings.push(
+      "--optional serves connections without a PROXY header: §2 says a receiver MUST NOT guess " +
+        "whether a header is present (on a shared port anyone can spoof addresses); testing only",
+    );
+  }
+
+  return {
+    ok: true,
+    config: {
+      target: address.target,
+      udp,
+      mode,
+      once: values.once ?? false,
+      optional,
+      versions,
+      trust,
+      headerTimeoutMs,
+      maxConnections,
+      allowCrcMismatch: values["allow-crc-mismatch"] ?? false,
+      json: values.json ?? false,
+      hexdump: values.hexdump ?? false,
+      warnings,
+    },
+  };
+}
+
+const SHORT_REASON: Partial<Record<string, string>> = {
+  ADDRESS_IN_USE: "address in use",
+  PERMISSION_DENIED: "permission denied",
+  UNREACHABLE: "address not available on this host",
+  NOT_FOUND: "not found",
+};
+
+/**
+ * The one line printed when the address cannot be bound.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bindFailure } from "./listen.ts";
+ * import { TransportError } from "../lib/transport.ts";
+ * const e = new TransportError("ADDRESS_IN_USE", "listen", "127.0.0.1:80", "EADDRINUSE");
+ * assert.equal(
+ *   bindFailure(e, { hostname: "127.0.0.1", port: 80 }, false),
+ *   "listen 127.0.0.1:80: address in use",
+ * );
+ * ```
+ */
+export function bindFailure(error: unknown, target: ListenTarget, udp: boolean): string {
+  const where = `${udp ? "udp:" : ""}${formatAddr(target)}`;
+  if (error instanceof TransportError) {
+    const short = SHORT_REASON[error.code];
+    if (short !== undefined) return `listen ${where}: ${short}`;
+    return error.message.startsWith("listen ")
+      ? error.message
+      : `listen ${where}: ${error.message}`;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return `listen ${where}: ${message.split("\n")[0]}`;
+}
+
+/** In-process hooks for {@linkcode run} (tests, benchmarks). */
+export interface RunHooks {
+  /** Stops the listener (exit 0) when aborted. Without it, SIGINT and SIGTERM do. */
+  readonly signal?: AbortSignal;
+  /** Sees every event as it is printed. */
+  readonly onEvent?: (event: ListenEvent, detail: EventDetail) => void;
+}
+
+/**
+ * Runs `ppcat listen` with the arguments after the subcommand name; returns the exit code once
+ * stopped (the signal, or --once).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { run } from "./listen.ts";
+ * import { memoryIo, setIo } from "./io.ts";
+ * const mem = memoryIo();
+ * const restore = setIo(mem);
+ * const code = await run(["--json", "127.0.0.1:0"], { signal: AbortSignal.abort() });
+ * restore();
+ * assert.equal(code, 0);
+ * assert.equal(JSON.parse(mem.out()).event, "listening");
+ * ```
+ */
+export async function run(args: string[], hooks: RunHooks = {}): Promise<number> {
+  const checked = configFromArgs(args);
+  if (!checked.ok) {
+    if (checked.help === true) {
+      writeOut(HELP);
+      return ExitCode.OK;
+    }
+    return reportUsage(usageError(COMMAND, checked.message));
+  }
+  const config = checked.config;
+  for (const warning of config.warnings) writeErr(`ppcat ${COMMAND}: warning: ${warning}\n`);
+
+  const color = !config.json && colorOut();
+  const render = { color, hexdump: config.hexdump, allowCrcMismatch: config.allowCrcMismatch };
+  const onEvent = (event: ListenEvent, detail: EventDetail) => {
+    writeOut(config.json ? eventLine(event) : renderEvent(event, detail, render));
+    hooks.onEvent?.(event, detail);
+  };
+
+  let stop: StopSignal | null = null;
+  const signal = hooks.signal ?? (stop = processStopSignal()).signal;
+  try {
+    let server;
+    try {
+      server = await startListen({ ...config, onEvent, onDiagnostic });
+    } catch (error) {
+      return reportFailure(COMMAND, bindFailure(error, config.target, config.udp));
+    }
+    let onAbort = () => {};
+    const aborted = new Promise<null>((resolve) => {
+      onAbort = () => resolve(null);
+      if (signal.aborted) resolve(null);
+      else signal.addEventListener("abort", onAbort, { once: true });
+    });
+    const end = await Promise.race([server.done, aborted]);
+    signal.removeEventListener("abort", onAbort);
+    if (end === null) {
+      await server.stop();
+      return ExitCode.OK;
+    }
+    return end.ok === false ? ExitCode.FAILURE : ExitCode.OK;
+  } finally {
+    stop?.dispose();
+  }
+}
+
+function onDiagnostic(message: string): void {
+  writeErr(`ppcat ${COMMAND}: ${message.replace(/\s*\n\s*/g, " ")}\n`);
+}
