@@ -16,6 +16,8 @@
  * @module
  */
 
+import { asciiText, CHEAP_JOINS } from "./_alloc.ts";
+
 /**
  * §2.2: bytes of an IPv4 address (`src_addr`/`dst_addr` of AF_INET).
  *
@@ -83,10 +85,9 @@ const OK = AddressParse.OK;
 const INVALID = AddressParse.INVALID;
 const LEADING_ZERO = AddressParse.LEADING_ZERO;
 const IPV6_GROUPS = 8;
-// The longest texts the string entry points can accept: "255.255.255.255",
-// and "0000:0000:0000:0000:0000:ffff:255.255.255.255" (leading zeros in hex
+// The longest IPv6 text the string entry points can accept:
+// "0000:0000:0000:0000:0000:ffff:255.255.255.255" (leading zeros in hex
 // groups are allowed, §2.1 writes groups as "sets of 4 hexadecimal digits").
-const IPV4_MAX_TEXT = 15;
 const IPV6_MAX_TEXT = 45;
 
 // Byte -> hex digit value, -1 for anything that is not [0-9A-Fa-f] (NUL,
@@ -97,15 +98,8 @@ for (let i = 0; i < 6; i++) {
   HEX_VALUE[0x41 + i] = 10 + i;
   HEX_VALUE[0x61 + i] = 10 + i;
 }
-// Byte -> its text: lowercase hex without leading zeros, two-digit hex, decimal.
-const HEX_SHORT: string[] = [];
-const HEX_PAIR: string[] = [];
-const DECIMAL: string[] = [];
-for (let i = 0; i < 256; i++) {
-  HEX_SHORT.push(i.toString(16));
-  HEX_PAIR.push(i.toString(16).padStart(2, "0"));
-  DECIMAL.push(i.toString(10));
-}
+// Lowercase hex digits as char codes (RFC 5952 §4.3).
+const HEX_DIGIT = Uint8Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
 // Scratch for parseIPv6 (parsing is synchronous, so one is enough): the
 // groups in the order they appear, before "::" is expanded. Keeping them here
 // leaves `out` untouched unless the whole address is valid.
@@ -117,7 +111,7 @@ const groups = new Uint8Array(IPV6_LENGTH);
 // full; writes the 4 bytes at dst[at] only when the result is OK.
 function scanQuad(src: Uint8Array, p: number, end: number, dst: Uint8Array, at: number): number {
   let leadingZero = false;
-  let a = 0, b = 0, c = 0, v = 0;
+  let word = 0; // the octets so far, one per byte, written to dst only once all are valid
   for (let i = 0; i < 4; i++) {
     if (i !== 0) {
       // Exactly one dot between octets: also rejects "1..2" and "1.2.3." below.
@@ -127,29 +121,26 @@ function scanQuad(src: Uint8Array, p: number, end: number, dst: Uint8Array, at: 
     if (p === end) return INVALID;
     const first = src[p] - DIGIT_0;
     if (first < 0 || first > 9) return INVALID; // empty octet, sign, space, dot, ...
-    v = first;
-    p++;
-    let digits = 1;
+    let v = first;
+    const start = p++;
     while (p < end) {
       const d = src[p] - DIGIT_0;
       if (d < 0 || d > 9) break;
-      if (++digits > 3) return INVALID; // "0001", "1000": never an octet
+      if (p - start === 3) return INVALID; // "0001", "1000": never an octet
       v = v * 10 + d;
       p++;
     }
     if (v > 255) return INVALID;
     // §2.1: "Heading zeroes are not permitted in front of numbers" ("0" alone is fine).
-    if (first === 0 && digits > 1) leadingZero = true;
-    if (i === 0) a = v;
-    else if (i === 1) b = v;
-    else if (i === 2) c = v;
+    if (first === 0 && p - start > 1) leadingZero = true;
+    word = (word << 8) | v;
   }
   if (p !== end) return INVALID; // a fifth octet, a trailing dot, anything after
   if (leadingZero) return LEADING_ZERO;
-  dst[at] = a;
-  dst[at + 1] = b;
-  dst[at + 2] = c;
-  dst[at + 3] = v;
+  dst[at] = word >>> 24;
+  dst[at + 1] = (word >>> 16) & 0xff;
+  dst[at + 2] = (word >>> 8) & 0xff;
+  dst[at + 3] = word & 0xff;
   return OK;
 }
 
@@ -199,6 +190,63 @@ export function parseIPv4(
 ): AddressParse {
   checkArgs(src, start, end, out, outAt, IPV4_LENGTH);
   return scanQuad(src, start, end, out, outAt) as AddressParse;
+}
+
+/**
+ * {@linkcode parseIPv4} for an address given as a string (the encoders' input):
+ * the same strict §2.1 rules, read with `charCodeAt` instead of first copying
+ * the text into bytes (measured: half the time on V8, a quarter less on
+ * JavaScriptCore). On success writes the 4 bytes to `out[outAt, outAt + 4)`;
+ * nothing is written otherwise.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AddressParse, parseIPv4Text } from "./address.ts";
+ * const out = new Uint8Array(4);
+ * assert.equal(parseIPv4Text("192.0.2.1", out, 0), AddressParse.OK);
+ * assert.deepEqual(out, new Uint8Array([192, 0, 2, 1]));
+ * assert.equal(parseIPv4Text("192.0.2.01", out, 0), AddressParse.LEADING_ZERO);
+ * assert.equal(parseIPv4Text("192.0.2.1 ", out, 0), AddressParse.INVALID);
+ * ```
+ */
+export function parseIPv4Text(text: string, out: Uint8Array, outAt: number): AddressParse {
+  if (!(outAt >= 0 && outAt + IPV4_LENGTH <= out.length)) {
+    throw new RangeError(`output range [${outAt}, ${outAt + 4}) is outside 0..${out.length}`);
+  }
+  // The same steps as scanQuad, on the string.
+  const end = text.length;
+  let p = 0;
+  let leadingZero = false;
+  let word = 0;
+  for (let i = 0; i < 4; i++) {
+    if (i !== 0) {
+      if (p === end || text.charCodeAt(p) !== DOT) return INVALID;
+      p++;
+    }
+    if (p === end) return INVALID;
+    const first = text.charCodeAt(p) - DIGIT_0;
+    if (first < 0 || first > 9) return INVALID;
+    let v = first;
+    const start = p++;
+    while (p < end) {
+      const d = text.charCodeAt(p) - DIGIT_0;
+      if (d < 0 || d > 9) break;
+      if (p - start === 3) return INVALID;
+      v = v * 10 + d;
+      p++;
+    }
+    if (v > 255) return INVALID;
+    if (first === 0 && p - start > 1) leadingZero = true;
+    word = (word << 8) | v;
+  }
+  if (p !== end) return INVALID;
+  if (leadingZero) return LEADING_ZERO;
+  out[outAt] = word >>> 24;
+  out[outAt + 1] = (word >>> 16) & 0xff;
+  out[outAt + 2] = (word >>> 8) & 0xff;
+  out[outAt + 3] = word & 0xff;
+  return OK;
 }
 
 /**
@@ -303,6 +351,152 @@ export function parseIPv6(
 }
 
 /**
+ * The longest text {@linkcode writeIPv4Text} writes: "255.255.255.255".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { IPV4_TEXT_MAX } from "./address.ts";
+ * assert.equal(IPV4_TEXT_MAX, "255.255.255.255".length);
+ * ```
+ */
+export const IPV4_TEXT_MAX = 15;
+
+/**
+ * The longest text {@linkcode writeIPv6Text} writes: eight groups of four hex
+ * digits and seven colons (RFC 5952 never writes more).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { IPV6_TEXT_MAX } from "./address.ts";
+ * assert.equal(IPV6_TEXT_MAX, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff".length);
+ * ```
+ */
+export const IPV6_TEXT_MAX = 39;
+
+// Writes the decimal text of one octet (§2.1: no heading zeroes) at out[p]; returns the end.
+function writeOctet(v: number, out: Uint8Array, p: number): number {
+  if (v >= 100) {
+    const h = (v / 100) | 0;
+    out[p++] = DIGIT_0 + h;
+    v -= 100 * h;
+    out[p++] = DIGIT_0 + ((v / 10) | 0);
+  } else if (v >= 10) {
+    out[p++] = DIGIT_0 + ((v / 10) | 0);
+  }
+  out[p] = DIGIT_0 + (v % 10);
+  return p + 1;
+}
+
+/**
+ * Writes the 4 bytes at `src[at]` as the ASCII text "a.b.c.d" (§2.1: decimal,
+ * no heading zeroes) into `out` at `outAt`, and returns where the text ends.
+ * `out` needs room for {@linkcode IPV4_TEXT_MAX} bytes. For encoders that
+ * build a header in place: no string is made.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeIPv4Text } from "./address.ts";
+ * const out = new Uint8Array(20);
+ * const end = writeIPv4Text(new Uint8Array([192, 168, 0, 1]), 0, out, 2);
+ * assert.equal(new TextDecoder().decode(out.subarray(2, end)), "192.168.0.1");
+ * ```
+ */
+export function writeIPv4Text(src: Uint8Array, at: number, out: Uint8Array, outAt: number): number {
+  let p = writeOctet(src[at], out, outAt);
+  out[p++] = DOT;
+  p = writeOctet(src[at + 1], out, p);
+  out[p++] = DOT;
+  p = writeOctet(src[at + 2], out, p);
+  out[p++] = DOT;
+  return writeOctet(src[at + 3], out, p);
+}
+
+/**
+ * Writes the 16 bytes at `src[at]` as ASCII text the RFC 5952 way (see
+ * {@linkcode formatIPv6}) into `out` at `outAt`, and returns where the text
+ * ends. `out` needs room for {@linkcode IPV6_TEXT_MAX} bytes. For encoders
+ * that build a header in place: no string is made.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeIPv6Text } from "./address.ts";
+ * const bytes = new Uint8Array([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+ * const out = new Uint8Array(40);
+ * const end = writeIPv6Text(bytes, 0, out, 0);
+ * assert.equal(new TextDecoder().decode(out.subarray(0, end)), "2001:db8::1");
+ * ```
+ */
+export function writeIPv6Text(src: Uint8Array, at: number, out: Uint8Array, outAt: number): number {
+  // RFC 5952 §4.2: find the first longest run of two or more zero groups.
+  let bestAt = -1;
+  let bestLength = 1;
+  let runAt = 0;
+  let runLength = 0;
+  for (let i = 0; i < IPV6_GROUPS; i++) {
+    if ((src[at + 2 * i] | src[at + 2 * i + 1]) === 0) {
+      if (runLength === 0) runAt = i;
+      runLength++;
+      if (runLength > bestLength) { // ">" keeps the first run on a tie (§4.2.3)
+        bestAt = runAt;
+        bestLength = runLength;
+      }
+    } else {
+      runLength = 0;
+    }
+  }
+  let p = outAt;
+  // RFC 5952 §5: IPv4-mapped addresses (80 zero bits, then ffff) as "::ffff:a.b.c.d".
+  if (bestAt === 0 && bestLength === 5 && src[at + 10] === 0xff && src[at + 11] === 0xff) {
+    out[p] = COLON;
+    out[p + 1] = COLON;
+    for (let k = 2; k < 6; k++) out[p + k] = HEX_DIGIT[0xf];
+    out[p + 6] = COLON;
+    return writeIPv4Text(src, at + 12, out, p + 7);
+  }
+  const bestEnd = bestAt + bestLength;
+  let i = 0;
+  while (i < IPV6_GROUPS) {
+    if (i === bestAt) {
+      out[p++] = COLON;
+      out[p++] = COLON;
+      i = bestEnd;
+      continue;
+    }
+    if (i !== 0 && i !== bestEnd) out[p++] = COLON;
+    // RFC 5952 §4.1, §4.3: lowercase, no leading zeros in a group.
+    const high = src[at + 2 * i];
+    const low = src[at + 2 * i + 1];
+    if (high >= 0x10) {
+      out[p++] = HEX_DIGIT[high >> 4];
+      out[p++] = HEX_DIGIT[high & 0xf];
+      out[p++] = HEX_DIGIT[low >> 4];
+    } else if (high !== 0) {
+      out[p++] = HEX_DIGIT[high];
+      out[p++] = HEX_DIGIT[low >> 4];
+    } else if (low >= 0x10) {
+      out[p++] = HEX_DIGIT[low >> 4];
+    }
+    out[p++] = HEX_DIGIT[low & 0xf];
+    i++;
+  }
+  return p;
+}
+
+// Address text as char codes, turned into a string by asciiText (formatting is synchronous).
+const textCodes = new Uint8Array(IPV6_TEXT_MAX);
+// Byte -> "n" and "n.", for formatIPv4 where joining strings is the cheaper way (CHEAP_JOINS).
+const DECIMAL: string[] = [];
+const DECIMAL_DOT: string[] = [];
+for (let i = 0; i < 256; i++) {
+  DECIMAL.push(String(i));
+  DECIMAL_DOT.push(i + ".");
+}
+
+/**
  * Formats the 4 bytes at `src[at]` as "a.b.c.d" (§2.1: decimal, no heading
  * zeroes).
  *
@@ -314,8 +508,11 @@ export function parseIPv6(
  * ```
  */
 export function formatIPv4(src: Uint8Array, at: number): string {
-  return DECIMAL[src[at]] + "." + DECIMAL[src[at + 1]] + "." + DECIMAL[src[at + 2]] + "." +
-    DECIMAL[src[at + 3]];
+  if (CHEAP_JOINS) {
+    return DECIMAL_DOT[src[at]] + DECIMAL_DOT[src[at + 1]] + DECIMAL_DOT[src[at + 2]] +
+      DECIMAL[src[at + 3]];
+  }
+  return asciiText(textCodes, 0, writeIPv4Text(src, at, textCodes, 0));
 }
 
 /**
@@ -338,43 +535,7 @@ export function formatIPv4(src: Uint8Array, at: number): string {
  * ```
  */
 export function formatIPv6(src: Uint8Array, at: number): string {
-  // RFC 5952 §4.2: find the first longest run of two or more zero groups.
-  let bestAt = -1;
-  let bestLength = 1;
-  let runAt = 0;
-  let runLength = 0;
-  for (let i = 0; i < IPV6_GROUPS; i++) {
-    if ((src[at + 2 * i] | src[at + 2 * i + 1]) === 0) {
-      if (runLength === 0) runAt = i;
-      runLength++;
-      if (runLength > bestLength) { // ">" keeps the first run on a tie (§4.2.3)
-        bestAt = runAt;
-        bestLength = runLength;
-      }
-    } else {
-      runLength = 0;
-    }
-  }
-  // RFC 5952 §5: IPv4-mapped addresses (80 zero bits, then ffff) as "::ffff:a.b.c.d".
-  if (bestAt === 0 && bestLength === 5 && src[at + 10] === 0xff && src[at + 11] === 0xff) {
-    return "::ffff:" + formatIPv4(src, at + 12);
-  }
-  let text = "";
-  let i = 0;
-  while (i < IPV6_GROUPS) {
-    if (i === bestAt) {
-      text += "::";
-      i += bestLength;
-      continue;
-    }
-    if (i !== 0 && i !== bestAt + bestLength) text += ":";
-    // RFC 5952 §4.1, §4.3: lowercase, no leading zeros in a group.
-    const high = src[at + 2 * i];
-    const low = src[at + 2 * i + 1];
-    text += high === 0 ? HEX_SHORT[low] : HEX_SHORT[high] + HEX_PAIR[low];
-    i++;
-  }
-  return text;
+  return asciiText(textCodes, 0, writeIPv6Text(src, at, textCodes, 0));
 }
 
 // ASCII text -> bytes, or null for non-ASCII or text longer than `max` (too
@@ -405,10 +566,8 @@ function asciiBytes(text: string, max: number): Uint8Array | null {
  * ```
  */
 export function ipv4ToBytes(text: string): Uint8Array | null {
-  const bytes = asciiBytes(text, IPV4_MAX_TEXT);
-  if (bytes === null) return null;
   const out = new Uint8Array(IPV4_LENGTH);
-  return scanQuad(bytes, 0, bytes.length, out, 0) === OK ? out : null;
+  return parseIPv4Text(text, out, 0) === OK ? out : null;
 }
 
 /**

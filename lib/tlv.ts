@@ -17,6 +17,7 @@
  */
 
 import { type ProxyError, proxyError } from "./errors.ts";
+import { writeTlvs } from "./_tlv_write.ts";
 import type { Tlv } from "./header.ts";
 
 /**
@@ -954,14 +955,5 @@ export function encodeTlvs(tlvs: readonly Tlv[], out: Uint8Array, at: number): n
   if (!(at >>> 0 === at && end <= out.length)) {
     throw new RangeError(`${end - at} bytes of TLVs do not fit at ${at} in ${out.length} bytes`);
   }
-  let p = at;
-  for (let i = 0; i < tlvs.length; i++) {
-    const { type, value } = tlvs[i];
-    out[p] = type;
-    out[p + 1] = value.length >>> 8;
-    out[p + 2] = value.length & 0xff;
-    out.set(value, p + TLV_HEADER_LENGTH);
-    p += TLV_HEADER_LENGTH + value.length;
-  }
-  return p;
+  return writeTlvs(tlvs, out, at);
 }

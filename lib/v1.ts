@@ -7,13 +7,22 @@
  * @module
  */
 
-import { AddressParse, formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from "./address.ts";
-import { allocate, TEXT_SCRATCH, toTextScratch } from "./_alloc.ts";
+import {
+  AddressParse,
+  formatIPv4,
+  formatIPv6,
+  IPV6_TEXT_MAX,
+  parseIPv4Text,
+  parseIPv6,
+  writeIPv4Text,
+  writeIPv6Text,
+} from "./address.ts";
+import { allocate, asciiText, CHEAP_JOINS, TEXT_SCRATCH, toTextScratch } from "./_alloc.ts";
+import { decodeV1Strict, V1_MAX_LENGTH } from "./_v1_strict.ts";
 import { fail, type Result } from "./errors.ts";
 import type { Endpoint, HeaderInit, ProxyHeader, Tlv } from "./header.ts";
 
-/** §2.1: the longest line a receiver must support, CRLF included ("worst case"). */
-export const V1_MAX_LENGTH = 107;
+export { V1_MAX_LENGTH } from "./_v1_strict.ts";
 /** §2.1: the string every version 1 header starts with. */
 export const V1_PREFIX = "PROXY";
 /** §2.2: a receiver needs at least this many bytes before it may decide on version 1. */
@@ -23,11 +32,8 @@ const CR = 0x0d;
 const LF = 0x0a;
 const SPACE = 0x20;
 const DIGIT_0 = 0x30;
-const DIGIT_9 = 0x39;
+const DOT = 0x2e;
 const MAX_PORT = 65535;
-// "PROXY" as bytes, and the offsets of the fixed parts of a line.
-const PREFIX_BYTES = [0x50, 0x52, 0x4f, 0x58, 0x59] as const;
-const PROTOCOL_AT = 6;
 const NO_TLVS: readonly Tlv[] = Object.freeze([]);
 // Scratch space for the 2 × 16 address bytes, reused (decoding is synchronous).
 const scratch = new Uint8Array(32);
@@ -51,209 +57,147 @@ const scratch = new Uint8Array(32);
  * ```
  */
 export function decodeV1(buf: Uint8Array): Result<ProxyHeader> {
-  const length = buf.length;
-  for (let i = 0; i < PREFIX_BYTES.length; i++) {
-    if (i >= length) return fail("TRUNCATED", `header ends after ${length} bytes`, length);
-    if (buf[i] !== PREFIX_BYTES[i]) {
-      return fail("NOT_PROXY", 'input does not start with "PROXY" (§2.1)', i);
-    }
-  }
-  if (length <= 5) return truncated(length);
-  const limit = length < V1_MAX_LENGTH ? length : V1_MAX_LENGTH;
+  return decodeTcpLine(buf) ?? decodeV1Strict(buf);
+}
 
-  // §2.1: the line ends at the first CR or LF, and that must be a CRLF.
-  let eol = 5;
-  while (eol < limit && buf[eol] !== CR && buf[eol] !== LF) eol++;
+// Where a TCP4/TCP6 line has its "4" or "6", and its first address.
+const FAMILY_AT = 9;
+const FIELDS_AT = 11;
 
-  // Rejected as soon as seen, before the line ends: no space after "PROXY",
-  // or a protocol that can no longer become TCP4, TCP6 or UNKNOWN.
-  if (buf[5] !== SPACE && eol !== 5) {
-    return fail("V1_BAD_SPACE", 'expected one space after "PROXY"', 5);
-  }
-  let tokenEnd = PROTOCOL_AT;
-  while (tokenEnd < eol && buf[tokenEnd] !== SPACE) tokenEnd++;
-  const protocol = protocolToken(buf, PROTOCOL_AT, tokenEnd);
+/**
+ * The fast path: one left-to-right pass over a TCP4 or TCP6 line that is
+ * well formed from end to end, parsing numbers while it looks for the field
+ * boundaries. It gives up (null) at the first byte that is not what a valid
+ * line has there, and {@linkcode decodeV1Strict} then finds and reports the
+ * first fault exactly; so this only has to be right about what it accepts,
+ * which is exactly what decodeStrict accepts for TCP4/TCP6.
+ */
+function decodeTcpLine(buf: Uint8Array): Result<ProxyHeader> | null {
+  // §2.1: the CRLF must be within the first 107 bytes; nothing past them is read.
+  const limit = buf.length < V1_MAX_LENGTH ? buf.length : V1_MAX_LENGTH;
+  if (limit <= FIELDS_AT) return null;
+  // "PROXY TCP" then "4" or "6" then a space, compared with constants (a loop is slower).
   if (
-    protocol === null && tokenEnd > PROTOCOL_AT && !isProtocolPrefix(buf, PROTOCOL_AT, tokenEnd)
+    buf[0] !== 0x50 || buf[1] !== 0x52 || buf[2] !== 0x4f || buf[3] !== 0x58 ||
+    buf[4] !== 0x59 || buf[5] !== SPACE || buf[6] !== 0x54 || buf[7] !== 0x43 ||
+    buf[8] !== 0x50 || buf[10] !== SPACE
   ) {
-    return badProtocol();
+    return null;
   }
+  const family = buf[FAMILY_AT];
+  const v6 = family === 0x36;
+  if (!v6 && family !== 0x34) return null;
 
-  // §2.1: nothing else is decoded before the CRLF is in.
-  const end = lineEnd(buf, eol, limit);
-  if (!end.ok) return end;
-  if (eol === 5) return fail("V1_FIELD_COUNT", "no protocol after PROXY", 5);
-  if (eol === PROTOCOL_AT) return fail("V1_BAD_SPACE", "space before the end of the line", 5);
-  if (buf[PROTOCOL_AT] === SPACE) {
-    return fail("V1_BAD_SPACE", "expected exactly one space before the protocol", PROTOCOL_AT);
-  }
-  if (protocol === null) return badProtocol();
-  // §2.1: for UNKNOWN the receiver ignores the rest of the line.
-  if (protocol === "UNKNOWN") return { ok: true, value: unknownHeader(eol + 2) };
+  // "src SP dst SP": exactly one space after each address.
+  const srcAt = FIELDS_AT;
+  const srcEnd = v6 ? readIPv6(buf, srcAt, limit, 0) : readIPv4(buf, srcAt, limit, 0);
+  if (srcEnd < 0 || srcEnd === limit || buf[srcEnd] !== SPACE) return null;
+  const dstAt = srcEnd + 1;
+  const dstEnd = v6 ? readIPv6(buf, dstAt, limit, 16) : readIPv4(buf, dstAt, limit, 16);
+  if (dstEnd < 0 || dstEnd === limit || buf[dstEnd] !== SPACE) return null;
+  // "sport SP dport CRLF"
+  let p = dstEnd + 1;
+  const sport = readPort(buf, p, limit);
+  if (sport < 0 || sport >>> 3 > MAX_PORT) return null;
+  p += sport & 7;
+  if (p === limit || buf[p] !== SPACE) return null;
+  p++;
+  const dport = readPort(buf, p, limit);
+  if (dport < 0 || dport >>> 3 > MAX_PORT) return null;
+  p += dport & 7;
+  if (p + 1 >= limit || buf[p] !== CR || buf[p + 1] !== LF) return null;
 
-  // §2.1: "SP src SP dst SP sport SP dport", each separator exactly one space,
-  // fields checked left to right so the leftmost fault is the one reported.
-  const v6 = protocol === "TCP6";
-  let srcPort = 0;
-  let dstPort = 0;
-  let p = tokenEnd;
-  for (let f = 0; f < 4; f++) {
-    if (p === eol) {
-      return fail("V1_FIELD_COUNT", `expected 4 fields after ${protocol}, got ${f}`, p);
-    }
-    const spaces = separator(buf, p, eol);
-    if (spaces !== null) return spaces;
-    const start = p + 1;
-    p = start;
-    while (p < eol && buf[p] !== SPACE) p++;
-    if (f < 2) {
-      const parsed = v6
-        ? parseIPv6(buf, start, p, scratch, 16 * f)
-        : parseIPv4(buf, start, p, scratch, 16 * f);
-      if (parsed === AddressParse.LEADING_ZERO) {
-        return fail("V1_LEADING_ZERO", "heading zeroes are not permitted in IPv4 octets", start);
-      }
-      if (parsed !== AddressParse.OK) {
-        const which = f === 0 ? "source" : "destination";
-        const family = v6 ? "IPv6" : "IPv4";
-        return fail("V1_BAD_ADDRESS", `${which} is not a canonical ${family} address`, start);
-      }
-    } else {
-      const port = parsePort(buf, start, p);
-      if (port < 0) return portError(port, f === 2 ? "source" : "destination", start);
-      if (f === 2) srcPort = port;
-      else dstPort = port;
-    }
-  }
-  if (p !== eol) {
-    const spaces = separator(buf, p, eol);
-    if (spaces !== null) return spaces;
-    return fail("V1_FIELD_COUNT", `expected 4 fields after ${protocol}, got more`, p);
-  }
-
-  const format = v6 ? formatIPv6 : formatIPv4;
-  const source: Endpoint = { address: format(scratch, 0), port: srcPort };
-  const destination: Endpoint = { address: format(scratch, 16), port: dstPort };
+  // A strict IPv4 text is already canonical (§2.1), so it is taken as it is,
+  // except where joining strings is cheaper (CHEAP_JOINS, see formatIPv4);
+  // IPv6 text is rewritten the RFC 5952 way.
+  const source: Endpoint = {
+    address: v6
+      ? formatIPv6(scratch, 0)
+      : CHEAP_JOINS
+      ? formatIPv4(scratch, 0)
+      : asciiText(buf, srcAt, srcEnd - srcAt),
+    port: sport >>> 3,
+  };
+  const destination: Endpoint = {
+    address: v6
+      ? formatIPv6(scratch, 16)
+      : CHEAP_JOINS
+      ? formatIPv4(scratch, 16)
+      : asciiText(buf, dstAt, dstEnd - dstAt),
+    port: dport >>> 3,
+  };
   return {
     ok: true,
     value: {
       version: 1,
       command: "PROXY",
-      protocol,
+      protocol: v6 ? "TCP6" : "TCP4",
       source,
       destination,
       tlvs: NO_TLVS,
       crc32c: null,
-      headerLength: eol + 2,
+      headerLength: p + 2,
     },
   };
 }
 
-function unknownHeader(headerLength: number): ProxyHeader {
-  return {
-    version: 1,
-    command: "PROXY",
-    protocol: "UNKNOWN",
-    source: null,
-    destination: null,
-    tlvs: NO_TLVS,
-    crc32c: null,
-    headerLength,
-  };
-}
-
-// The space at `p` must be followed by a field: not the line end, not a second space.
-function separator(buf: Uint8Array, p: number, eol: number) {
-  if (p + 1 === eol) return fail("V1_BAD_SPACE", "space before the end of the line", p);
-  if (buf[p + 1] === SPACE) {
-    return fail("V1_BAD_SPACE", "fields are separated by exactly one space", p + 1);
+// §2.1 port at buf[p]: 1 to 5 digits, no heading zero. Returns value * 8 +
+// number of digits, or -1 when buf[p] is not a digit. A "0" ends the number
+// at once: a digit after it is then not the expected separator, and the
+// strict path reports the heading zero. The caller checks the range.
+function readPort(buf: Uint8Array, p: number, limit: number): number {
+  if (p >= limit) return -1;
+  let value = buf[p] - DIGIT_0;
+  if (value < 0 || value > 9) return -1;
+  if (value === 0) return 1;
+  let n = 1;
+  while (n < 5 && p + n < limit) {
+    const d = buf[p + n] - DIGIT_0;
+    if (d < 0 || d > 9) break;
+    value = value * 10 + d;
+    n++;
   }
-  return null;
+  return value * 8 + n;
 }
 
-function badProtocol() {
-  return fail("V1_BAD_PROTOCOL", "protocol must be TCP4, TCP6 or UNKNOWN", PROTOCOL_AT);
-}
-
-// Checks that a CRLF starts at `eol`, within the first 107 bytes.
-function lineEnd(buf: Uint8Array, eol: number, limit: number): Result<null> {
-  if (eol === limit) return limit === V1_MAX_LENGTH ? tooLong() : truncated(buf.length);
-  if (buf[eol] === LF) return fail("V1_BAD_CRLF", "lone LF: the line must end with CRLF", eol);
-  // §2.1: the LF must sit within the first 107 bytes too.
-  if (eol + 1 >= V1_MAX_LENGTH) return tooLong();
-  if (eol + 1 === buf.length) return truncated(buf.length);
-  if (buf[eol + 1] !== LF) return fail("V1_BAD_CRLF", "lone CR: the line must end with CRLF", eol);
-  return LINE_END_OK;
-}
-
-const LINE_END_OK: Result<null> = Object.freeze({ ok: true, value: null });
-
-function truncated(length: number): { ok: false; error: ReturnType<typeof fail>["error"] } {
-  return fail("TRUNCATED", `header line not complete after ${length} bytes`, length);
-}
-
-// Reported at byte 106, the last one a line may use: the decoder never reads past it.
-function tooLong(): { ok: false; error: ReturnType<typeof fail>["error"] } {
-  return fail("V1_TOO_LONG", `no CRLF within the first ${V1_MAX_LENGTH} bytes`, V1_MAX_LENGTH - 1);
-}
-
-const TCP = [0x54, 0x43, 0x50] as const;
-const UNKNOWN = [0x55, 0x4e, 0x4b, 0x4e, 0x4f, 0x57, 0x4e] as const;
-
-function protocolToken(
-  buf: Uint8Array,
-  start: number,
-  end: number,
-): "TCP4" | "TCP6" | "UNKNOWN" | null {
-  const n = end - start;
-  if (n === 4 && buf[start] === TCP[0] && buf[start + 1] === TCP[1] && buf[start + 2] === TCP[2]) {
-    const d = buf[start + 3];
-    return d === 0x34 ? "TCP4" : d === 0x36 ? "TCP6" : null;
+// The §2.1 IPv4 address at buf[p], its bytes written to scratch[at]; returns
+// where it ends (the caller checks the separator there), or -1.
+function readIPv4(buf: Uint8Array, p: number, limit: number, at: number): number {
+  for (let i = 0; i < 4; i++) {
+    if (i !== 0) {
+      if (p === limit || buf[p] !== DOT) return -1;
+      p++;
+    }
+    if (p === limit) return -1;
+    let v = buf[p++] - DIGIT_0;
+    if (v < 0 || v > 9) return -1;
+    // A first "0" ends the octet: a digit after it fails the separator check.
+    if (v !== 0 && p < limit) {
+      let d = buf[p] - DIGIT_0;
+      if (d >= 0 && d <= 9) {
+        v = v * 10 + d;
+        p++;
+        if (p < limit) {
+          d = buf[p] - DIGIT_0;
+          if (d >= 0 && d <= 9) {
+            v = v * 10 + d;
+            p++;
+          }
+        }
+      }
+      if (v > 255) return -1;
+    }
+    scratch[at + i] = v;
   }
-  if (n === UNKNOWN.length) {
-    for (let i = 0; i < n; i++) if (buf[start + i] !== UNKNOWN[i]) return null;
-    return "UNKNOWN";
-  }
-  return null;
+  return p;
 }
 
-const PROTOCOL_NAMES: readonly (readonly number[])[] = [[...TCP, 0x34], [...TCP, 0x36], UNKNOWN];
-
-// Whether buf[start,end) is one of the protocol names or can still grow into one.
-function isProtocolPrefix(buf: Uint8Array, start: number, end: number): boolean {
-  const n = end - start;
-  outer: for (const name of PROTOCOL_NAMES) {
-    if (n > name.length) continue;
-    for (let i = 0; i < n; i++) if (buf[start + i] !== name[i]) continue outer;
-    return true;
-  }
-  return false;
-}
-
-const PORT_INVALID = -1;
-const PORT_LEADING_ZERO = -2;
-
-// §2.1: decimal in [0..65535], no heading zeroes. Returns the port or a negative fault.
-function parsePort(buf: Uint8Array, start: number, end: number): number {
-  const n = end - start;
-  if (n === 0 || n > 5) return PORT_INVALID;
-  if (buf[start] === DIGIT_0 && n > 1) {
-    const next = buf[start + 1];
-    return next >= DIGIT_0 && next <= DIGIT_9 ? PORT_LEADING_ZERO : PORT_INVALID;
-  }
-  let value = 0;
-  for (let i = start; i < end; i++) {
-    const c = buf[i];
-    if (c < DIGIT_0 || c > DIGIT_9) return PORT_INVALID;
-    value = value * 10 + (c - DIGIT_0);
-  }
-  return value > MAX_PORT ? PORT_INVALID : value;
-}
-
-function portError(fault: number, which: string, offset: number) {
-  return fault === PORT_LEADING_ZERO
-    ? fail("V1_LEADING_ZERO", `heading zeroes are not permitted in the ${which} port`, offset)
-    : fail("V1_BAD_PORT", `${which} port must be a decimal integer in [0..65535]`, offset);
+// An IPv6 address running from buf[p] to the next space, parsed into
+// scratch[at]; returns where it ends, or -1.
+function readIPv6(buf: Uint8Array, p: number, limit: number, at: number): number {
+  let end = p;
+  while (end < limit && buf[end] !== SPACE) end++;
+  return parseIPv6(buf, p, end, scratch, at) === AddressParse.OK ? end : -1;
 }
 
 /**
@@ -284,19 +228,12 @@ export function encodeV1(init: HeaderInit): Result<Uint8Array> {
     return fail("ENCODE_UNSUPPORTED", "version 1 cannot carry TLVs or a CRC32C", 0);
   }
   const protocol = init.protocol;
-  let line: string;
-  if (protocol === "UNKNOWN" || protocol === "UNSPEC") {
-    if (!init.source && !init.destination) {
-      line = "PROXY UNKNOWN\r\n";
-    } else {
-      const fields = endpointFields(init, null);
-      if (!fields.ok) return fields;
-      line = `PROXY UNKNOWN ${fields.value}\r\n`;
-    }
-  } else if (protocol === "TCP4" || protocol === "TCP6") {
-    const fields = endpointFields(init, protocol === "TCP4" ? 4 : 6);
-    if (!fields.ok) return fields;
-    line = `PROXY ${protocol} ${fields.value}\r\n`;
+  let family: 4 | 6 | null;
+  if (protocol === "TCP4" || protocol === "TCP6") {
+    family = protocol === "TCP4" ? 4 : 6;
+  } else if (protocol === "UNKNOWN" || protocol === "UNSPEC") {
+    if (!init.source && !init.destination) return { ok: true, value: copyLine(UNKNOWN_LINE) };
+    family = null;
   } else {
     return fail(
       "ENCODE_UNSUPPORTED",
@@ -304,13 +241,6 @@ export function encodeV1(init: HeaderInit): Result<Uint8Array> {
       0,
     );
   }
-  const out = allocate(line.length);
-  for (let i = 0; i < line.length; i++) out[i] = line.charCodeAt(i);
-  return { ok: true, value: out };
-}
-
-// "src dst sport dport" in canonical form; family null accepts either (UNKNOWN).
-function endpointFields(init: HeaderInit, family: 4 | 6 | null): Result<string> {
   const { source, destination } = init;
   if (!source || !destination || !("address" in source) || !("address" in destination)) {
     return fail(
@@ -319,35 +249,101 @@ function endpointFields(init: HeaderInit, family: 4 | 6 | null): Result<string> 
       0,
     );
   }
-  const src = canonicalFor(source.address, family);
-  if (src === null) return badAddress(source.address, family);
-  const dst = canonicalFor(destination.address, family ?? src.family);
-  if (dst === null) return badAddress(destination.address, family ?? src.family);
-  for (const port of [source.port, destination.port]) {
-    if (!Number.isInteger(port) || port < 0 || port > MAX_PORT) {
-      return fail("ENCODE_BAD_PORT", `port ${port} is not in [0..65535]`, 0);
-    }
+  const srcLength = parseAddress(source.address, family, 0);
+  if (srcLength < 0) return badAddress(source.address, family);
+  const srcFamily = lastFamily;
+  const dstLength = parseAddress(destination.address, family ?? srcFamily, 1);
+  if (dstLength < 0) return badAddress(destination.address, family ?? srcFamily);
+  const dstFamily = lastFamily;
+  const sport = source.port;
+  const dport = destination.port;
+  if (!isPort(sport) || !isPort(dport)) {
+    return fail("ENCODE_BAD_PORT", `port ${isPort(sport) ? dport : sport} is not in [0..65535]`, 0);
   }
-  return {
-    ok: true,
-    value: `${src.address} ${dst.address} ${source.port} ${destination.port}`,
-  };
+
+  // Written straight into a buffer of the exact length: no string, no copy of the line.
+  const name = family === null ? UNKNOWN_NAME : family === 4 ? TCP4_NAME : TCP6_NAME;
+  const out = allocate(
+    name.length + srcLength + dstLength + digitsOf(sport) + digitsOf(dport) + 4 + 2,
+  );
+  let p = 0;
+  for (let i = 0; i < name.length; i++) out[p++] = name[i];
+  out[p++] = SPACE;
+  p = writeAddress(out, p, srcFamily, 0, srcLength);
+  out[p++] = SPACE;
+  p = writeAddress(out, p, dstFamily, 1, dstLength);
+  out[p++] = SPACE;
+  p = writePort(out, p, sport);
+  out[p++] = SPACE;
+  p = writePort(out, p, dport);
+  out[p++] = CR;
+  out[p] = LF;
+  return { ok: true, value: out };
 }
 
-function canonicalFor(
-  text: string,
-  family: 4 | 6 | null,
-): { family: 4 | 6; address: string } | null {
-  const n = toTextScratch(text);
-  if (n < 0) return null;
+// "PROXY TCP4", "PROXY TCP6", "PROXY UNKNOWN" and the short UNKNOWN line, as bytes.
+const ascii = (text: string) => Array.from(text, (c) => c.charCodeAt(0));
+const TCP4_NAME = ascii("PROXY TCP4");
+const TCP6_NAME = ascii("PROXY TCP6");
+const UNKNOWN_NAME = ascii("PROXY UNKNOWN");
+const UNKNOWN_LINE = ascii("PROXY UNKNOWN\r\n");
+// The canonical text of IPv6 addresses 0 (source) and 1 (destination) while the line is sized.
+const ipv6Texts = new Uint8Array(2 * IPV6_TEXT_MAX);
+
+function copyLine(bytes: readonly number[]): Uint8Array {
+  const out = allocate(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = bytes[i];
+  return out;
+}
+
+// The family parseAddress found (it may be asked to accept either).
+let lastFamily: 4 | 6 = 4;
+
+// Parses address `slot` (0 source, 1 destination) of `family` (null: either)
+// into scratch[16 * slot]; returns the length of its canonical text, or -1 if
+// the text is not such an address.
+function parseAddress(text: string, family: 4 | 6 | null, slot: number): number {
   // A strict IPv4 address is already canonical text (§2.1: no heading zeroes).
-  if (family !== 6 && parseIPv4(TEXT_SCRATCH, 0, n, scratch, 0) === AddressParse.OK) {
-    return { family: 4, address: text };
+  if (family !== 6 && parseIPv4Text(text, scratch, 16 * slot) === AddressParse.OK) {
+    lastFamily = 4;
+    return text.length;
   }
-  if (family !== 4 && parseIPv6(TEXT_SCRATCH, 0, n, scratch, 0) === AddressParse.OK) {
-    return { family: 6, address: formatIPv6(scratch, 0) };
+  if (family === 4) return -1;
+  const n = toTextScratch(text);
+  if (n >= 0 && parseIPv6(TEXT_SCRATCH, 0, n, scratch, 16 * slot) === AddressParse.OK) {
+    lastFamily = 6;
+    const at = IPV6_TEXT_MAX * slot;
+    return writeIPv6Text(scratch, 16 * slot, ipv6Texts, at) - at;
   }
-  return null;
+  return -1;
+}
+
+// Writes the canonical text of address `slot` at out[p]; returns the end.
+function writeAddress(out: Uint8Array, p: number, family: 4 | 6, slot: number, n: number) {
+  if (family === 4) return writeIPv4Text(scratch, 16 * slot, out, p);
+  const at = IPV6_TEXT_MAX * slot;
+  for (let i = 0; i < n; i++) out[p + i] = ipv6Texts[at + i];
+  return p + n;
+}
+
+function isPort(port: number): boolean {
+  return Number.isInteger(port) && port >= 0 && port <= MAX_PORT;
+}
+
+function digitsOf(port: number): number {
+  return port >= 10000 ? 5 : port >= 1000 ? 4 : port >= 100 ? 3 : port >= 10 ? 2 : 1;
+}
+
+// §2.1: a port in decimal, no heading zeroes, written at out[p]; returns the end.
+function writePort(out: Uint8Array, p: number, port: number): number {
+  const end = p + digitsOf(port);
+  let q = end;
+  do {
+    const next = (port / 10) | 0;
+    out[--q] = DIGIT_0 + port - 10 * next;
+    port = next;
+  } while (port !== 0);
+  return end;
 }
 
 function badAddress(text: string, family: 4 | 6 | null) {

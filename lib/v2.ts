@@ -7,7 +7,7 @@
  * @module
  */
 
-import { AddressParse, formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from "./address.ts";
+import { AddressParse, formatIPv4, formatIPv6, parseIPv4Text, parseIPv6 } from "./address.ts";
 import { allocate, TEXT_SCRATCH, toTextScratch } from "./_alloc.ts";
 import { CRC32C_INIT, crc32cFinish, crc32cUpdate, crc32cZeros } from "./crc32c.ts";
 import { fail, type ProxyError, type Result } from "./errors.ts";
@@ -20,15 +20,8 @@ import type {
   ProxyHeader,
   Tlv,
 } from "./header.ts";
-import {
-  checkTlv,
-  CRC32C_VALUE_LENGTH,
-  encodeTlvs,
-  TLV_HEADER_LENGTH,
-  TLV_VALUE_MAX,
-  tlvsLength,
-  TlvType,
-} from "./tlv.ts";
+import { checkTlv, CRC32C_VALUE_LENGTH, TLV_HEADER_LENGTH, TLV_VALUE_MAX, TlvType } from "./tlv.ts";
+import { writeTlvs } from "./_tlv_write.ts";
 
 /** §2.2: the 12-byte signature every version 2 header starts with. */
 export const V2_SIGNATURE: Uint8Array = new Uint8Array([
@@ -79,6 +72,9 @@ export interface DecodeOptions {
 
 const COMMAND_LOCAL = 0x0;
 const COMMAND_PROXY = 0x1;
+// §2.2: the version/command byte of the two valid commands.
+const VER_CMD_LOCAL = (V2_VERSION << 4) | COMMAND_LOCAL;
+const VER_CMD_PROXY = (V2_VERSION << 4) | COMMAND_PROXY;
 const MAX_FAMILY = 0x3;
 const MAX_TRANSPORT = 0x2;
 const NO_TLVS: readonly Tlv[] = Object.freeze([]);
@@ -135,6 +131,39 @@ function addressLengthOf(fam: number): number {
  * ```
  */
 export function checkV2Preamble(buf: Uint8Array): Result<number> {
+  const total = preambleTotal(buf);
+  return total >= 0 ? { ok: true, value: total } : preambleFault(buf);
+}
+
+/**
+ * The total header length (16 + `len`) when `buf` holds a complete and valid
+ * preamble, else -1: the same rules as {@linkcode preambleFault}, without
+ * building a Result on the way (the success path of every v2 decode).
+ */
+function preambleTotal(buf: Uint8Array): number {
+  if (buf.length < V2_FIXED_LENGTH) return -1;
+  // §2.2 signature, compared with constants (a loop over V2_SIGNATURE is slower).
+  if (
+    buf[0] !== 0x0d || buf[1] !== 0x0a || buf[2] !== 0x0d || buf[3] !== 0x0a ||
+    buf[4] !== 0x00 || buf[5] !== 0x0d || buf[6] !== 0x0a || buf[7] !== 0x51 ||
+    buf[8] !== 0x55 || buf[9] !== 0x49 || buf[10] !== 0x54 || buf[11] !== 0x0a
+  ) {
+    return -1;
+  }
+  const verCmd = buf[12];
+  const len = (buf[14] << 8) | buf[15];
+  // §2.2: version 2; LOCAL ignores the family, PROXY needs a listed family and
+  // transport and a `len` that holds their address block.
+  if (verCmd === VER_CMD_LOCAL) return V2_FIXED_LENGTH + len;
+  if (verCmd !== VER_CMD_PROXY) return -1;
+  const fam = buf[13];
+  if (fam >> 4 > MAX_FAMILY || (fam & 0xf) > MAX_TRANSPORT) return -1;
+  if (protocolOf(fam) !== "UNSPEC" && len < addressLengthOf(fam)) return -1;
+  return V2_FIXED_LENGTH + len;
+}
+
+// The first fault of the preamble in `buf` (TRUNCATED if none is visible yet).
+function preambleFault(buf: Uint8Array): Result<number> {
   const length = buf.length;
   const sigEnd = length < V2_SIGNATURE.length ? length : V2_SIGNATURE.length;
   for (let i = 0; i < sigEnd; i++) {
@@ -206,9 +235,12 @@ export function checkV2Preamble(buf: Uint8Array): Result<number> {
  * ```
  */
 export function decodeV2(buf: Uint8Array, options?: DecodeOptions): Result<ProxyHeader> {
-  const preamble = checkV2Preamble(buf);
-  if (!preamble.ok) return preamble;
-  const total = preamble.value;
+  let total = preambleTotal(buf);
+  if (total < 0) {
+    const preamble = preambleFault(buf);
+    if (!preamble.ok) return preamble;
+    total = preamble.value; // not reached: both functions apply the same rules
+  }
   // §2.2: the receiver must not parse addresses before the whole block is in.
   if (buf.length < total) return truncated(buf.length);
 
@@ -396,22 +428,37 @@ export function encodeV2(init: HeaderInit): Result<Uint8Array> {
     (command === "PROXY" || Boolean(init.source) || Boolean(init.destination));
   const addressLength = hasAddresses ? addressLengthOf(fam) : 0;
   const tlvs = init.tlvs ?? NO_TLVS;
-  for (const tlv of tlvs) {
-    if (!Number.isInteger(tlv.type) || tlv.type < 0 || tlv.type > 0xff) {
-      return fail("ENCODE_TOO_LARGE", `TLV type ${tlv.type} does not fit in one byte`, 0);
+  let tlvLength = 0;
+  for (let i = 0; i < tlvs.length; i++) {
+    const { type, value } = tlvs[i];
+    if (!Number.isInteger(type) || type < 0 || type > 0xff) {
+      return fail("ENCODE_TOO_LARGE", `TLV type ${type} does not fit in one byte`, 0);
     }
-    if (tlv.value.length > TLV_VALUE_MAX) {
-      return fail("ENCODE_TOO_LARGE", `TLV 0x${hex2(tlv.type)} value exceeds 65535 bytes`, 0);
+    if (value.length > TLV_VALUE_MAX) {
+      return fail("ENCODE_TOO_LARGE", `TLV 0x${hex2(type)} value exceeds 65535 bytes`, 0);
     }
+    tlvLength += TLV_HEADER_LENGTH + value.length;
   }
   const crcLength = init.crc32c ? TLV_HEADER_LENGTH + CRC32C_VALUE_LENGTH : 0;
-  const len = addressLength + tlvsLength(tlvs) + crcLength;
+  const len = addressLength + tlvLength + crcLength;
   if (len > 0xffff) {
     return fail("ENCODE_TOO_LARGE", `header needs len ${len}, the limit is 65535`, 0);
   }
 
   const out = allocate(V2_FIXED_LENGTH + len);
-  for (let i = 0; i < V2_SIGNATURE.length; i++) out[i] = V2_SIGNATURE[i];
+  // §2.2 signature "\r\n\r\n\0\r\nQUIT\n", as constants (a loop over V2_SIGNATURE is slower).
+  out[0] = 0x0d;
+  out[1] = 0x0a;
+  out[2] = 0x0d;
+  out[3] = 0x0a;
+  out[4] = 0x00;
+  out[5] = 0x0d;
+  out[6] = 0x0a;
+  out[7] = 0x51;
+  out[8] = 0x55;
+  out[9] = 0x49;
+  out[10] = 0x54;
+  out[11] = 0x0a;
   out[12] = (V2_VERSION << 4) | (command === "PROXY" ? COMMAND_PROXY : COMMAND_LOCAL);
   out[13] = command === "LOCAL" && !hasAddresses ? 0 : fam;
   out[14] = len >> 8;
@@ -421,7 +468,8 @@ export function encodeV2(init: HeaderInit): Result<Uint8Array> {
     const written = writeAddresses(init, fam, out);
     if (written !== null) return { ok: false, error: written };
   }
-  let p = encodeTlvs(tlvs, out, V2_FIXED_LENGTH + addressLength);
+  // §2.2: type, big-endian length, value; sizes were checked above.
+  let p = writeTlvs(tlvs, out, V2_FIXED_LENGTH + addressLength);
   if (init.crc32c) {
     out[p] = TlvType.CRC32C;
     out[p + 1] = 0;
@@ -460,15 +508,12 @@ function writeAddresses(init: HeaderInit, fam: number, out: Uint8Array): ProxyEr
       `${init.protocol} needs a source and destination address`,
     );
   }
-  const parse = family === 0x1 ? parseIPv4 : parseIPv6;
   const size = family === 0x1 ? 4 : 16;
   // Parsed straight into the output: no intermediate arrays.
-  let n = toTextScratch(source.address);
-  if (n < 0 || parse(TEXT_SCRATCH, 0, n, out, at) !== AddressParse.OK) {
+  if (!parseAddress(source.address, family, out, at)) {
     return badEncode("ENCODE_BAD_ADDRESS", notAddress(source.address, family));
   }
-  n = toTextScratch(destination.address);
-  if (n < 0 || parse(TEXT_SCRATCH, 0, n, out, at + size) !== AddressParse.OK) {
+  if (!parseAddress(destination.address, family, out, at + size)) {
     return badEncode("ENCODE_BAD_ADDRESS", notAddress(destination.address, family));
   }
   const sport = source.port;
@@ -485,6 +530,13 @@ function writeAddresses(init: HeaderInit, fam: number, out: Uint8Array): ProxyEr
   out[ports + 2] = dport >> 8;
   out[ports + 3] = dport & 0xff;
   return null;
+}
+
+// Whether `text` is an address of `family` (0x1 IPv4, 0x2 IPv6); its bytes then are at out[at].
+function parseAddress(text: string, family: number, out: Uint8Array, at: number): boolean {
+  if (family === 0x1) return parseIPv4Text(text, out, at) === AddressParse.OK;
+  const n = toTextScratch(text);
+  return n >= 0 && parseIPv6(TEXT_SCRATCH, 0, n, out, at) === AddressParse.OK;
 }
 
 function isPort(port: number): boolean {
