@@ -1,0 +1,320 @@
+/**
+ * Echo throughput of `ppcat listen` against a plain echo server written with the same runtime's
+ * native API (Deno.listen / Bun.listen), measured side by side in one run:
+ *
+ * ```sh
+ * ./node_modules/.bin/deno run -A bench/listen_bench.ts [--seconds 5] [--connections 50] [--rounds 2] [--json]
+ * ./node_modules/.bin/bun bench/listen_bench.ts [--seconds 5] [--connections 50] [--rounds 2] [--json]
+ * ```
+ *
+ * Method: each server runs in its own process (this script with `--serve KIND`, same runtime),
+ * listening on 127.0.0.1 port 0, so the load generator's work is not charged to it. The load
+ * generator (this process) opens `--connections` connections; each sends a v1 header (the plain
+ * servers echo it too), then writes 16 KiB chunks back to back while reading the echo. After a
+ * 1 s warm-up, the echoed bytes received by all clients are counted for `--seconds`;
+ * MB/s = bytes / 10^6 / s. Servers, in rounds: native (the runtime's API, as small as an echo
+ * server gets), transport (the same loop on lib/transport.ts, to show what that layer costs), and
+ * `ppcat listen --json 127.0.0.1:0` (every event serialised as its NDJSON line, then dropped so
+ * the pipe is not the bottleneck). The best round of each is kept. The goal: listen / native of
+ * at least 0.9.
+ *
+ * This is a script, not a test: it prints the numbers and exits 0 (1 only when a round moved no
+ * bytes at all, which means something is broken).
+ *
+ * @module
+ */
+
+import { type ChildProcess, spawn } from "node:child_process";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { type Conn, getTransport } from "../lib/transport.ts";
+import { configFromArgs } from "../cli/listen.ts";
+import { eventLine } from "../cli/listen_events.ts";
+import { startListen } from "../cli/listen_server.ts";
+
+/** Size of each client write. */
+const WRITE_SIZE = 16 * 1024;
+/** Read buffer of the echo servers and of the clients. */
+const READ_SIZE = 64 * 1024;
+/** Unmeasured time before each measurement. */
+const WARMUP_MS = 1000;
+/** The throughput ratio listen / native aimed for. */
+const GOAL = 0.9;
+
+const HEADER = new TextEncoder().encode("PROXY TCP4 192.0.2.1 192.0.2.11 56324 443\r\n");
+const isBun = process.versions.bun !== undefined;
+
+/** The servers compared, each run in a child process. */
+const SERVERS = {
+  native: "plain echo, native API",
+  transport: "plain echo, lib/transport.ts",
+  listen: "ppcat listen --json",
+} as const;
+type ServerKind = keyof typeof SERVERS;
+
+// The part of Deno's and Bun's APIs the native servers use.
+interface DenoConn {
+  read(buf: Uint8Array): Promise<number | null>;
+  write(buf: Uint8Array): Promise<number>;
+  close(): void;
+}
+interface DenoApi {
+  listen(o: { hostname: string; port: number }): AsyncIterable<DenoConn> & {
+    readonly addr: { readonly port: number };
+  };
+}
+interface BunSocket {
+  data: { pending: Uint8Array | null };
+  write(data: Uint8Array): number;
+}
+interface BunApi {
+  listen(o: {
+    hostname: string;
+    port: number;
+    data?: unknown;
+    socket: {
+      open?(s: BunSocket): void;
+      data(s: BunSocket, d: Uint8Array): void;
+      drain?(s: BunSocket): void;
+    };
+  }): { readonly port: number };
+}
+
+/** The runtime's own echo server: the baseline. Returns the port. */
+function nativeEcho(): number {
+  if (isBun) {
+    const bun = (globalThis as unknown as { Bun: BunApi }).Bun;
+    // Bun pushes data into callbacks; what the kernel did not take waits for drain.
+    const server = bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        open(s) {
+          s.data = { pending: null };
+        },
+        data(s, d) {
+          const pending = s.data.pending;
+          if (pending !== null) {
+            const both = new Uint8Array(pending.length + d.length);
+            both.set(pending);
+            both.set(d, pending.length);
+            s.data.pending = both;
+            return;
+          }
+          const n = s.write(d);
+          if (n < d.length) s.data.pending = d.slice(Math.max(n, 0));
+        },
+        drain(s) {
+          const pending = s.data.pending;
+          if (pending === null) return;
+          const n = s.write(pending);
+          s.data.pending = n < pending.length ? pending.subarray(Math.max(n, 0)) : null;
+        },
+      },
+    });
+    return server.port;
+  }
+  const deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
+  const listener = deno.listen({ hostname: "127.0.0.1", port: 0 });
+  (async () => {
+    for await (const c of listener) {
+      (async () => {
+        const buf = new Uint8Array(READ_SIZE);
+        try {
+          for (let n = await c.read(buf); n !== null; n = await c.read(buf)) {
+            for (let at = 0; at < n;) at += await c.write(buf.subarray(at, n));
+          }
+        } catch {
+          // the client went away
+        }
+        try {
+          c.close();
+        } catch {
+          // already closed
+        }
+      })();
+    }
+  })();
+  return listener.addr.port;
+}
+
+/** The same echo loop on lib/transport.ts. Returns the port. */
+async function transportEcho(): Promise<number> {
+  const listener = await getTransport().listen({ hostname: "127.0.0.1", port: 0 });
+  const serve = async (c: Conn) => {
+    const buf = new Uint8Array(READ_SIZE);
+    try {
+      for (let n = await c.read(buf); n !== null; n = await c.read(buf)) {
+        await c.write(buf.subarray(0, n));
+      }
+    } catch {
+      // the client went away
+    } finally {
+      c.close();
+    }
+  };
+  (async () => {
+    for (let c = await listener.accept(); c !== null; c = await listener.accept()) void serve(c);
+  })().catch(() => {});
+  return listener.addr.transport === "unix" ? 0 : listener.addr.port;
+}
+
+// NDJSON bytes `ppcat listen` would have printed (serialised, then dropped).
+let eventBytes = 0;
+
+/** `ppcat listen --json 127.0.0.1:0`, events serialised then dropped. Returns the port. */
+async function ppcatListen(): Promise<number> {
+  const checked = configFromArgs(["--json", "127.0.0.1:0"]);
+  if (!checked.ok) throw new Error(checked.message);
+  const server = await startListen({
+    ...checked.config,
+    onEvent: (event) => {
+      eventBytes += eventLine(event).length;
+    },
+  });
+  return server.addr.transport === "unix" ? 0 : server.addr.port;
+}
+
+/** Child mode: start one server, print its port, serve until killed. */
+async function serve(kind: ServerKind): Promise<void> {
+  const port = kind === "native"
+    ? nativeEcho()
+    : kind === "transport"
+    ? await transportEcho()
+    : await ppcatListen();
+  process.stdout.write(`PORT ${port}\n`);
+}
+
+/** Starts a server of `kind` in a child process of the same runtime. */
+function startServer(kind: ServerKind): Promise<{ port: number; child: ChildProcess }> {
+  const script = fileURLToPath(import.meta.url);
+  const args = isBun ? [script, "--serve", kind] : ["run", "-A", script, "--serve", kind];
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d: Uint8Array) => {
+      out += new TextDecoder().decode(d);
+      const m = /PORT (\d+)/.exec(out);
+      if (m) resolve({ port: Number(m[1]), child });
+    });
+    child.once("exit", (code) => reject(new Error(`${kind} server exited (${code})`)));
+  });
+}
+
+/** Drives the server on `port` with `connections` clients; returns echoed MB/s over `seconds`. */
+async function drive(port: number, connections: number, seconds: number): Promise<number> {
+  const t = getTransport();
+  const chunk = new Uint8Array(WRITE_SIZE);
+  for (let i = 0; i < chunk.length; i++) chunk[i] = i & 0xff;
+  let running = true;
+  let counting = false;
+  let counted = 0;
+  const clients = await Promise.all(
+    Array.from(
+      { length: connections },
+      () => t.connect({ hostname: "127.0.0.1", port, timeoutMs: 5000 }),
+    ),
+  );
+  const loops = clients.flatMap((c) => [
+    (async () => {
+      await c.write(HEADER);
+      while (running) await c.write(chunk);
+    })().catch(() => {}),
+    (async () => {
+      const buf = new Uint8Array(READ_SIZE);
+      for (;;) {
+        const n = await c.read(buf);
+        if (n === null) return;
+        if (counting) counted += n;
+      }
+    })().catch(() => {}),
+  ]);
+  await sleep(WARMUP_MS);
+  counting = true;
+  const started = performance.now();
+  await sleep(seconds * 1000);
+  counting = false;
+  const elapsed = (performance.now() - started) / 1000;
+  running = false;
+  for (const c of clients) c.close();
+  await Promise.all(loops);
+  return counted / 1e6 / elapsed;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      serve: { type: "string" },
+      seconds: { type: "string", default: "5" },
+      connections: { type: "string", default: "50" },
+      rounds: { type: "string", default: "1" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  if (values.serve !== undefined) {
+    if (!(values.serve in SERVERS)) throw new Error(`--serve: unknown server ${values.serve}`);
+    await serve(values.serve as ServerKind);
+    return -1; // keep serving
+  }
+  const seconds = Number(values.seconds);
+  const connections = Number(values.connections);
+  const rounds = Number(values.rounds);
+  const runtime = isBun
+    ? `bun ${process.versions.bun}`
+    : `deno ${(process.versions as Record<string, string | undefined>).deno ?? "?"}`;
+
+  const best: Record<ServerKind, number> = { native: 0, transport: 0, listen: 0 };
+  for (let round = 0; round < rounds; round++) {
+    for (const kind of Object.keys(SERVERS) as ServerKind[]) {
+      const { port, child } = await startServer(kind);
+      try {
+        best[kind] = Math.max(best[kind], await drive(port, connections, seconds));
+      } finally {
+        child.kill();
+      }
+    }
+  }
+  const ratio = best.native > 0 ? best.listen / best.native : 0;
+  if (values.json) {
+    console.log(JSON.stringify({
+      runtime,
+      connections,
+      writeSize: WRITE_SIZE,
+      seconds,
+      rounds,
+      nativeMBps: round2(best.native),
+      transportMBps: round2(best.transport),
+      listenMBps: round2(best.listen),
+      ratio: round2(ratio),
+      goal: GOAL,
+    }));
+  } else {
+    console.log(
+      `ppcat listen echo throughput (${runtime}, ${connections} connections, ` +
+        `${WRITE_SIZE / 1024} KiB writes, ${seconds} s, best of ${rounds})`,
+    );
+    for (const kind of Object.keys(SERVERS) as ServerKind[]) {
+      console.log(`  ${SERVERS[kind].padEnd(30)} ${best[kind].toFixed(1).padStart(9)} MB/s`);
+    }
+    console.log(
+      `  ${"ratio listen / native".padEnd(30)} ${ratio.toFixed(2).padStart(9)}  ` +
+        `(goal >= ${GOAL}: ${ratio >= GOAL ? "met" : "NOT met"})`,
+    );
+  }
+  return best.native > 0 && best.listen > 0 ? 0 : 1;
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+main().then((code) => {
+  if (code >= 0) process.exitCode = code;
+}, (e) => {
+  console.error(`listen_bench: ${e instanceof Error ? e.message : e}`);
+  process.exitCode = 1;
+});
