@@ -16,6 +16,14 @@ export type ReadResult =
   | { readonly ok: true; readonly bytes: Uint8Array }
   | { readonly ok: false; readonly reason: string };
 
+/** Standard input, read as it arrives. */
+export interface StdinReader {
+  /** The next chunk, or null at the end of input (or once cancelled). */
+  read(): Promise<Uint8Array | null>;
+  /** Stops reading: a pending read ends with null and nothing keeps the process alive. */
+  cancel(): void;
+}
+
 /** Everything the CLI needs from the outside world. */
 export interface Io {
   /** Writes to standard output. */
@@ -24,6 +32,8 @@ export interface Io {
   writeErr(data: string | Uint8Array): void;
   /** Reads standard input to its end. */
   readStdin(): Promise<Uint8Array>;
+  /** Standard input chunk by chunk, as it arrives, with a way to stop reading. */
+  stdinReader(): StdinReader;
   /** Reads a whole file; never throws. */
   readFile(path: string): ReadResult;
   /** Whether the descriptor (0 stdin, 1 stdout, 2 stderr) is a terminal. */
@@ -73,6 +83,55 @@ function installPipeGuard(): void {
   process.stderr.on("error", onError);
 }
 
+// The part of Deno's API nodeStdinReader uses.
+interface DenoStdin {
+  readonly stdin: { readonly readable: ReadableStream<Uint8Array> };
+}
+
+// Deno: a pending read of process.stdin cannot be called off (destroy() leaves it waiting for
+// the next byte, and the process with it), a reader of Deno.stdin.readable can. Bun, Node:
+// process.stdin, which destroy() does end.
+function nodeStdinReader(): StdinReader {
+  const deno = (globalThis as { Deno?: DenoStdin }).Deno;
+  if (deno !== undefined) {
+    const reader = deno.stdin.readable.getReader();
+    return {
+      async read() {
+        try {
+          const r = await reader.read();
+          return r.done ? null : r.value;
+        } catch {
+          return null;
+        }
+      },
+      cancel() {
+        reader.cancel().catch(() => {});
+      },
+    };
+  }
+  const iterator = process.stdin[Symbol.asyncIterator]();
+  let cancelled = false;
+  return {
+    async read() {
+      try {
+        const r = await iterator.next();
+        if (r.done || cancelled) return null;
+        const chunk = r.value as Uint8Array | string;
+        return typeof chunk === "string"
+          ? encoder.encode(chunk)
+          : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      } catch {
+        return null;
+      }
+    },
+    cancel() {
+      if (cancelled) return;
+      cancelled = true;
+      process.stdin.destroy();
+    },
+  };
+}
+
 /**
  * The real process, through `node:process`, `node:fs` and `node:tty`.
  *
@@ -93,24 +152,14 @@ export const nodeIo: Io = {
     process.stderr.write(data);
   },
   async readStdin() {
+    const reader = nodeStdinReader();
     const chunks: Uint8Array[] = [];
-    let total = 0;
-    for await (const chunk of process.stdin) {
-      const bytes = typeof chunk === "string"
-        ? encoder.encode(chunk)
-        : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      chunks.push(bytes);
-      total += bytes.length;
+    for (let chunk = await reader.read(); chunk !== null; chunk = await reader.read()) {
+      chunks.push(chunk);
     }
-    if (chunks.length === 1) return chunks[0];
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, at);
-      at += chunk.length;
-    }
-    return out;
+    return chunks.length === 1 ? chunks[0] : concat(chunks);
   },
+  stdinReader: nodeStdinReader,
   readFile(path) {
     try {
       const buf = readFileSync(path);
@@ -181,6 +230,11 @@ export function writeErr(data: string | Uint8Array): void {
 /** Reads standard input to its end through the active {@linkcode Io}. */
 export function readStdin(): Promise<Uint8Array> {
   return current.readStdin();
+}
+
+/** Standard input chunk by chunk, as it arrives, through the active {@linkcode Io}. */
+export function stdinReader(): StdinReader {
+  return current.stdinReader();
 }
 
 /** Reads a whole file through the active {@linkcode Io}; never throws. */
@@ -289,6 +343,20 @@ export function memoryIo(init: MemoryIoInit = {}): MemoryIo {
     readStdin() {
       read = true;
       return Promise.resolve(stdin.slice());
+    },
+    stdinReader() {
+      read = true;
+      let left: Uint8Array | null = stdin.length > 0 ? stdin.slice() : null;
+      return {
+        read() {
+          const chunk = left;
+          left = null;
+          return Promise.resolve(chunk);
+        },
+        cancel() {
+          left = null;
+        },
+      };
     },
     readFile(path) {
       const bytes = files.get(path);

@@ -292,16 +292,17 @@ async function runStream(plan: SendPlan, session: Session): Promise<number> {
     if (plan.tls !== null) {
       session.event("TLS handshake");
       const tls = plan.tls;
+      const abort = new AbortController();
       const handshake = t.startTls(conn, {
         ...(tls.hostname === undefined ? {} : { hostname: tls.hostname }),
         ...(tls.alpn === undefined ? {} : { alpn: tls.alpn }),
         ...(tls.caCerts === undefined ? {} : { caCerts: tls.caCerts }),
         insecure: tls.insecure,
+        signal: abort.signal,
       }).then((c) => ({ c }), (e: unknown) => ({ e }));
       const r = await Promise.race([handshake, expired]);
       if (r === STOP) {
-        // The handshake cannot be aborted: close whatever it yields.
-        handshake.then((late) => "c" in late && late.c.close());
+        abort.abort(); // closes the connection: nothing is left pending
         return await conclude("tls");
       }
       if ("e" in r) {

@@ -1,15 +1,13 @@
 /**
  * `ppcat send`: the payload as a sequence of chunks, each one write (or one datagram).
  *
- * Standard input on a terminal is read as it comes, line by line, like nc. Otherwise it is read
- * through cli/io.ts `readStdin()`, which reads to the end first (so tests can feed it with
- * `memoryIo`): a pipe's content then goes out as one chunk once the pipe is closed.
+ * Standard input is read as it comes, like nc: a terminal line by line, a pipe chunk by chunk,
+ * each chunk one write (or one datagram with `--udp`).
  *
  * @module
  */
 
-import process from "node:process";
-import { isTty, readStdin } from "./io.ts";
+import { isTty, stdinReader } from "./io.ts";
 import type { SendPlan } from "./send_options.ts";
 
 /** Payload chunks, pulled one at a time. */
@@ -47,8 +45,8 @@ export function memorySource(chunks: readonly Uint8Array[]): ChunkSource {
 }
 
 /**
- * Standard input: streamed from a terminal, else read whole through cli/io.ts (one chunk; none
- * when empty).
+ * Standard input, chunk by chunk as it arrives (a terminal delivers a line at a time, a pipe
+ * what its writer wrote), through cli/io.ts `stdinReader()`; an empty chunk is never returned.
  *
  * @example
  * ```ts
@@ -67,77 +65,24 @@ export function memorySource(chunks: readonly Uint8Array[]): ChunkSource {
  * ```
  */
 export function stdinSource(): ChunkSource {
-  return isTty(0) ? terminalSource() : wholeSource();
-}
-
-function wholeSource(): ChunkSource {
-  let done = false;
-  let pending = false;
-  return {
-    async next() {
-      if (done) return null;
-      done = true;
-      pending = true;
-      try {
-        const bytes = await readStdin();
-        return bytes.length === 0 ? null : bytes;
-      } catch {
-        return null; // stdin went away, or cancel() ended the read
-      } finally {
-        pending = false;
-      }
-    },
-    cancel() {
-      done = true;
-      if (pending) releaseProcessStdin();
-    },
-    interactive: false,
-  };
-}
-
-/**
- * cli/io.ts `readStdin()` reads the process's stdin to its end and cannot be called off, so a
- * pipe that stays open would keep the process alive after the run has ended (timeout, peer
- * closed). End that read, but only when something really is reading process.stdin (an Io from
- * `memoryIo` never touches it). A stopgap until cli/io.ts offers a cancellable stdin.
- */
-function releaseProcessStdin(): void {
-  try {
-    const stdin = process.stdin;
-    if (stdin.listenerCount("readable") + stdin.listenerCount("data") > 0) stdin.destroy();
-  } catch {
-    // no stdin at all
-  }
-}
-
-const encoder = new TextEncoder();
-
-// A terminal: read chunk by chunk (the terminal delivers a line at a time).
-function terminalSource(): ChunkSource {
-  const stdin = process.stdin;
-  const iterator = stdin[Symbol.asyncIterator]();
+  const reader = stdinReader();
   let done = false;
   return {
     async next() {
-      if (done) return null;
-      try {
-        const r = await iterator.next();
-        if (r.done || done) return null;
-        const chunk = r.value as Uint8Array | string;
-        return typeof chunk === "string"
-          ? encoder.encode(chunk)
-          : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      } catch {
-        return null; // destroyed by cancel(), or the terminal went away
+      while (!done) {
+        const chunk = await reader.read();
+        if (chunk === null || done) break;
+        if (chunk.length > 0) return chunk;
       }
+      done = true;
+      return null;
     },
     cancel() {
       if (done) return;
       done = true;
-      // A pending read would keep the process alive until the next line: end it.
-      stdin.destroy();
+      reader.cancel();
     },
-    interactive: true,
+    interactive: isTty(0),
   };
 }
 

@@ -82,10 +82,16 @@ async function runWithSlowStdin(argv: string[], stdin: string, delayMs: number) 
   let timer: ReturnType<typeof setTimeout> | undefined;
   const io: Io = {
     ...mem,
-    readStdin: () =>
-      new Promise((resolve) => {
-        timer = setTimeout(() => resolve(mem.readStdin()), delayMs);
-      }),
+    stdinReader() {
+      const inner = mem.stdinReader();
+      return {
+        read: () =>
+          new Promise((resolve) => {
+            timer = setTimeout(() => resolve(inner.read()), delayMs);
+          }),
+        cancel: () => inner.cancel(),
+      };
+    },
   };
   const restore = setIo(io);
   const started = Date.now();
@@ -750,6 +756,104 @@ describe(`ppcat send as a real process (${t.name})`, () => {
         server.close();
       }
     }));
+
+  /** Spawns the CLI with stdin left open: the caller writes and ends it. */
+  function spawnOpen(argv: string[]) {
+    const main = fileURLToPath(new URL("./main.ts", import.meta.url));
+    const runtimeArgs = isDeno ? ["run", "-A", main] : [main];
+    const child = spawn(process.execPath, [...runtimeArgs, "send", ...argv], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Uint8Array) => (out += dec.decode(d)));
+    child.stderr.on("data", (d: Uint8Array) => (err += dec.decode(d)));
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    return { child, out: () => out, err: () => err, exited };
+  }
+
+  async function until(what: string, done: () => boolean): Promise<void> {
+    for (let i = 0; i < 200 && !done(); i++) await sleep(50);
+    assert.ok(done(), `timed out waiting for ${what}`);
+  }
+
+  it("a pipe is streamed: each chunk goes out (and its echo comes back) before stdin ends", () =>
+    bounded(30000, async () => {
+      const listener = await t.listen({ hostname: "127.0.0.1", port: 0 });
+      const addr = listener.addr as { hostname: string; port: number };
+      const echo = (async () => {
+        const conn = await listener.accept();
+        if (conn === null) return;
+        const accepted = await acceptProxy(conn, {});
+        if (!accepted.ok) return;
+        const buf = new Uint8Array(1024);
+        for (let n = await accepted.conn.read(buf); n !== null; n = await accepted.conn.read(buf)) {
+          await accepted.conn.write(buf.subarray(0, n));
+        }
+        accepted.conn.close();
+      })();
+      const run = spawnOpen([`127.0.0.1:${addr.port}`]);
+      try {
+        run.child.stdin.write("one\n");
+        await until("the first echo", () => run.out() === "one\n");
+        run.child.stdin.write("two\n");
+        await until("the second echo", () => run.out() === "one\ntwo\n");
+        run.child.stdin.end();
+        assert.equal(await run.exited, 0, run.err());
+        assert.equal(run.out(), "one\ntwo\n");
+      } finally {
+        run.child.kill();
+        listener.close();
+        await echo.catch(() => {});
+      }
+    }));
+
+  it("the run ends on time while stdin stays open: -w 1 exits 5, nothing lingers", () =>
+    bounded(30000, async () => {
+      const listener = await t.listen({ hostname: "127.0.0.1", port: 0 });
+      const addr = listener.addr as { hostname: string; port: number };
+      const held = listener.accept(); // accepted, never answered
+      const run = spawnOpen(["-w", "1", `127.0.0.1:${addr.port}`]);
+      const started = Date.now();
+      try {
+        const code = await run.exited; // stdin is still open
+        assert.equal(code, 5);
+        assert.ok(Date.now() - started < 8000, `exited after ${Date.now() - started} ms`);
+        assertOneLine(run.err(), /timed out/);
+      } finally {
+        run.child.kill();
+        (await held)?.close();
+        listener.close();
+      }
+    }));
+
+  for (const insecure of [[], ["--insecure"]]) {
+    it(`${["--tls", ...insecure].join(" ")}: a handshake nobody answers ends at -w 1, exit 5, nothing lingers`, () =>
+      bounded(30000, async () => {
+        const listener = await t.listen({ hostname: "127.0.0.1", port: 0 });
+        const addr = listener.addr as { hostname: string; port: number };
+        const held = listener.accept(); // accepted, never answered
+        const run = spawnOpen([
+          "--tls",
+          ...insecure,
+          "-w",
+          "1",
+          "--data",
+          "x",
+          `127.0.0.1:${addr.port}`,
+        ]);
+        const started = Date.now();
+        try {
+          assert.equal(await run.exited, 5);
+          assert.ok(Date.now() - started < 8000, `exited after ${Date.now() - started} ms`);
+          assertOneLine(run.err(), /^ppcat send: tls 127\.0\.0\.1:\d+: timed out/);
+        } finally {
+          run.child.kill();
+          (await held)?.close();
+          listener.close();
+        }
+      }));
+  }
 
   it("connection refused: exit status 3 and one line, no stack trace", () =>
     bounded(30000, async () => {

@@ -123,6 +123,11 @@ export interface TlsOptions {
   readonly caCerts?: readonly string[];
   /** Skip certificate and name verification entirely (testing only). */
   readonly insecure?: boolean;
+  /**
+   * Abort the handshake: the connection is closed and startTls rejects with `ABORTED`. Has no
+   * effect once the handshake is done.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**

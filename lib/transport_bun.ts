@@ -575,6 +575,10 @@ function startTls(conn: Conn, options: TlsOptions = {}): Promise<TlsConn> {
       new TransportError("UNSUPPORTED", "tls", target, "not a connection of this transport"),
     );
   }
+  if (options.signal?.aborted) {
+    conn.close();
+    return Promise.reject(new TransportError("ABORTED", "tls", target));
+  }
   let raw: BunSocket;
   try {
     raw = conn.take();
@@ -587,9 +591,13 @@ function startTls(conn: Conn, options: TlsOptions = {}): Promise<TlsConn> {
   const tls = new BunConn();
   return new Promise<TlsConn>((resolve, reject) => {
     let settled = false;
+    const signal = options.signal;
+    const onAbort = () => fail(new TransportError("ABORTED", "tls", target));
+    signal?.addEventListener("abort", onAbort, { once: true });
     const fail = (error: unknown) => {
       if (settled) return;
       settled = true;
+      signal?.removeEventListener("abort", onAbort);
       tls.close();
       reject(
         error instanceof TransportError ? error : toTransportError(error, "tls", target),
@@ -601,6 +609,7 @@ function startTls(conn: Conn, options: TlsOptions = {}): Promise<TlsConn> {
         if (settled) return;
         if (success || insecure) {
           settled = true;
+          signal?.removeEventListener("abort", onAbort);
           tls.alpnProtocol = typeof socket.alpnProtocol === "string" ? socket.alpnProtocol : null;
           resolve(tls);
         } else {

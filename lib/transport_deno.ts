@@ -292,24 +292,47 @@ async function startTls(conn: Conn, options: TlsOptions = {}): Promise<TlsConn> 
   }
   const hostname = options.hostname ??
     (conn.remoteAddr.transport === "unix" ? "localhost" : conn.remoteAddr.hostname);
+  const signal = options.signal;
+  if (signal?.aborted) {
+    conn.close();
+    throw new TransportError("ABORTED", "tls", target);
+  }
   if (options.insecure === true) return await nodeTlsOver(conn, hostname, options, target);
   const raw = conn.take();
   let tls: Deno.TlsConn | undefined;
-  try {
-    tls = await Deno.startTls(raw as Deno.TcpConn, {
-      hostname,
-      caCerts: options.caCerts === undefined ? undefined : [...options.caCerts],
-      alpnProtocols: options.alpn === undefined ? undefined : [...options.alpn],
-    });
-    const info = await tls.handshake();
-    return new DenoConn(tls, info.alpnProtocol, conn);
-  } catch (e) {
+  const closeAll = () => {
     try {
       (tls ?? raw).close();
     } catch {
       // consumed or already closed
     }
-    throw toTransportError(e, "tls", target);
+  };
+  // Closing the connection ends a pending Deno handshake, but its promise may then never settle:
+  // the abort rejects on its own.
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      closeAll();
+      reject(new TransportError("ABORTED", "tls", target));
+    };
+  });
+  aborted.catch(() => {});
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const starting = Deno.startTls(raw as Deno.TcpConn, {
+      hostname,
+      caCerts: options.caCerts === undefined ? undefined : [...options.caCerts],
+      alpnProtocols: options.alpn === undefined ? undefined : [...options.alpn],
+    });
+    starting.then((late) => signal?.aborted && late.close(), () => {});
+    tls = await Promise.race([starting, aborted]);
+    const info = await Promise.race([tls.handshake(), aborted]);
+    return new DenoConn(tls, info.alpnProtocol, conn);
+  } catch (e) {
+    closeAll();
+    throw e instanceof TransportError ? e : toTransportError(e, "tls", target);
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
   }
 }
 
@@ -371,13 +394,18 @@ async function nodeTlsOver(
     ALPNProtocols: options.alpn === undefined ? undefined : [...options.alpn],
     ca: options.caCerts === undefined ? undefined : [...options.caCerts],
   }) as unknown as NodeTlsSocket;
+  const signal = options.signal;
   await new Promise<void>((resolve, reject) => {
     const onError = (e?: unknown) => {
+      signal?.removeEventListener("abort", onAbort);
       socket.destroy();
       reject(toTransportError(e, "tls", target));
     };
+    const onAbort = () => onError(new TransportError("ABORTED", "tls", target));
+    signal?.addEventListener("abort", onAbort, { once: true });
     socket.once("error", onError);
     socket.once("secureConnect", () => {
+      signal?.removeEventListener("abort", onAbort);
       socket.off("error", onError);
       resolve();
     });

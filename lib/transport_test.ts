@@ -787,6 +787,29 @@ describe(`transport (${t.name})`, () => {
             );
           })),
     );
+    for (const insecure of [false, true]) {
+      it(`a signal aborts a handshake nobody answers (insecure: ${insecure}): ABORTED at once`, () =>
+        bounded(10000, async () => {
+          const listener = await t.listen({ hostname: "127.0.0.1", port: 0 });
+          const port = (listener.addr as { port: number }).port;
+          try {
+            const accepted = listener.accept();
+            const conn = await t.connect({ hostname: "127.0.0.1", port, timeoutMs: 3000 });
+            const server = (await accepted)!;
+            const abort = new AbortController();
+            const handshake = t.startTls(conn, { insecure, signal: abort.signal });
+            setTimeout(() => abort.abort(), 100);
+            const started = Date.now();
+            await assert.rejects(handshake, { code: "ABORTED", op: "tls" });
+            assert.ok(Date.now() - started < 2000, "rejected at once");
+            // Deno frees the socket of an aborted native handshake only once the server acts
+            // (the pending handshake holds it), so the server closes first here.
+            server.close();
+          } finally {
+            listener.close();
+          }
+        }));
+    }
   });
 
   it(
