@@ -39,10 +39,11 @@ describe("ppcat (spawned)", () => {
     assert.equal(r.stderr, "ppcat decode: unknown flag \"--nope\"\nTry 'ppcat decode --help'.\n");
   });
 
-  it("a command not built yet: one line, exit 2", () => {
-    const r = spawnCli(["bench", "--port", "8080"]);
+  it("an unknown command: one line, exit 2", () => {
+    const r = spawnCli(["benchmark", "127.0.0.1:1"]);
     assert.equal(r.status, 2);
-    assert.equal(r.stderr, 'ppcat: "bench" is not built yet in this version (ppcat 0.1.0)\n');
+    assert.equal(r.stdout.length, 0);
+    assert.equal(r.stderr, 'ppcat: unknown command "benchmark" (see ppcat --help)\n');
   });
 
   it("encode writes raw bytes to a pipe; decode reads them from stdin", () => {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import * as bench from "./bench.ts";
 import * as conformance from "./conformance.ts";
 import * as decode from "./decode.ts";
 import * as encode from "./encode.ts";
@@ -46,6 +47,11 @@ const COMMANDS: Readonly<Record<string, Subcommand>> = {
     help: send.HELP,
     run: send.run,
   },
+  bench: {
+    summary: "tcpkali-class load with PROXY headers; merge results (bench merge)",
+    help: bench.HELP,
+    run: bench.run,
+  },
   conformance: {
     summary: "prove interoperability with haproxy and nginx (runs its own instances)",
     help: conformance.HELP,
@@ -53,17 +59,9 @@ const COMMANDS: Readonly<Record<string, Subcommand>> = {
   },
 };
 
-/** Subcommands announced but not built in this version. */
-const NOT_BUILT: Readonly<Record<string, string>> = {
-  bench: "load a target with PROXY headers, tcpkali-style",
-};
-
 function commandList(): string {
   const rows: [string, string][] = [];
   for (const [name, cmd] of Object.entries(COMMANDS)) rows.push([name, cmd.summary]);
-  for (const [name, summary] of Object.entries(NOT_BUILT)) {
-    rows.push([name, `${summary} (not built yet)`]);
-  }
   const width = Math.max(...rows.map(([name]) => name.length));
   return rows.map(([name, summary]) => `  ${name.padEnd(width)}  ${summary}\n`).join("");
 }
@@ -88,7 +86,7 @@ EXIT STATUS
   0  success
   1  failure or findings: invalid header, violations found, unreadable file, internal error
   2  usage error
-  3  connection could not be made (send, fuzz: refused, not found, unreachable)
+  3  connection could not be made (send, fuzz, bench: refused, not found, unreachable)
   4  connection reset by the peer (send)
   5  timeout (send: connect or idle)
   6  TLS handshake failed (send)
@@ -96,11 +94,6 @@ EXIT STATUS
 
 function unknownCommand(name: string): number {
   writeErr(`ppcat: unknown command ${JSON.stringify(name)} (see ppcat --help)\n`);
-  return ExitCode.USAGE;
-}
-
-function notBuilt(name: string): number {
-  writeErr(`ppcat: "${name}" is not built yet in this version (ppcat ${VERSION})\n`);
   return ExitCode.USAGE;
 }
 
@@ -136,14 +129,13 @@ async function dispatch(argv: string[]): Promise<number> {
       writeOut(COMMANDS[topic].help);
       return ExitCode.OK;
     }
-    return has(NOT_BUILT, topic) ? notBuilt(topic) : unknownCommand(topic);
+    return unknownCommand(topic);
   }
   if (first.startsWith("-")) {
     writeErr(`ppcat: unknown flag ${JSON.stringify(first)} (see ppcat --help)\n`);
     return ExitCode.USAGE;
   }
   if (has(COMMANDS, first)) return await COMMANDS[first].run(rest);
-  if (has(NOT_BUILT, first)) return notBuilt(first);
   return unknownCommand(first);
 }
 

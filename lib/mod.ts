@@ -22,6 +22,8 @@
  */
 
 export * from "./address.ts";
+export * from "./bench_result.ts";
+export * from "./bench_source.ts";
 export * from "./cidr.ts";
 export * from "./crc32c.ts";
 export * from "./decode.ts";
@@ -31,6 +33,7 @@ export * from "./fuzz_catalog.ts";
 export * from "./fuzz_random.ts";
 export * from "./fuzz_run.ts";
 export * from "./fuzz_verdict.ts";
+export * from "./hdr_histogram.ts";
 export * from "./header.ts";
 export * from "./json.ts";
 export * from "./prng.ts";

@@ -1,0 +1,306 @@
+/**
+ * `ppcat bench TARGET`: tcpkali-class load with PROXY headers built by the codec. Parsing is in
+ * cli/bench_options.ts, headers in cli/bench_header.ts, the engine in lib/bench_engine.ts,
+ * worker processes in cli/bench_workers.ts, output in cli/bench_report.ts, and
+ * `ppcat bench merge` in cli/bench_merge.ts.
+ *
+ * @module
+ */
+
+import { availableParallelism } from "node:os";
+import process from "node:process";
+import { type BenchProgress, runBench } from "../lib/bench_engine.ts";
+import { type BenchResult, benchResult, mergeBenchResults } from "../lib/bench_result.ts";
+import { headerBuilder } from "./bench_header.ts";
+import { MERGE_HELP, runMerge } from "./bench_merge.ts";
+import { BENCH_FLAGS_HELP, type BenchArgs, parseBenchArgs } from "./bench_options.ts";
+import { formatSummary, progressLine, type ProgressTotals } from "./bench_report.ts";
+import { runWorkers } from "./bench_workers.ts";
+import { ExitCode, reportFailure, reportUsage, usageError } from "./exit.ts";
+import { HEADER_FLAGS_HELP } from "./header_flags.ts";
+import { isTty, writeErr, writeOut } from "./io.ts";
+
+const COMMAND = "bench";
+
+/** Help text for `ppcat bench`. */
+export const HELP = `ppcat bench - tcpkali-class load with PROXY protocol headers
+
+USAGE
+  ppcat bench [LOAD FLAGS] [HEADER FLAGS] [--json] TARGET
+  ppcat bench merge [--json] FILE…
+
+  Keeps -c connections open to TARGET (HOST:PORT), opening at most --connect-rate
+  a second. Each connection sends a fresh PROXY header (version 2 unless --v1 or
+  --header v1; none with --header none) built by ppcat's codec, with its own
+  source address and port: counting up from --src (default 198.18.0.1:1, IPv6
+  [2001:2::1]:1), port 65535 rolling into the next address. --dst defaults to
+  TARGET. Then the first message (-1) once, then the message (-m/-f) over and
+  over: as fast as the socket takes it, in large batched writes (bulk), or
+  -r times a second per connection, when each echoed message's round trip is
+  measured from the time it was scheduled (no coordinated omission).
+  --channel-lifetime closes each connection after that time and opens a new one
+  (churn); 0 closes right after the header and first message.
+
+  Ramp-up lasts until -c connections have opened (at most -T); then the steady
+  state runs for -T and the rates are over it. At the end ppcat stops sending,
+  half-closes, and counts what still comes back for up to a second.
+
+  Received bytes are counted; messages are counted by their length, and a header
+  echoed back (a plain echo server) is recognised and skipped. Latencies go into
+  HDR histograms (3 significant digits): TCP connect, first byte (from the
+  connect), and per message with -r.
+
+  -w N runs N processes (default: the number of cores, at most -c), each with
+  its share of -c and --connect-rate; their --json results are merged exactly as
+  'ppcat bench merge' does. TIME is 10s, 500ms, 1m, 0.5 (seconds); RATE and N
+  take k (1000) and m (1000000).
+
+${BENCH_FLAGS_HELP}
+${HEADER_FLAGS_HELP}
+OUTPUT
+  stdout   the summary in tcpkali's layout, or with --json one object:
+           {"connections":{"opened","failed","closed","concurrency","perSecond"},
+           "durationSeconds","rampUpSeconds","bytes":{"sent","received"},
+           "mbps":{"down","up","perChannel"},"messages":{"sent","received"},
+           "messageRate":{"down","up"},"latencyMs":{"connect":{"p50",…},
+           "firstByte":{…},"message":{…}},"latencyPercentiles":[…],
+           "histograms":{"connect","firstByte","message"},"runs","error"}
+  stderr   "Destination" and "Ramped up" lines, a progress line each second when
+           stderr is a terminal, and errors
+
+EXAMPLES
+  # the libproxyproto experiment (tcpkali -c 50 -T 10s -e1 'PROXY TCP4 …' -m 'PING\\r\\n')
+  ppcat bench -c 50 -T 10s --header v1 --src 127.0.0.1:1 --dst 127.0.0.1:25578 \\
+    -m 'PING\\r\\n' 127.0.0.1:1122
+  # latency: 100 connections x 1000 messages a second
+  ppcat bench -c 100 --connect-rate 0 -r 1000 -m 'PING\\r\\n' -T 10s 127.0.0.1:1122
+  # churn: header, close, reconnect, as fast as possible
+  ppcat bench -c 50 --connect-rate 0 --channel-lifetime 0 -T 10s 127.0.0.1:1122
+  # v2 with TLVs and a CRC, JSON out; merge the results of two machines
+  ppcat bench --authority example.com --crc32c -c 10 --json 10.0.0.5:443 > a.json
+  ppcat bench merge a.json b.json
+
+EXIT STATUS
+  0  the run completed (some connections may have failed: see the summary)
+  1  other failure (a worker process died)
+  2  usage error: bad flags, an unreadable file, header flags that make no header
+  3  no connection could be made (refused, timed out, unreachable)
+`;
+
+/** Connections and connect rate of worker `index` of `count`. */
+function share(plan: BenchArgs, index: number, count: number) {
+  const base = Math.floor(plan.connections / count);
+  return {
+    connections: base + (index < plan.connections % count ? 1 : 0),
+    connectRate: plan.connectRate / count,
+  };
+}
+
+function defaultWorkers(): number {
+  try {
+    return availableParallelism();
+  } catch {
+    return 1;
+  }
+}
+
+/**
+ * Runs `ppcat bench` with the arguments after the subcommand name; returns the exit code.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { run } from "./bench.ts";
+ * import { memoryIo, setIo } from "./io.ts";
+ * const mem = memoryIo();
+ * const restore = setIo(mem);
+ * const code = await run(["--connections", "0", "127.0.0.1:9"]);
+ * restore();
+ * assert.equal(code, 2);
+ * assert.match(mem.err(), /^ppcat bench: --connections: 0 is not a whole number/);
+ * ```
+ */
+export async function run(args: string[]): Promise<number> {
+  if (args[0] === "merge") return await runMerge(args.slice(1));
+  if (args[0] === "help" && args[1] === "merge") {
+    writeOut(MERGE_HELP);
+    return ExitCode.OK;
+  }
+  const parsed = parseBenchArgs(args);
+  if (parsed.kind === "help") {
+    writeOut(HELP);
+    return ExitCode.OK;
+  }
+  if (parsed.kind === "usage") return reportUsage(parsed.error);
+  const plan = parsed.plan;
+  const header = headerBuilder(plan);
+  if (!header.ok) return reportUsage(usageError(COMMAND, header.message));
+
+  if (plan.worker !== null) return await runAsWorker(plan, header.build);
+
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once("SIGINT", onSigint);
+  try {
+    const workers = Math.max(1, Math.min(plan.workers ?? defaultWorkers(), plan.connections));
+    writeErr(`Destination: ${plan.targetText}\n`);
+    const progress = new Progress(workers, plan.connections);
+    let results: BenchResult[];
+    if (workers === 1) {
+      results = [await runHere(plan, header.build, 0, 1, progress, abort.signal)];
+    } else {
+      const outcome = await runWorkers(
+        args,
+        workers,
+        (i, p) => progress.update(i, p),
+        abort.signal,
+      );
+      progress.end();
+      if (!outcome.ok) {
+        if (outcome.reason === "spawn" && plan.workers === null) {
+          // e.g. Deno without --allow-run: one worker in this process instead.
+          writeErr(`ppcat bench: cannot start worker processes (${outcome.message}); using 1\n`);
+          results = [await runHere(plan, header.build, 0, 1, progress, abort.signal)];
+        } else {
+          return reportFailure(COMMAND, `workers: ${outcome.message}`);
+        }
+      } else {
+        results = outcome.results;
+      }
+    }
+    const merged = mergeBenchResults(results, plan.percentiles);
+    if (!merged.ok) return reportFailure(COMMAND, `${merged.code}: ${merged.message}`);
+    return report(plan, merged.value);
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
+
+function report(plan: BenchArgs, result: BenchResult): number {
+  if (result.connections.opened === 0 && result.error !== null) {
+    writeErr(`ppcat bench: ${result.error.message}\n`);
+    if (plan.json) writeOut(`${JSON.stringify(result)}\n`);
+    return ExitCode.CONNECT_FAILED;
+  }
+  writeOut(plan.json ? `${JSON.stringify(result)}\n` : formatSummary(result));
+  return ExitCode.OK;
+}
+
+async function runHere(
+  plan: BenchArgs,
+  build: (index: number) => Uint8Array | null,
+  index: number,
+  count: number,
+  progress: Progress | null,
+  signal: AbortSignal,
+  onProgress?: (p: BenchProgress) => void,
+  onRampedUp?: (connections: number, seconds: number) => void,
+): Promise<BenchResult> {
+  const { connections, connectRate } = share(plan, index, count);
+  const outcome = await runBench({
+    hostname: plan.hostname,
+    port: plan.port,
+    connections,
+    connectRate,
+    connectTimeoutMs: plan.connectTimeoutMs,
+    durationMs: plan.durationMs,
+    message: plan.message,
+    firstMessage: plan.firstMessage,
+    messageRate: plan.messageRate,
+    channelLifetimeMs: plan.channelLifetimeMs,
+    nagle: plan.nagle,
+    header: build,
+    firstIndex: index,
+    indexStep: count,
+    histogramDigits: 3,
+    drainMs: 1000,
+    signal,
+    onProgress: onProgress ?? ((p) => progress?.update(0, p)),
+    onRampedUp,
+  });
+  progress?.end();
+  return benchResult(outcome.totals, outcome.histograms, plan.percentiles);
+}
+
+/** A worker process: NDJSON progress lines, then the result, on stdout. */
+async function runAsWorker(
+  plan: BenchArgs,
+  build: (index: number) => Uint8Array | null,
+): Promise<number> {
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const { index, count } = plan.worker!;
+    const result = await runHere(
+      plan,
+      build,
+      index,
+      count,
+      null,
+      abort.signal,
+      (p) => writeOut(`${JSON.stringify({ progress: p })}\n`),
+    );
+    writeOut(`${JSON.stringify({ result })}\n`);
+    return ExitCode.OK;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+/** The "Ramped up" line and, when stderr is a terminal, the live progress line. */
+class Progress {
+  readonly tty = isTty(2);
+  readonly latest: (BenchProgress | null)[];
+  readonly target: number;
+  previous: ProgressTotals | null = null;
+  rampedUp = false;
+  shown = false;
+
+  constructor(workers: number, target: number) {
+    this.latest = new Array(workers).fill(null);
+    this.target = target;
+  }
+
+  update(index: number, p: BenchProgress): void {
+    this.latest[index] = p;
+    // Workers report about once a second each; worker 0's report triggers the output.
+    if (index !== 0 || this.latest.some((x) => x === null)) return;
+    const all = this.latest as BenchProgress[];
+    const sum = (f: (x: BenchProgress) => number) => all.reduce((a, x) => a + f(x), 0);
+    if (!this.rampedUp && all.every((x) => x.phase !== "ramp-up")) {
+      this.rampedUp = true;
+      const opened = Math.min(this.target, sum((x) => x.opened));
+      this.clear();
+      writeErr(
+        opened >= this.target
+          ? `Ramped up to ${this.target} connections.\n`
+          : `Ramped up to ${opened} of ${this.target} connections.\n`,
+      );
+    }
+    const now: ProgressTotals = {
+      elapsedSeconds: Math.max(...all.map((x) => x.elapsedSeconds)),
+      active: sum((x) => x.active),
+      failed: sum((x) => x.failed),
+      sent: sum((x) => x.sent),
+      received: sum((x) => x.received),
+      messages: sum((x) => x.messages),
+    };
+    if (this.tty && this.previous !== null) {
+      writeErr(`\r\x1b[K${progressLine(this.previous, now)}`);
+      this.shown = true;
+    }
+    this.previous = now;
+  }
+
+  clear(): void {
+    if (this.shown) writeErr("\r\x1b[K");
+    this.shown = false;
+  }
+
+  end(): void {
+    this.clear();
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * `ppcat bench -w N`: N worker processes, each its own event loop, each running a share of the
+ * connections. A worker is the same executable started again with the same arguments plus
+ * `--worker I/N`; it prints NDJSON on stdout (`{"progress":…}` each second, then
+ * `{"result":…}`), and the parent merges the results with the code of `ppcat bench merge`.
+ *
+ * Processes rather than Worker threads: they work the same from source under Deno and Bun and
+ * in a `bun build --compile` binary (which would need every worker entry point named at build
+ * time), and they are what `merge` was made for anyway.
+ *
+ * @module
+ */
+
+import { spawn } from "node:child_process";
+import process from "node:process";
+import type { BenchProgress } from "../lib/bench_engine.ts";
+import { type BenchResult, parseBenchResult } from "../lib/bench_result.ts";
+
+/**
+ * The command that runs this same program again: the compiled binary itself, or the runtime
+ * with the script (Deno with the permissions a worker needs).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { selfCommand } from "./bench_workers.ts";
+ * const bun = selfCommand("/usr/bin/bun", ["/usr/bin/bun", "/p/cli/main.ts"], false);
+ * assert.deepEqual(bun, ["/usr/bin/bun", "/p/cli/main.ts"]);
+ * const compiled = selfCommand("/p/dist/ppcat", ["bun", "/$bunfs/root/ppcat"], false);
+ * assert.deepEqual(compiled, ["/p/dist/ppcat"]);
+ * const deno = selfCommand("/x/deno", ["/x/deno", "/p/cli/main.ts"], true);
+ * assert.equal(deno[1], "run");
+ * assert.equal(deno.at(-1), "/p/cli/main.ts");
+ * ```
+ */
+export function selfCommand(execPath: string, argv: readonly string[], isDeno: boolean): string[] {
+  const script = argv[1] ?? "";
+  if (isDeno) {
+    const base = execPath.split(/[\\/]/).pop() ?? "";
+    if (!/^deno(\.exe)?$/.test(base)) return [execPath]; // deno compile
+    return [
+      execPath,
+      "run",
+      "--quiet",
+      "--allow-net",
+      "--allow-read",
+      "--allow-env",
+      "--allow-sys",
+      script,
+    ];
+  }
+  if (script.startsWith("/$bunfs/") || script.startsWith("B:/~BUN/") || script === "") {
+    return [execPath];
+  }
+  return [execPath, script];
+}
+
+/** What the parent learns from its workers. */
+export type WorkersOutcome =
+  | { readonly ok: true; readonly results: BenchResult[] }
+  | { readonly ok: false; readonly reason: "spawn" | "worker"; readonly message: string };
+
+/**
+ * Starts `count` workers running `ppcat bench ARGS --worker I/count`, reports their summed
+ * progress each second, and collects their results.
+ */
+export function runWorkers(
+  args: readonly string[],
+  count: number,
+  onProgress: (index: number, progress: BenchProgress) => void,
+  signal?: AbortSignal,
+): Promise<WorkersOutcome> {
+  const [cmd, ...prefix] = selfCommand(process.execPath, process.argv, "Deno" in globalThis);
+  return new Promise((resolve) => {
+    const results: (BenchResult | null)[] = new Array(count).fill(null);
+    let pending = count;
+    let failure: WorkersOutcome | null = null;
+    const children: ReturnType<typeof spawn>[] = [];
+    const fail = (outcome: WorkersOutcome) => {
+      failure ??= outcome;
+      for (const c of children) c.kill("SIGTERM");
+    };
+    const settle = () => {
+      if (--pending > 0) return;
+      signal?.removeEventListener("abort", onAbort);
+      if (failure !== null) resolve(failure);
+      else resolve({ ok: true, results: results as BenchResult[] });
+    };
+    const onAbort = () => {
+      for (const c of children) c.kill("SIGINT");
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    for (let i = 0; i < count; i++) {
+      let child: ReturnType<typeof spawn>;
+      try {
+        child = spawn(cmd, [...prefix, "bench", ...args, "--worker", `${i}/${count}`], {
+          stdio: ["ignore", "pipe", "inherit"],
+        });
+      } catch (e) {
+        fail({ ok: false, reason: "spawn", message: e instanceof Error ? e.message : String(e) });
+        pending -= count - i - 1;
+        settle();
+        return;
+      }
+      children.push(child);
+      let buffered = "";
+      child.stdout!.setEncoding("utf8");
+      child.stdout!.on("data", (text: string) => {
+        buffered += text;
+        let nl: number;
+        while ((nl = buffered.indexOf("\n")) >= 0) {
+          const line = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          let msg: { progress?: BenchProgress; result?: unknown };
+          try {
+            msg = JSON.parse(line);
+          } catch {
+            continue;
+          }
+          if (msg.progress !== undefined) onProgress(i, msg.progress);
+          if (msg.result !== undefined) {
+            const r = parseBenchResult(msg.result);
+            if (r.ok) results[i] = r.value;
+            else fail({ ok: false, reason: "worker", message: `worker ${i}: ${r.message}` });
+          }
+        }
+      });
+      let done = false;
+      const finish = (why: string | null) => {
+        if (done) return;
+        done = true;
+        if (why !== null) fail({ ok: false, reason: "spawn", message: why });
+        else if (results[i] === null && failure === null) {
+          fail({ ok: false, reason: "worker", message: `worker ${i} ended without a result` });
+        }
+        settle();
+      };
+      child.on("error", (e: Error) => finish(e.message));
+      child.on("close", () => finish(null));
+    }
+  });
+}
