@@ -10,19 +10,14 @@
 import process from "node:process";
 import { readFileSync } from "node:fs";
 import { isatty } from "node:tty";
+import { getTransport, type StdinReader } from "../lib/transport.ts";
+
+export type { StdinReader };
 
 /** Outcome of reading a file: the bytes, or a one-line reason (no stack, no path). */
 export type ReadResult =
   | { readonly ok: true; readonly bytes: Uint8Array }
   | { readonly ok: false; readonly reason: string };
-
-/** Standard input, read as it arrives. */
-export interface StdinReader {
-  /** The next chunk, or null at the end of input (or once cancelled). */
-  read(): Promise<Uint8Array | null>;
-  /** Stops reading: a pending read ends with null and nothing keeps the process alive. */
-  cancel(): void;
-}
 
 /** Everything the CLI needs from the outside world. */
 export interface Io {
@@ -83,55 +78,6 @@ function installPipeGuard(): void {
   process.stderr.on("error", onError);
 }
 
-// The part of Deno's API nodeStdinReader uses.
-interface DenoStdin {
-  readonly stdin: { readonly readable: ReadableStream<Uint8Array> };
-}
-
-// Deno: a pending read of process.stdin cannot be called off (destroy() leaves it waiting for
-// the next byte, and the process with it), a reader of Deno.stdin.readable can. Bun, Node:
-// process.stdin, which destroy() does end.
-function nodeStdinReader(): StdinReader {
-  const deno = (globalThis as { Deno?: DenoStdin }).Deno;
-  if (deno !== undefined) {
-    const reader = deno.stdin.readable.getReader();
-    return {
-      async read() {
-        try {
-          const r = await reader.read();
-          return r.done ? null : r.value;
-        } catch {
-          return null;
-        }
-      },
-      cancel() {
-        reader.cancel().catch(() => {});
-      },
-    };
-  }
-  const iterator = process.stdin[Symbol.asyncIterator]();
-  let cancelled = false;
-  return {
-    async read() {
-      try {
-        const r = await iterator.next();
-        if (r.done || cancelled) return null;
-        const chunk = r.value as Uint8Array | string;
-        return typeof chunk === "string"
-          ? encoder.encode(chunk)
-          : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      } catch {
-        return null;
-      }
-    },
-    cancel() {
-      if (cancelled) return;
-      cancelled = true;
-      process.stdin.destroy();
-    },
-  };
-}
-
 /**
  * The real process, through `node:process`, `node:fs` and `node:tty`.
  *
@@ -152,14 +98,14 @@ export const nodeIo: Io = {
     process.stderr.write(data);
   },
   async readStdin() {
-    const reader = nodeStdinReader();
+    const reader = getTransport().stdin();
     const chunks: Uint8Array[] = [];
     for (let chunk = await reader.read(); chunk !== null; chunk = await reader.read()) {
       chunks.push(chunk);
     }
     return chunks.length === 1 ? chunks[0] : concat(chunks);
   },
-  stdinReader: nodeStdinReader,
+  stdinReader: () => getTransport().stdin(),
   readFile(path) {
     try {
       const buf = readFileSync(path);

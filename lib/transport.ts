@@ -208,6 +208,14 @@ export interface DatagramSocket extends AsyncIterable<Datagram> {
   close(): void;
 }
 
+/** The process's standard input, read as it arrives. */
+export interface StdinReader {
+  /** The next chunk, or null at the end of input (or once cancelled). */
+  read(): Promise<Uint8Array | null>;
+  /** Stops reading: a pending read ends with null and nothing keeps the process alive. */
+  cancel(): void;
+}
+
 /** What a runtime provides. Get the one for the running runtime with {@linkcode getTransport}. */
 export interface Transport {
   /** Which runtime this transport drives. */
@@ -225,6 +233,11 @@ export interface Transport {
    * Rejects with `TLS` when the handshake fails (the connection is then closed).
    */
   startTls(conn: Conn, options?: TlsOptions): Promise<TlsConn>;
+  /**
+   * Reads the process's standard input chunk by chunk as it arrives (a pipe, a terminal, a
+   * file). Call once per process: the reader owns stdin.
+   */
+  stdin(): StdinReader;
 }
 
 let selected: Transport | undefined;

@@ -15,6 +15,7 @@
  * @module
  */
 
+import process from "node:process";
 import type {
   Conn,
   ConnectOptions,
@@ -24,6 +25,7 @@ import type {
   InetAddr,
   Listener,
   NetAddr,
+  StdinReader,
   Target,
   TlsConn,
   TlsOptions,
@@ -642,6 +644,31 @@ function startTls(conn: Conn, options: TlsOptions = {}): Promise<TlsConn> {
   });
 }
 
+// process.stdin, which destroy() does end on Bun.
+function stdin(): StdinReader {
+  const iterator = process.stdin[Symbol.asyncIterator]();
+  let cancelled = false;
+  return {
+    async read() {
+      try {
+        const r = await iterator.next();
+        if (r.done || cancelled) return null;
+        const chunk = r.value as Uint8Array | string;
+        return typeof chunk === "string"
+          ? new TextEncoder().encode(chunk)
+          : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      } catch {
+        return null;
+      }
+    },
+    cancel() {
+      if (cancelled) return;
+      cancelled = true;
+      process.stdin.destroy();
+    },
+  };
+}
+
 /** The Bun transport. */
 export const bunTransport: Transport = {
   name: "bun",
@@ -649,4 +676,5 @@ export const bunTransport: Transport = {
   listen,
   listenDatagram,
   startTls,
+  stdin,
 };

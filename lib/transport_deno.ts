@@ -17,6 +17,7 @@ import type {
   InetAddr,
   Listener,
   NetAddr,
+  StdinReader,
   Target,
   TlsConn,
   TlsOptions,
@@ -336,6 +337,25 @@ async function startTls(conn: Conn, options: TlsOptions = {}): Promise<TlsConn> 
   }
 }
 
+// Deno.stdin.readable, not node:process: a pending read of process.stdin cannot be called off on
+// Deno (destroy() leaves it waiting for the next byte, and the process with it); a reader can.
+function stdin(): StdinReader {
+  const reader = Deno.stdin.readable.getReader();
+  return {
+    async read() {
+      try {
+        const r = await reader.read();
+        return r.done ? null : r.value;
+      } catch {
+        return null;
+      }
+    },
+    cancel() {
+      reader.cancel().catch(() => {});
+    },
+  };
+}
+
 /** The Deno transport. */
 export const denoTransport: Transport = {
   name: "deno",
@@ -343,6 +363,7 @@ export const denoTransport: Transport = {
   listen,
   listenDatagram,
   startTls,
+  stdin,
 };
 
 // ---------------------------------------------------------------------------------------------
