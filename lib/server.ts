@@ -144,10 +144,11 @@ export async function acceptProxy(conn: Conn, options: AcceptOptions = {}): Prom
     if (step.state === "done") {
       timed.clearDeadline();
       const rest = chunk.slice(step.payloadOffset);
+      // The deadline is off: the payload is read from `conn` itself, not through `timed`.
       return {
         ok: true,
         header: step.header,
-        conn: prepend(timed, rest),
+        conn: prepend(conn, rest),
         headerMs: elapsed(),
         untrusted: false,
       };
@@ -158,7 +159,7 @@ export async function acceptProxy(conn: Conn, options: AcceptOptions = {}): Prom
       return {
         ok: true,
         header: null,
-        conn: prepend(timed, concat(seen)),
+        conn: prepend(conn, concat(seen)),
         headerMs: elapsed(),
         untrusted: false,
       };
@@ -179,8 +180,10 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-// A connection whose first reads return `pending` before reading from `conn`.
+// A connection whose first reads return `pending` before reading from `conn` (`conn` itself
+// when nothing is pending).
 function prepend(conn: Conn, pending: Uint8Array): Conn {
+  if (pending.length === 0) return conn;
   let rest = pending;
   return {
     get localAddr() {
