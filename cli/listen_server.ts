@@ -300,11 +300,20 @@ function serveStreams(
         session.out += line.length;
       }
       const echo = mode !== ListenMode.DISCARD;
-      const buf = new Uint8Array(READ_SIZE);
+      // Zero-copy where the transport offers it (Bun): each chunk is echoed as it came.
+      const buf = c.readChunk === undefined ? new Uint8Array(READ_SIZE) : null;
       for (;;) {
-        const n = await c.read(buf);
-        if (n === null) break;
-        const chunk = buf.subarray(0, n);
+        let chunk: Uint8Array;
+        if (buf === null) {
+          const next = await c.readChunk!();
+          if (next === null) break;
+          chunk = next;
+        } else {
+          const n = await c.read(buf);
+          if (n === null) break;
+          chunk = buf.subarray(0, n);
+        }
+        const n = chunk.length;
         const offset = session.in;
         session.in += n;
         if (options.hexdump) {

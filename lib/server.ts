@@ -199,6 +199,14 @@ function prepend(conn: Conn, pending: Uint8Array): Conn {
       rest = rest.subarray(n);
       return Promise.resolve(n);
     },
+    ...(conn.readChunk === undefined ? {} : {
+      readChunk(): Promise<Uint8Array | null> {
+        if (rest.length === 0) return conn.readChunk!();
+        const chunk = rest;
+        rest = rest.subarray(rest.length);
+        return Promise.resolve(chunk);
+      },
+    }),
     write: (data) => conn.write(data),
     closeWrite: () => conn.closeWrite(),
     close: () => conn.close(),

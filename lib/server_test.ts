@@ -45,6 +45,28 @@ describe("acceptProxy", () => {
     assert.equal(payload, "GET / HTTP/1.0\r\n");
   });
 
+  it("readChunk, where the transport offers it, first returns the bytes after the header", {
+    skip: t.name === "bun" ? false : "this transport offers no readChunk",
+  }, async () => {
+    const listener = await t.listen({ hostname: "127.0.0.1", port: 0 });
+    const conn = await t.connect(listener.addr);
+    const server = (await listener.accept())!;
+    await conn.write(concat(V1, ascii("first")));
+    const result = await acceptProxy(server, {});
+    assert.ok(result.ok && result.conn.readChunk !== undefined);
+    assert.equal(new TextDecoder().decode((await result.conn.readChunk())!), "first");
+    await conn.write(ascii("second"));
+    await conn.closeWrite();
+    let rest = "";
+    for (let c = await result.conn.readChunk(); c !== null; c = await result.conn.readChunk()) {
+      rest += new TextDecoder().decode(c);
+    }
+    assert.equal(rest, "second");
+    result.conn.close();
+    conn.close();
+    listener.close();
+  });
+
   it("reassembles a header sent in fragments with delays", async () => {
     const { result, payload } = await accept({}, async (c) => {
       for (let i = 0; i < V1.length; i += 7) {

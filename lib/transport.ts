@@ -142,6 +142,13 @@ export interface Conn {
    */
   read(buf: Uint8Array): Promise<number | null>;
   /**
+   * Optional zero-copy read: the next bytes received, in an array that belongs to the caller
+   * from then on, or `null` at end of stream; errors as for `read`. Transports that receive into
+   * fresh arrays anyway (Bun) offer it, so an echo loop need not copy every chunk; elsewhere use
+   * `read`. Do not mix with a pending `read`.
+   */
+  readChunk?(): Promise<Uint8Array | null>;
+  /**
    * Writes all of `data`, then resolves; `data` may be reused afterwards. One call is one
    * write to the socket as far as the OS allows, so a PROXY header written with a single call
    * leaves in one segment (§2: "the sender must always ensure that the header is sent at once").

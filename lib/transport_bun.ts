@@ -260,6 +260,31 @@ class BunConn implements TlsConn {
     }
   }
 
+  async readChunk(): Promise<Uint8Array | null> {
+    for (;;) {
+      if (this.#closed) return null;
+      if (this.#queue.length > 0) {
+        const head = this.#queue.shift()!;
+        const chunk = this.#headOffset === 0 ? head : head.subarray(this.#headOffset);
+        this.#headOffset = 0;
+        this.#consumed(chunk.length);
+        return chunk;
+      }
+      if (this.#error !== null) throw toTransportError(this.#error, "read", this.#target);
+      if (this.#eof) return null;
+      await new Promise<void>((resolve) => (this.#wakeReader = resolve));
+    }
+  }
+
+  // `n` queued bytes were handed out: resume a paused socket once half the queue is gone.
+  #consumed(n: number): void {
+    this.#queued -= n;
+    if (this.#paused && this.#queued < READ_HIGH_WATER / 2) {
+      this.#paused = false;
+      if (!this.#socketClosed) this.#socket?.resume();
+    }
+  }
+
   #take(buf: Uint8Array): number {
     const queue = this.#queue;
     let n = 0;
@@ -279,11 +304,7 @@ class BunConn implements TlsConn {
         this.#headOffset = start + take;
       }
     }
-    this.#queued -= n;
-    if (this.#paused && this.#queued < READ_HIGH_WATER / 2) {
-      this.#paused = false;
-      if (!this.#socketClosed) this.#socket?.resume();
-    }
+    this.#consumed(n);
     return n;
   }
 

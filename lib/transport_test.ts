@@ -293,6 +293,32 @@ describe(`transport (${t.name})`, () => {
       }
     }));
 
+  it("readChunk, where offered: 4 MiB in order, no chunk empty, null at EOF", {
+    skip: t.name === "bun" ? false : "this transport offers no readChunk",
+  }, () =>
+    bounded(20000, async () => {
+      const p = await pair({ hostname: "127.0.0.1", port: 0 });
+      try {
+        assert.equal(typeof p.server.readChunk, "function");
+        const sent = pattern(4 << 20, 777);
+        const writing = (async () => {
+          await p.client.write(sent);
+          await p.client.closeWrite();
+        })();
+        await sleep(100); // chunks queue up while nobody reads
+        const chunks: Uint8Array[] = [];
+        for (let c = await p.server.readChunk!(); c !== null; c = await p.server.readChunk!()) {
+          assert.ok(c.length > 0);
+          chunks.push(c);
+        }
+        await writing;
+        assert.ok(Buffer.concat(chunks).equals(Buffer.from(sent)), "bytes differ");
+        assert.equal(await p.server.readChunk!(), null);
+      } finally {
+        p.close();
+      }
+    }));
+
   it("half-close: closeWrite -> peer reads EOF -> peer still writes back", () =>
     bounded(5000, async () => {
       const p = await pair({ hostname: "127.0.0.1", port: 0 });
