@@ -5,6 +5,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { getTransport } from "../lib/transport.ts";
 import { run } from "./bench.ts";
+import { startListen } from "./listen_server.ts";
 import { memoryIo, type MemoryIoInit, setIo } from "./io.ts";
 
 async function bench(args: string[], init: MemoryIoInit = {}) {
@@ -158,5 +159,34 @@ describe("ppcat bench", () => {
     assert.ok(json.bytes.sent > 0);
     assert.equal(json.bytes.sent, json.bytes.received);
     assert.equal(json.bytes.sent, server.read());
+  });
+
+  it("ppcat listen receives a valid header with its own source on every connection", async () => {
+    const sources: string[] = [];
+    const rejects: string[] = [];
+    const server = await startListen({
+      target: { hostname: "127.0.0.1", port: 0 },
+      onEvent: (event) => {
+        if (event.event === "reject") {
+          rejects.push(`${event.reason} ${event.code} ${event.received}`);
+        }
+        if (event.event === "header" && event.header !== null) {
+          const src = event.header.source as { address: string; port: number };
+          sources.push(`${src.address}:${src.port}`);
+        }
+      },
+    });
+    const port = (server.addr as { port: number }).port;
+    const r = await bench([
+      ...["-c", "3", "-w", "1", "--connect-rate", "0", "--channel-lifetime", "0", "-T", "300ms"],
+      ...["--src", "198.18.0.1:65534", "--crc32c", "--authority", "example.com"],
+      `127.0.0.1:${port}`,
+    ]);
+    await server.stop();
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(rejects, []);
+    assert.ok(sources.length >= 3, `${sources.length} headers`);
+    assert.equal(new Set(sources).size, sources.length, "a source was used twice");
+    assert.ok(sources.includes("198.18.0.1:65535") && sources.includes("198.18.0.2:1"));
   });
 });

@@ -375,23 +375,23 @@ class Channel implements BenchHandlers {
   opened(socket: BenchSocket): void {
     const e = this.engine;
     this.socket = socket;
-    if (e.phase === "drain") {
-      // Connected after the end: count it, but send nothing.
-      e.channels.add(this);
-      e.channelOpened();
-      this.finishing = true;
-      socket.close();
-      return;
-    }
+    // Connected after the end: not measured, but still a well-formed connection (header and
+    // first message, then half-close), so the receiver logs no connection without a header.
+    const late = e.phase === "drain";
     const now = e.now();
     this.openedAt = now;
-    recordValue(e.histograms.connect, (now - this.connectStart) * 1000);
+    if (!late) recordValue(e.histograms.connect, (now - this.connectStart) * 1000);
     e.channels.add(this);
     e.channelOpened();
     this.header = e.plan.header(this.index);
     this.headerMatch = this.header === null ? -1 : 0;
     this.skip = e.plan.firstMessage.length;
     this.stage = this.header === null ? STAGE_FIRST : STAGE_HEADER;
+    if (late) {
+      this.pump();
+      this.finish();
+      return;
+    }
     this.owed = e.interval > 0 ? 0 : e.msgLen > 0 ? Infinity : 0;
     const life = e.plan.channelLifetimeMs;
     if (Number.isFinite(life) && life > 0) {
@@ -477,11 +477,9 @@ class Channel implements BenchHandlers {
     const socket = this.socket;
     if (socket === null) return;
     socket.shutdown();
-    const e = this.engine;
-    if (e.phase !== "drain") {
-      // A peer that never closes must not hold the slot forever.
-      this.lifetimer = setTimeout(() => socket.close(), e.plan.drainMs);
-    }
+    // A peer that never closes must not hold the slot (or, once the run is over, the end of
+    // the run: the drain timer of stop() may have fired before this connection was made).
+    this.lifetimer = setTimeout(() => socket.close(), this.engine.plan.drainMs);
   }
 
   // --- BenchHandlers ---
