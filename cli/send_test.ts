@@ -27,6 +27,7 @@ import type { ProxyHeader } from "../lib/header.ts";
 import { acceptProxy } from "../lib/server.ts";
 import { describeTlv } from "../lib/tlv.ts";
 import { type Conn, getTransport, type NetAddr, type Target } from "../lib/transport.ts";
+import { bounded } from "../lib/_testing.ts";
 import { type CliRun, hexBytes, runCli, textBytes } from "./_testing.ts";
 import { type Io, memoryIo, setIo } from "./io.ts";
 import { main } from "./main.ts";
@@ -34,19 +35,6 @@ import { main } from "./main.ts";
 const t = getTransport();
 const isDeno = !("Bun" in globalThis);
 const dec = new TextDecoder();
-
-/** Rejects if `fn` takes longer than `ms`; the timer never outlives the test. */
-async function bounded<T>(ms: number, fn: () => Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`test exceeded ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([fn(), limit]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -57,3 +57,16 @@ export function assertOk<T>(r: Result<T>): T {
   if (!r.ok) assert.fail(`expected success, got ${r.error.code}: ${r.error.message}`);
   return r.value;
 }
+
+/** Rejects if `fn` takes longer than `ms`; the timer never outlives the test. */
+export async function bounded<T>(ms: number, fn: () => Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`test exceeded ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([fn(), limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -27,24 +27,12 @@ import {
   withDeadline,
 } from "./transport.ts";
 import { toTransportError, withConnectDeadline } from "./transport_error.ts";
+import { bounded } from "./_testing.ts";
 
 const t = getTransport();
 const isDeno = !("Bun" in globalThis);
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-/** Rejects if `fn` takes longer than `ms`; the timer never outlives the test. */
-async function bounded<T>(ms: number, fn: () => Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`test exceeded ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([fn(), limit]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
