@@ -6,15 +6,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,6 +20,7 @@ import { acceptProxy } from "../lib/server.ts";
 import { describeTlv } from "../lib/tlv.ts";
 import { type Conn, getTransport, type NetAddr, type Target } from "../lib/transport.ts";
 import { bounded } from "../lib/_testing.ts";
+import { ipv6Available, openSockets } from "../lib/_socket_testing.ts";
 import { type CliRun, hexBytes, runCli, textBytes } from "./_testing.ts";
 import { type Io, memoryIo, setIo } from "./io.ts";
 import { main } from "./main.ts";
@@ -215,30 +208,6 @@ async function closedPort(): Promise<number> {
   const port = (l.addr as { port: number }).port;
   l.close();
   return port;
-}
-
-async function ipv6Available(): Promise<boolean> {
-  try {
-    (await t.listen({ hostname: "::1", port: 0 })).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Open socket descriptors of this process (Linux), or null without /proc. */
-function openSockets(): Set<string> | null {
-  if (!existsSync("/proc/self/fd")) return null;
-  const out = new Set<string>();
-  for (const fd of readdirSync("/proc/self/fd")) {
-    try {
-      const link = readlinkSync(`/proc/self/fd/${fd}`);
-      if (link.startsWith("socket:")) out.add(`${fd} ${link}`);
-    } catch {
-      // closed while listing
-    }
-  }
-  return out;
 }
 
 const socketsAtStart = openSockets();

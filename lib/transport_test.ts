@@ -4,15 +4,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as net from "node:net";
@@ -28,6 +20,7 @@ import {
 } from "./transport.ts";
 import { toTransportError, withConnectDeadline } from "./transport_error.ts";
 import { bounded } from "./_testing.ts";
+import { ipv6Available, openSockets } from "./_socket_testing.ts";
 
 const t = getTransport();
 const isDeno = !("Bun" in globalThis);
@@ -135,30 +128,6 @@ async function echoMiB(p: Pair): Promise<void> {
   const got = await received;
   assert.equal(got.length, sent.length);
   assert.ok(Buffer.from(got).equals(Buffer.from(sent)), "echoed bytes differ from sent bytes");
-}
-
-async function ipv6Available(): Promise<boolean> {
-  try {
-    (await t.listen({ hostname: "::1", port: 0 })).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Open socket file descriptors of this process (Linux), or null where /proc is absent. */
-function openSockets(): Set<string> | null {
-  if (!existsSync("/proc/self/fd")) return null;
-  const out = new Set<string>();
-  for (const fd of readdirSync("/proc/self/fd")) {
-    try {
-      const link = readlinkSync(`/proc/self/fd/${fd}`);
-      if (link.startsWith("socket:")) out.add(`${fd} ${link}`);
-    } catch {
-      // closed while listing
-    }
-  }
-  return out;
 }
 
 const socketsAtStart = openSockets();
