@@ -8,7 +8,7 @@
 
 import { renderMarkdown, renderText, resultJson, writeReport } from "../conformance/report.ts";
 import { runSuite } from "../conformance/suite.ts";
-import { suitePassed } from "../conformance/model.ts";
+import { failures, suitePassed, type SuiteResult } from "../conformance/model.ts";
 import { flagHelp, optionsOf, parseCommandArgs } from "./args.ts";
 import { ExitCode, reportFailure, reportUsage, usageError } from "./exit.ts";
 import { writeErr, writeOut } from "./io.ts";
@@ -66,6 +66,7 @@ EXAMPLES
 EXIT STATUS
   0  ppcat agreed with itself and with every sender and receiver (findings allowed)
   1  a ppcat failure, a mismatching check, or a peer that is missing or would not start
+     (one line on stderr names the first cause, also with --json and --quiet)
   2  usage error
 `;
 
@@ -125,5 +126,37 @@ export async function conformance(args: string[], generatedBy: string): Promise<
     }
   }
   writeOut(v.json ? `${JSON.stringify(resultJson(result))}\n` : renderText(result));
-  return suitePassed(result) ? ExitCode.OK : ExitCode.FAILURE;
+  if (suitePassed(result)) return ExitCode.OK;
+  // Even with --json --quiet, say on stderr why: a CI log often shows only stderr.
+  return reportFailure(COMMAND, failureSummary(result));
+}
+
+/**
+ * One line naming why a run failed: the counts, then the first error or
+ * failing cell.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { failureSummary } from "./conformance.ts";
+ * const line = failureSummary({
+ *   errors: ["haproxy: exited (1) before listening"],
+ *   groups: [],
+ * });
+ * assert.equal(line, "FAIL: 0 failing checks, 1 error; first: haproxy: exited (1) before listening");
+ * ```
+ */
+export function failureSummary(
+  result: Pick<SuiteResult, "errors" | "groups">,
+): string {
+  const fails = failures(result.groups);
+  const first = result.errors.length > 0
+    ? result.errors[0]
+    : fails.length > 0
+    ? `${fails[0].row} (${fails[0].column}): ${fails[0].cell.observed}`
+    : "unknown";
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  return `FAIL: ${plural(fails.length, "failing check")}, ${
+    plural(result.errors.length, "error")
+  }; first: ${first}`;
 }
