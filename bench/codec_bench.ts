@@ -23,6 +23,10 @@
  * would leave that work out of the timing. Bytes in, bytes
  * out for everyone: decoders get a Buffer, encoders must produce bytes.
  *
+ * Each row also times its floor (codec_floors.ts: the least work any
+ * implementation of ppcat's contract must do, nothing validated), and rows
+ * below the 3x target say whether their floor leaves room for it at all.
+ *
  * Exit status: 0, or 1 when a ppcat correctness check fails. A competitor
  * that cannot do a row is shown as "n/a", one whose output is wrong as
  * "wrong", each with a footnote; neither counts in the ratio.
@@ -37,6 +41,7 @@ import balenaModule from "@balena/proxy-protocol-parser";
 import { decodeHeader } from "../lib/decode.ts";
 import { encodeHeader } from "../lib/encode.ts";
 import type { HeaderInit, ProxyHeader, Tlv } from "../lib/header.ts";
+import { type Floor, floorOf } from "./codec_floors.ts";
 
 /** Warm-up per (row, op, library), in milliseconds. */
 const WARMUP_MS = 150;
@@ -554,13 +559,20 @@ interface Line {
   row: Row;
   op: Op;
   cells: Cell[];
+  /** The least work the row needs (codec_floors.ts), timed with the cells. */
+  floor: Floor & { nsPerOp?: number };
 }
 
 function buildLines(): Line[] {
   const lines: Line[] = [];
   for (const row of ROWS) {
     for (const op of OPS) {
-      lines.push({ row, op, cells: [ppcatCell(row, op), ppjCell(row, op), balenaCell(row, op)] });
+      lines.push({
+        row,
+        op,
+        cells: [ppcatCell(row, op), ppjCell(row, op), balenaCell(row, op)],
+        floor: floorOf(row, op),
+      });
     }
   }
   return lines;
@@ -620,6 +632,7 @@ function measure(line: Line): void {
     const extra = c.extra;
     if (extra) timed.push({ run: extra.run, done: (ns) => extra.nsPerOp = ns });
   }
+  timed.push({ run: line.floor.run, done: (ns) => line.floor.nsPerOp = ns });
   const batches = timed.map((t) => warmUp(t.run, WARMUP_MS));
   const samples: number[][] = timed.map(() => []);
   for (let s = 0; s < SAMPLES; s++) {
@@ -631,14 +644,51 @@ function measure(line: Line): void {
 // ---------------------------------------------------------------------------
 // Report.
 
-/** Faster valid competitor's ns/op divided by ppcat's; null when no competitor can do the row. */
-function ratioOf(line: Line): number | null {
-  const ppcat = line.cells[0].nsPerOp;
+/** The faster valid competitor's ns/op; null when no competitor can do the row. */
+function fasterRival(line: Line): number | null {
   const rivals = line.cells.slice(1)
     .filter((c) => c.wrong === undefined && c.nsPerOp !== undefined)
     .map((c) => c.nsPerOp!);
-  if (ppcat === undefined || rivals.length === 0) return null;
-  return Math.min(...rivals) / ppcat;
+  return rivals.length === 0 ? null : Math.min(...rivals);
+}
+
+/** Faster valid competitor's ns/op divided by ppcat's; null when no competitor can do the row. */
+function ratioOf(line: Line): number | null {
+  const ppcat = line.cells[0].nsPerOp;
+  const rival = fasterRival(line);
+  return ppcat === undefined || rival === null ? null : rival / ppcat;
+}
+
+/** What TARGET_RATIO asks of a row below it, against the row's floor. */
+interface FloorVerdict {
+  row: string;
+  op: Op;
+  /** ns/op that a TARGET_RATIO lead needs: the faster competitor's time / TARGET_RATIO. */
+  budgetNs: number;
+  floorNs: number;
+  what: string;
+  /** False when the floor alone costs more than the budget. */
+  reachable: boolean;
+}
+
+function floorVerdict(line: Line): FloorVerdict {
+  const budgetNs = fasterRival(line)! / TARGET_RATIO;
+  const floorNs = line.floor.nsPerOp!;
+  return {
+    row: line.row.name,
+    op: line.op,
+    budgetNs,
+    floorNs,
+    what: line.floor.what,
+    reachable: floorNs <= budgetNs,
+  };
+}
+
+function floorText(f: FloorVerdict): string {
+  return `${f.row} ${f.op}: ${TARGET_RATIO}x needs <= ${f.budgetNs.toFixed(0)} ns/op, the floor ` +
+    `takes ${f.floorNs.toFixed(0)} ns/op: ${
+      f.reachable ? "within reach" : "OUT OF REACH, the floor alone is slower"
+    }. Floor: ${f.what}.`;
 }
 
 function runtimeName(): string {
@@ -719,6 +769,10 @@ function main(): number {
   });
   const compared = table.filter((t) => t.ratio !== null);
   const below = compared.filter((t) => t.ratio! < TARGET_RATIO);
+  const floors = below.map((t) => floorVerdict(t.line));
+  const floorNote = `Floors: the least work each row below ${TARGET_RATIO}x needs, timed in ` +
+    "this run (bench/codec_floors.ts: nothing parsed or validated; decoders still build the " +
+    "result and its address strings, or check the CRC32C; encoders still fill a new array).";
   const verdict = below.length === 0;
   const uncompared = table.filter((t) => t.ratio === null)
     .map((t) => `${t.line.row.name} ${t.line.op}`);
@@ -762,6 +816,12 @@ function main(): number {
         validation: VALIDATION_NOTE,
         allAtLeastTarget: verdict,
         verdict: verdictText,
+        floorsNote: floorNote,
+        floors: floors.map((f) => ({
+          ...f,
+          budgetNs: Math.round(f.budgetNs * 10) / 10,
+          floorNs: Math.round(f.floorNs * 10) / 10,
+        })),
         footnotes,
         sink,
       },
@@ -794,6 +854,11 @@ function main(): number {
   for (const [key, letter] of letters) console.log(`[${letter}] ${NOTES[key]}`);
   console.log("");
   console.log(verdictText);
+  if (floors.length > 0) {
+    console.log("");
+    console.log(floorNote);
+    for (const f of floors) console.log(`  ${floorText(f)}`);
+  }
   console.log(`(sink ${sink})`);
   return 0;
 }
