@@ -41,7 +41,7 @@ import balenaModule from "@balena/proxy-protocol-parser";
 import { decodeHeader } from "../lib/decode.ts";
 import { encodeHeader } from "../lib/encode.ts";
 import type { HeaderInit, ProxyHeader, Tlv } from "../lib/header.ts";
-import { type Floor, floorOf } from "./codec_floors.ts";
+import { consumeText, type Floor, floorOf } from "./codec_floors.ts";
 
 /** Warm-up per (row, op, library), in milliseconds. */
 const WARMUP_MS = 150;
@@ -403,15 +403,6 @@ function addressLength(endpoint: ProxyHeader["source"]): number {
   return endpoint !== null && "address" in endpoint
     ? consumeText(endpoint.address) + endpoint.port
     : 0;
-}
-
-/**
- * Consumes a string: its length and last character. Reading a character makes
- * V8 and JavaScriptCore flatten a rope (a string joined with `+` and not yet
- * copied into one piece); `length` alone does not.
- */
-function consumeText(text: string): number {
-  return text.length + text.charCodeAt(text.length - 1);
 }
 
 function ppjCell(row: Row, op: Op): Cell {
