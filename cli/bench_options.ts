@@ -12,7 +12,9 @@ import { flagHelp, optionsOf, parseCommandArgs } from "./args.ts";
 import { type UsageError, usageError } from "./exit.ts";
 import { HEADER_FLAGS, type HeaderFlagValues, HELP_WIDTH } from "./header_flags.ts";
 import { readFile } from "./io.ts";
-import { MAX_TIMER_MS, parseEscapes, parseTarget } from "./send_options.ts";
+import { bad, type Parsed } from "./parsed.ts";
+import { MAX_TIMER_MS, parseEscapes } from "./send_options.ts";
+import { oneTarget } from "./target.ts";
 
 const COMMAND = "bench";
 
@@ -111,15 +113,6 @@ export const BENCH_FLAGS_HELP: string = `LOAD FLAGS
 ${flagHelp(LOAD_FLAGS, HELP_WIDTH)}
 OUTPUT FLAGS
 ${flagHelp(OUTPUT_FLAGS, HELP_WIDTH)}`;
-
-/** Outcome of the small parsers here: a value, or a one-line reason. */
-export type Parsed<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly message: string };
-
-function bad<T>(message: string): Parsed<T> {
-  return { ok: false, message };
-}
 
 const TIME_UNITS: Readonly<Record<string, number>> = {
   ms: 1,
@@ -311,10 +304,7 @@ export function parseBenchArgs(args: string[]): BenchArgsResult {
     kind: "usage",
     error: usageError(COMMAND, message),
   });
-  if (positionals.length === 0) return usage("missing TARGET (HOST:PORT or [IPV6]:PORT)");
-  if (positionals.length > 1) return usage(`expected one TARGET, got ${positionals.length}`);
-  const targetText = positionals[0];
-  const target = parseTarget(targetText);
+  const target = oneTarget(positionals, "HOST:PORT or [IPV6]:PORT");
   if (!target.ok) return usage(target.message);
   if (target.value.kind !== "inet") return usage("TARGET: bench runs over TCP (HOST:PORT)");
   const t = target.value;
@@ -423,7 +413,7 @@ export function parseBenchArgs(args: string[]): BenchArgsResult {
   return {
     kind: "plan",
     plan: {
-      targetText,
+      targetText: positionals[0],
       hostname: t.hostname,
       port: t.port,
       family: t.family ?? (canonicalAddress(t.hostname)?.family ?? null),

@@ -32,6 +32,8 @@ import { flagHelp, type FlagValues, optionsOf, parseCommandArgs } from "./args.t
 import { ExitCode, reportUsage, usageError } from "./exit.ts";
 import { quote } from "./format.ts";
 import { colorOut, isTty, writeErr, writeOut } from "./io.ts";
+import { bad, ok, type Parsed } from "./parsed.ts";
+import { parseTarget, transportTarget } from "./target.ts";
 
 const COMMAND = "fuzz";
 
@@ -131,8 +133,9 @@ USAGE
              [--total-timeout SECONDS]
   ppcat fuzz --list [--json] [--case …] [--only …] [--versions …] [--random N --seed S]
 
-  TARGET is HOST:PORT, [IPV6]:PORT, or a UNIX socket path (unix:PATH, or a path
-  starting with "/" or "."). It is checked once with a plain connect before the run.
+  TARGET is HOST:PORT, [IPV6]:PORT, or a UNIX socket path (unix:PATH, or anything
+  with a "/"), as for send and bench. It is checked once with a plain connect
+  before the run.
   Each case opens one connection, sends its bytes as its delivery says (whole,
   fragmented, one byte at a time, truncated then held or half-closed), then
   watches the target: accepted, closed (FIN), reset (RST), still open at the
@@ -189,49 +192,6 @@ EXIT STATUS
 // ---------------------------------------------------------------------------
 // Parsing.
 
-/** A parsed value, or a one-line reason it could not be parsed. */
-export type Parsed<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly message: string };
-
-const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
-const bad = <T>(message: string): Parsed<T> => ({ ok: false, message });
-
-/**
- * Parses a fuzz target: `HOST:PORT`, `[IPV6]:PORT`, `unix:PATH`, or a path
- * starting with "/" or ".".
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseTarget } from "./fuzz.ts";
- * assert.deepEqual(parseTarget("127.0.0.1:4000"), {
- *   ok: true,
- *   value: { hostname: "127.0.0.1", port: 4000 },
- * });
- * assert.deepEqual(parseTarget("[::1]:80"), { ok: true, value: { hostname: "::1", port: 80 } });
- * assert.deepEqual(parseTarget("unix:/run/x.sock"), { ok: true, value: { path: "/run/x.sock" } });
- * assert.equal(parseTarget("localhost").ok, false);
- * assert.equal(parseTarget("host:0").ok, false);
- * ```
- */
-export function parseTarget(text: string): Parsed<Target> {
-  if (text.startsWith("unix:")) {
-    const path = text.slice(5);
-    return path === "" ? bad("unix: needs a socket path") : ok({ path });
-  }
-  if (text.startsWith("/") || text.startsWith(".")) return ok({ path: text });
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):([0-9]{1,5})$/.exec(text);
-  if (m === null) {
-    return bad(
-      `target ${JSON.stringify(text)}: expected HOST:PORT, [IPV6]:PORT or a UNIX socket path`,
-    );
-  }
-  const port = Number(m[3]);
-  if (port < 1 || port > 65535) return bad(`target ${JSON.stringify(text)}: port out of range`);
-  return ok({ hostname: m[1] ?? m[2], port });
-}
-
 function seconds(flag: string, text: string | undefined, fallbackMs: number, maxS: number) {
   if (text === undefined) return ok(fallbackMs);
   if (!/^[0-9]{1,6}(\.[0-9]{1,3})?$/.test(text) || Number(text) <= 0 || Number(text) > maxS) {
@@ -276,7 +236,7 @@ function settings(values: FlagValues<typeof OPTIONS>, positionals: string[]): Pa
   if (positionals.length === 1) {
     const t = parseTarget(targetText);
     if (!t.ok) return t;
-    target = t.value;
+    target = transportTarget(t.value);
   } else if (!listOnly) {
     return bad("missing TARGET (HOST:PORT, [IPV6]:PORT or a UNIX socket path)");
   }

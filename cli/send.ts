@@ -29,6 +29,7 @@ import { errorLine, exitCodeFor } from "./send_report.ts";
 import { cancellableDelay, idleTimeoutMs, IdleTimer, Session } from "./send_session.ts";
 import { payloadSource } from "./send_stdin.ts";
 import { runDatagrams } from "./send_udp.ts";
+import { transportTarget } from "./target.ts";
 
 const COMMAND = "send";
 
@@ -163,9 +164,7 @@ const STOP = Symbol("stop");
 async function runStream(plan: SendPlan, session: Session): Promise<number> {
   const t = getTransport();
   const target = plan.target;
-  const where = target.kind === "unix"
-    ? { path: target.path }
-    : { hostname: target.hostname, port: target.port };
+  const where = transportTarget(target);
   const connectMs = plan.timeoutMs === null
     ? DEFAULT_TIMEOUT_MS
     : plan.timeoutMs === 0

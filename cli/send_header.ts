@@ -15,7 +15,8 @@ import type { HeaderInit } from "../lib/header.ts";
 import type { NetAddr } from "../lib/transport.ts";
 import { encodeHeader } from "../lib/encode.ts";
 import { type HeaderFlagValues, headerFromFlags } from "./header_flags.ts";
-import { checkFragments, type SendPlan, type SendTarget } from "./send_options.ts";
+import { checkFragments, type SendPlan } from "./send_options.ts";
+import type { TargetSpec } from "./target.ts";
 
 /** The two ends of the socket the header is sent on. */
 export interface Ends {
@@ -162,7 +163,7 @@ export function headerForConnection(
  * assert.deepEqual(ends.remote, { transport: "tcp", hostname: "::1", port: 443 });
  * ```
  */
-export function placeholderEnds(target: SendTarget, udp: boolean, protocol?: string): Ends {
+export function placeholderEnds(target: TargetSpec, udp: boolean, protocol?: string): Ends {
   if (target.kind === "unix") {
     return {
       local: { transport: "unix", path: "" },

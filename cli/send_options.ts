@@ -6,12 +6,13 @@
  * @module
  */
 
-import { canonicalAddress } from "../lib/address.ts";
 import { flagHelp, optionsOf, parseCommandArgs } from "./args.ts";
 import { type UsageError, usageError } from "./exit.ts";
 import { HEADER_FLAGS, type HeaderFlagValues, HELP_WIDTH } from "./header_flags.ts";
 import { parseHex } from "./hex.ts";
 import { readFile } from "./io.ts";
+import { bad, type Parsed } from "./parsed.ts";
+import { oneTarget, type TargetSpec } from "./target.ts";
 
 const COMMAND = "send";
 
@@ -164,97 +165,6 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
  * ```
  */
 export const DEFAULT_UDP_WAIT_MS = 2_000;
-
-/** Where to send: a TCP/UDP host and port, or a UNIX stream socket path. */
-export type SendTarget =
-  | {
-    readonly kind: "inet";
-    /** Host name or address literal, without brackets. */
-    readonly hostname: string;
-    /** 1 to 65535. */
-    readonly port: number;
-    /** 4 or 6 for an address literal, null for a host name. */
-    readonly family: 4 | 6 | null;
-  }
-  | { readonly kind: "unix"; readonly path: string };
-
-/** Outcome of the small parsers here: a value, or a one-line reason. */
-export type Parsed<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly message: string };
-
-function bad<T>(message: string): Parsed<T> {
-  return { ok: false, message };
-}
-
-/**
- * Parses TARGET: `host:port`, `[v6]:port`, or a UNIX socket path (anything with a "/", or
- * `unix:PATH`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseTarget } from "./send_options.ts";
- * assert.deepEqual(parseTarget("[::1]:8443"), {
- *   ok: true,
- *   value: { kind: "inet", hostname: "::1", port: 8443, family: 6 },
- * });
- * assert.deepEqual(parseTarget("localhost:80"), {
- *   ok: true,
- *   value: { kind: "inet", hostname: "localhost", port: 80, family: null },
- * });
- * assert.deepEqual(parseTarget("/run/pp.sock"), {
- *   ok: true,
- *   value: { kind: "unix", path: "/run/pp.sock" },
- * });
- * assert.equal(parseTarget("::1:80").ok, false);
- * assert.equal(parseTarget("127.0.0.1:0").ok, false);
- * ```
- */
-export function parseTarget(text: string): Parsed<SendTarget> {
-  if (text.startsWith("unix:")) {
-    const path = text.slice(5);
-    return path === ""
-      ? bad("TARGET unix: needs a path")
-      : { ok: true, value: { kind: "unix", path } };
-  }
-  if (text.includes("/")) return { ok: true, value: { kind: "unix", path: text } };
-  let host: string;
-  let port: string;
-  if (text.startsWith("[")) {
-    const close = text.indexOf("]");
-    if (close < 0 || text[close + 1] !== ":") {
-      return bad(`TARGET ${JSON.stringify(text)}: expected [IPV6]:PORT`);
-    }
-    host = text.slice(1, close);
-    port = text.slice(close + 2);
-    const address = canonicalAddress(host);
-    if (address === null || address.family !== 6) {
-      return bad(`TARGET ${JSON.stringify(text)}: ${JSON.stringify(host)} is not an IPv6 address`);
-    }
-  } else {
-    const colon = text.lastIndexOf(":");
-    if (colon < 0) {
-      return bad(
-        `TARGET ${JSON.stringify(text)}: expected HOST:PORT, [IPV6]:PORT or a socket path`,
-      );
-    }
-    host = text.slice(0, colon);
-    port = text.slice(colon + 1);
-    if (host.includes(":")) {
-      return bad(`TARGET ${JSON.stringify(text)}: write IPv6 in brackets, e.g. [::1]:${port}`);
-    }
-    if (host === "") return bad(`TARGET ${JSON.stringify(text)} has no host`);
-  }
-  if (!/^[0-9]{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 0xffff) {
-    return bad(`TARGET ${JSON.stringify(text)}: port ${JSON.stringify(port)} is not in 1..65535`);
-  }
-  const literal = canonicalAddress(host);
-  return {
-    ok: true,
-    value: { kind: "inet", hostname: host, port: Number(port), family: literal?.family ?? null },
-  };
-}
 
 const utf8 = new TextEncoder();
 
@@ -468,7 +378,7 @@ export interface SendPlan {
   /** TARGET as written on the command line. */
   readonly targetText: string;
   /** TARGET parsed. */
-  readonly target: SendTarget;
+  readonly target: TargetSpec;
   /** `--udp`. */
   readonly udp: boolean;
   /** The header. */
@@ -538,10 +448,7 @@ export function parseSendArgs(args: string[]): SendArgs {
     error: usageError(COMMAND, message),
   });
 
-  if (positionals.length === 0) return usage("missing TARGET (HOST:PORT, [IPV6]:PORT or a path)");
-  if (positionals.length > 1) return usage(`expected one TARGET, got ${positionals.length}`);
-  const targetText = positionals[0];
-  const target = parseTarget(targetText);
+  const target = oneTarget(positionals, "HOST:PORT, [IPV6]:PORT or a path");
   if (!target.ok) return usage(target.message);
 
   const udp = values.udp ?? false;
@@ -669,7 +576,7 @@ export function parseSendArgs(args: string[]): SendArgs {
   return {
     kind: "plan",
     plan: {
-      targetText,
+      targetText: positionals[0],
       target: target.value,
       udp,
       header,
