@@ -1071,44 +1071,50 @@ describe(`ppcat send --tls (${t.name})`, () => {
     };
   }
 
+  /** Runs `ppcat send 127.0.0.1:PORT ...args` against a fresh TLS receiver; returns both sides. */
+  async function exchangeTls(
+    args: string[],
+    files?: Record<string, Uint8Array>,
+  ): Promise<{ r: CliRun; seen: TlsSeen }> {
+    const server = await tlsServer();
+    try {
+      const r = await runCli(["send", `127.0.0.1:${server.port}`, ...args], { files });
+      return { r, seen: await server.seen };
+    } finally {
+      server.close();
+    }
+  }
+
   it(
     "header in clear, then TLS verified with --ca and --sni, ALPN; exit 0",
     { skip: TLS_SKIP },
     () =>
       bounded(10000, async () => {
-        const server = await tlsServer();
-        try {
-          const r = await runCli([
-            "send",
-            `127.0.0.1:${server.port}`,
-            "--tls",
-            "--ca",
-            "ca.pem",
-            "--sni",
-            "localhost",
-            "--tls-alpn",
-            "pp-test",
-            "--alpn",
-            "h2",
-            "--data",
-            "ping over tls",
-            "--json",
-          ], { files: { "ca.pem": textBytes(ca) } });
-          const seen = await server.seen;
-          assert.equal(r.code, 0, r.err);
-          assert.equal(seen.failed, false);
-          assert.equal(seen.header?.protocol, "TCP4");
-          assert.deepEqual(seen.header?.source, inet(seen.peer));
-          assert.equal(hex(seen.header!.tlvs[0].value), hex(textBytes("h2"))); // the ALPN TLV
-          assert.equal(seen.plaintext, "ping over tls");
-          assert.equal(seen.alpn, "pp-test");
-          const s = JSON.parse(r.out);
-          assert.deepEqual(s.tls, { alpn: "pp-test" });
-          assert.equal(s.bytes.received, "banner\n".length);
-          assert.equal(s.end, "closed-by-peer");
-        } finally {
-          server.close();
-        }
+        const { r, seen } = await exchangeTls([
+          "--tls",
+          "--ca",
+          "ca.pem",
+          "--sni",
+          "localhost",
+          "--tls-alpn",
+          "pp-test",
+          "--alpn",
+          "h2",
+          "--data",
+          "ping over tls",
+          "--json",
+        ], { "ca.pem": textBytes(ca) });
+        assert.equal(r.code, 0, r.err);
+        assert.equal(seen.failed, false);
+        assert.equal(seen.header?.protocol, "TCP4");
+        assert.deepEqual(seen.header?.source, inet(seen.peer));
+        assert.equal(hex(seen.header!.tlvs[0].value), hex(textBytes("h2"))); // the ALPN TLV
+        assert.equal(seen.plaintext, "ping over tls");
+        assert.equal(seen.alpn, "pp-test");
+        const s = JSON.parse(r.out);
+        assert.deepEqual(s.tls, { alpn: "pp-test" });
+        assert.equal(s.bytes.received, "banner\n".length);
+        assert.equal(s.end, "closed-by-peer");
       }),
   );
 
@@ -1117,22 +1123,9 @@ describe(`ppcat send --tls (${t.name})`, () => {
     { skip: TLS_SKIP },
     () =>
       bounded(10000, async () => {
-        const server = await tlsServer();
-        try {
-          const r = await runCli([
-            "send",
-            `127.0.0.1:${server.port}`,
-            "--tls",
-            "--insecure",
-            "--data",
-            "x",
-          ]);
-          await server.seen;
-          assert.equal(r.code, 0, r.err);
-          assert.equal(r.out, "banner\n");
-        } finally {
-          server.close();
-        }
+        const { r } = await exchangeTls(["--tls", "--insecure", "--data", "x"]);
+        assert.equal(r.code, 0, r.err);
+        assert.equal(r.out, "banner\n");
       }),
   );
 
@@ -1141,15 +1134,9 @@ describe(`ppcat send --tls (${t.name})`, () => {
     { skip: TLS_SKIP },
     () =>
       bounded(10000, async () => {
-        const server = await tlsServer();
-        try {
-          const r = await runCli(["send", `127.0.0.1:${server.port}`, "--tls", "--data", "x"]);
-          await server.seen;
-          assert.equal(r.code, 6);
-          assertOneLine(r.err, /^ppcat send: tls 127\.0\.0\.1:\d+: TLS handshake failed/);
-        } finally {
-          server.close();
-        }
+        const { r } = await exchangeTls(["--tls", "--data", "x"]);
+        assert.equal(r.code, 6);
+        assertOneLine(r.err, /^ppcat send: tls 127\.0\.0\.1:\d+: TLS handshake failed/);
       }),
   );
 });
