@@ -8,7 +8,7 @@ import { encodeHeader } from "../lib/encode.ts";
 import { flagHelp, optionsOf, parseCommandArgs } from "./args.ts";
 import { ExitCode, reportUsage, usageError } from "./exit.ts";
 import { HEADER_FLAGS, HEADER_FLAGS_HELP, headerFromFlags, HELP_WIDTH } from "./header_flags.ts";
-import { toHex } from "./hex.ts";
+import { toHex } from "../lib/_bytes.ts";
 import { isTty, writeOut } from "./io.ts";
 
 const COMMAND = "encode";

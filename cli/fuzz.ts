@@ -7,7 +7,8 @@
  * @module
  */
 
-import { type FuzzCase, fuzzCatalog, toHex } from "../lib/fuzz_catalog.ts";
+import { toHex } from "../lib/_bytes.ts";
+import { type FuzzCase, fuzzCatalog } from "../lib/fuzz_catalog.ts";
 import { RANDOM_MAX_COUNT, randomCase, randomCases } from "../lib/fuzz_random.ts";
 import {
   type CaseResult,

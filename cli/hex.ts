@@ -1,6 +1,6 @@
 /**
- * Hex text for the command line: lenient to read (whitespace and ':' between
- * digits), lowercase to write.
+ * Hex text from the command line, read leniently (whitespace and ':' between
+ * digits). Bytes are written as hex by toHex in lib/_bytes.ts.
  *
  * @module
  */
@@ -63,22 +63,4 @@ export function parseHex(text: string): HexResult {
     }
   }
   return { ok: true, bytes };
-}
-
-const HEX = "0123456789abcdef";
-
-/**
- * Lowercase hex of `bytes`, no separators.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { toHex } from "./hex.ts";
- * assert.equal(toHex(new Uint8Array([0x0d, 0x0a, 0xff])), "0d0aff");
- * ```
- */
-export function toHex(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i] >> 4] + HEX[bytes[i] & 15];
-  return s;
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseHex, toHex } from "./hex.ts";
+import { toHex } from "../lib/_bytes.ts";
+import { parseHex } from "./hex.ts";
 
 describe("parseHex", () => {
   it("reads either case with whitespace and ':' anywhere between digits", () => {

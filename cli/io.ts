@@ -10,6 +10,7 @@
 import process from "node:process";
 import { readFileSync } from "node:fs";
 import { isatty } from "node:tty";
+import { concatBytes } from "../lib/_bytes.ts";
 import { getTransport, type StdinReader } from "../lib/transport.ts";
 
 export type { StdinReader };
@@ -103,7 +104,7 @@ export const nodeIo: Io = {
     for (let chunk = await reader.read(); chunk !== null; chunk = await reader.read()) {
       chunks.push(chunk);
     }
-    return chunks.length === 1 ? chunks[0] : concat(chunks);
+    return chunks.length === 1 ? chunks[0] : concatBytes(chunks);
   },
   stdinReader: () => getTransport().stdin(),
   readFile(path) {
@@ -241,18 +242,6 @@ export interface MemoryIo extends Io {
   exitCode(): number | undefined;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 function toBytes(data: string | Uint8Array): Uint8Array {
   return typeof data === "string" ? encoder.encode(data) : data.slice();
 }
@@ -323,9 +312,9 @@ export function memoryIo(init: MemoryIoInit = {}): MemoryIo {
     setExitCode(c) {
       code = c;
     },
-    out: () => decoder.decode(concat(out)),
-    err: () => decoder.decode(concat(err)),
-    outBytes: () => concat(out),
+    out: () => decoder.decode(concatBytes(out)),
+    err: () => decoder.decode(concatBytes(err)),
+    outBytes: () => concatBytes(out),
     stdinRead: () => read,
     exitCode: () => code,
   };

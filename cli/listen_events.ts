@@ -14,7 +14,7 @@ import type { HeaderJson } from "../lib/json.ts";
 import type { ProxyHeader } from "../lib/header.ts";
 import type { NetAddr } from "../lib/transport.ts";
 import { formatEndpoint, formatHeader, quote } from "./format.ts";
-import { toHex } from "./hex.ts";
+import { toHex } from "../lib/_bytes.ts";
 
 /** An address as JSON: the same shape as the endpoints of {@linkcode HeaderJson}. */
 export type EndpointJson = { address: string; port: number } | { path: string };

@@ -25,7 +25,7 @@ import {
   type NetAddr,
   TransportError,
 } from "../lib/transport.ts";
-import { toHex } from "./hex.ts";
+import { toHex } from "../lib/_bytes.ts";
 import {
   type EndpointJson,
   endpointJson,

@@ -26,6 +26,7 @@ import {
   uniqueIdTlv,
 } from "../lib/tlv.ts";
 import { type Conn, type DatagramSocket, getTransport, type NetAddr } from "../lib/transport.ts";
+import { concat } from "../lib/_testing.ts";
 import { hexBytes, textBytes } from "./_testing.ts";
 import { memoryIo, type MemoryIoInit, setIo } from "./io.ts";
 import { configFromArgs, run } from "./listen.ts";
@@ -51,16 +52,6 @@ const V1_JSON = {
   trailingBytes: 0,
 };
 const ESC = "\x1b";
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function encoded(init: HeaderInit): Uint8Array {
   const r = encodeHeader(init);

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { concatBytes } from "../lib/_bytes.ts";
 import { encodeHeader } from "../lib/encode.ts";
 import {
   type Conn,
@@ -147,13 +148,6 @@ function seconds(ms: number): string {
   return `${ms / 1000} s`;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
 type ReadEnd = { readonly kind: "eof" } | {
   readonly kind: "error";
   readonly error: TransportError;
@@ -272,7 +266,7 @@ async function runStream(plan: SendPlan, session: Session): Promise<number> {
     }
     if (first !== null) {
       if (pieces.length === 0) pieces.push(first);
-      else pieces.push(concat(pieces.pop()!, first));
+      else pieces.push(concatBytes([pieces.pop()!, first]));
       session.event(`first payload chunk (${first.length} bytes) in the header's last write`);
     }
     for (let i = 0; i < pieces.length; i++) {

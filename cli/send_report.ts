@@ -9,7 +9,7 @@ import { decodeHeader } from "../lib/decode.ts";
 import { type HeaderJson, headerToJson } from "../lib/json.ts";
 import type { TransportError } from "../lib/transport.ts";
 import { ExitCode } from "./exit.ts";
-import { toHex } from "./hex.ts";
+import { toHex } from "../lib/_bytes.ts";
 
 /**
  * A classic hex dump: offset, 16 bytes in hex, the printable ASCII; each line indented and

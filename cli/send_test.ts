@@ -19,6 +19,7 @@ import type { ProxyHeader } from "../lib/header.ts";
 import { acceptProxy } from "../lib/server.ts";
 import { describeTlv } from "../lib/tlv.ts";
 import { type Conn, getTransport, type NetAddr, type Target } from "../lib/transport.ts";
+import { concatBytes } from "../lib/_bytes.ts";
 import { bounded } from "../lib/_testing.ts";
 import { ipv6Available, openSockets } from "../lib/_socket_testing.ts";
 import { type CliRun, hexBytes, runCli, textBytes } from "./_testing.ts";
@@ -30,18 +31,6 @@ const isDeno = !("Bun" in globalThis);
 const dec = new TextDecoder();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function hex(bytes: Uint8Array): string {
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -194,7 +183,7 @@ async function exchange(
 }
 
 function payloadOf(seen: Seen): string {
-  return dec.decode(concat(seen.chunks));
+  return dec.decode(concatBytes(seen.chunks));
 }
 
 function inet(addr: NetAddr): { address: string; port: number } {
@@ -390,7 +379,10 @@ describe(`ppcat send over TCP (${t.name})`, () => {
         { raw: true },
       );
       assert.equal(run.code, 0, run.err);
-      assert.deepEqual(concat(seen.chunks), concat([hexBytes(broken), textBytes("tail")]));
+      assert.deepEqual(
+        concatBytes(seen.chunks),
+        concatBytes([hexBytes(broken), textBytes("tail")]),
+      );
       const summary = JSON.parse(run.out);
       assert.deepEqual(summary.header, { hex: "0d0a0d0a000d0a515549540a3111000c" });
     }));
@@ -420,7 +412,7 @@ describe(`ppcat send over TCP (${t.name})`, () => {
       assert.equal(run.code, 0, run.err);
       assert.deepEqual(seen.chunks.map((c) => c.length), [5, 11, 12]); // a 28-byte TCP4 header
       assert.equal(hex(seen.chunks[0]), "0d0a0d0a00");
-      const decoded = decodeHeader(concat(seen.chunks));
+      const decoded = decodeHeader(concatBytes(seen.chunks));
       assert.ok(decoded.ok && decoded.value.headerLength === 28);
     }));
 
@@ -452,7 +444,7 @@ describe(`ppcat send over TCP (${t.name})`, () => {
           const seen = await server.seen;
           assert.equal(r.code, 0, r.err);
           assert.deepEqual(seen.chunks.map((c) => c.length), sameWrite ? [28 + 4] : [28, 4]);
-          assert.equal(dec.decode(concat(seen.chunks).subarray(28)), "ping");
+          assert.equal(dec.decode(concatBytes(seen.chunks).subarray(28)), "ping");
         } finally {
           server.close();
         }
@@ -503,7 +495,7 @@ describe(`ppcat send over TCP (${t.name})`, () => {
       ]);
       assert.equal(esc.run.code, 0, esc.run.err);
       assert.deepEqual(
-        [...concat(esc.seen.chunks)],
+        [...concatBytes(esc.seen.chunks)],
         [0x61, 0x0d, 0x0a, 0x09, 0x5c, 0x00, 0xff, 0xc3, 0xa9, 0x5a],
       );
 
@@ -512,7 +504,7 @@ describe(`ppcat send over TCP (${t.name})`, () => {
         files: { "p.bin": bytes },
       });
       assert.equal(file.run.code, 0, file.run.err);
-      assert.deepEqual(concat(file.seen.chunks), bytes);
+      assert.deepEqual(concatBytes(file.seen.chunks), bytes);
       assert.equal(file.run.stdinRead, false);
 
       const stdin = await exchange((target) => [target], { stdin: "from stdin\n" });
@@ -524,7 +516,7 @@ describe(`ppcat send over TCP (${t.name})`, () => {
   it("received bytes go to stdout byte for byte; half-close is seen before the reply", () =>
     bounded(5000, async () => {
       const all = new Uint8Array(256).map((_, i) => i);
-      const reply = concat([all, all.slice().reverse(), all]);
+      const reply = concatBytes([all, all.slice().reverse(), all]);
       const { run, seen } = await exchange((target) => [target, "--data", "q"], { reply });
       assert.equal(run.code, 0, run.err);
       assert.ok(seen.eof, "the receiver read EOF (our half-close) and only then replied");
@@ -693,7 +685,7 @@ describe(`ppcat send as a real process (${t.name})`, () => {
     child.stderr.on("data", (d: Uint8Array) => (err += dec.decode(d)));
     child.stdin.end(stdin);
     return new Promise<{ code: number | null; out: Uint8Array; err: string }>((resolve) =>
-      child.on("close", (code: number | null) => resolve({ code, out: concat(out), err }))
+      child.on("close", (code: number | null) => resolve({ code, out: concatBytes(out), err }))
     );
   }
 

@@ -23,7 +23,7 @@ import {
   sslTlv,
   uniqueIdTlv,
 } from "../lib/tlv.ts";
-import { toHex } from "../lib/fuzz_catalog.ts";
+import { toHex } from "../lib/_bytes.ts";
 import {
   type Cell,
   type Column,

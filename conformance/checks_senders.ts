@@ -12,7 +12,7 @@ import { encodeHeader } from "../lib/encode.ts";
 import type { HeaderInit } from "../lib/header.ts";
 import { type HeaderJson, headerToJson } from "../lib/json.ts";
 import { authorityTlv, type TlvJson, uniqueIdTlv } from "../lib/tlv.ts";
-import { toHex } from "../lib/fuzz_catalog.ts";
+import { toHex } from "../lib/_bytes.ts";
 import type { CapturedItem } from "./checks_wireshark.ts";
 import type { Certs } from "./harness.ts";
 import {

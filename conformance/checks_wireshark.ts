@@ -15,7 +15,7 @@
 
 import { spawnSync } from "node:child_process";
 import process from "node:process";
-import { toHex } from "../lib/fuzz_catalog.ts";
+import { toHex } from "../lib/_bytes.ts";
 import { type HeaderJson, headerToJson } from "../lib/json.ts";
 import type { Binary, Harness, Proc } from "./harness.ts";
 import { lastLines, sleep } from "./harness.ts";

@@ -10,6 +10,7 @@
 
 import { readFileSync } from "node:fs";
 import tls from "node:tls";
+import { concatBytes } from "../lib/_bytes.ts";
 import { decodeHeader } from "../lib/decode.ts";
 import type { ProxyError } from "../lib/errors.ts";
 import type { ProxyHeader } from "../lib/header.ts";
@@ -73,28 +74,6 @@ function tee(conn: Conn, sink: Uint8Array[]): Conn {
     close: () => conn.close(),
     setNoDelay: (on) => conn.setNoDelay(on),
   };
-}
-
-/**
- * Concatenates byte arrays.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { concatBytes } from "./net.ts";
- * assert.deepEqual(concatBytes([new Uint8Array([1]), new Uint8Array([2, 3])]), new Uint8Array([1, 2, 3]));
- * ```
- */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 // Reads one line (up to "\n"), EOF, or the deadline; returns the text without the newline.

@@ -1,6 +1,7 @@
 // Test-only helpers shared by the *_test.ts files (not exported from mod.ts).
 
 import assert from "node:assert/strict";
+import { concatBytes } from "./_bytes.ts";
 import type { ErrorCode, Result } from "./errors.ts";
 
 /** US-ASCII / latin-1 text to bytes, one byte per char code (so "\x00" stays one byte). */
@@ -20,14 +21,7 @@ export function fromHex(text: string): Uint8Array {
 
 /** Concatenates byte arrays and plain byte lists. */
 export function concat(...parts: (Uint8Array | readonly number[])[]): Uint8Array {
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** The v2 signature, written out from §2.2 (independent of lib/v2.ts). */

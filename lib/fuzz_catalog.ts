@@ -11,6 +11,7 @@
  * @module
  */
 
+import { concatBytes } from "./_bytes.ts";
 import { crc32c } from "./crc32c.ts";
 import { decodeHeader } from "./decode.ts";
 import { encodeHeader } from "./encode.ts";
@@ -256,15 +257,7 @@ function latin1(text: string): Uint8Array {
 }
 
 function cat(...parts: (Uint8Array | readonly number[])[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** A copy of `src` with bytes from `at` replaced by `values`. */
@@ -291,12 +284,6 @@ function v2Raw(verCmd: number, fam: number, body: Uint8Array, len = body.length)
 /** A raw TLV by hand: type, big-endian length (default: the value's), value. */
 function tlvRaw(type: number, value: Uint8Array, length = value.length): Uint8Array {
   return cat([type, length >> 8, length & 0xff], value);
-}
-
-function hexText(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += b.toString(16).padStart(2, "0");
-  return s;
 }
 
 const SRC4 = { address: "192.0.2.1", port: 56324 };
@@ -2334,18 +2321,4 @@ export function deliveryDurationMs(c: FuzzCase): number {
   if (d.kind === "fragments") return d.offsets.length * d.delayMs;
   if (d.kind === "slow") return Math.max(0, c.bytes.length - 1) * d.byteDelayMs;
   return 0;
-}
-
-/**
- * Lower-case hex of bytes, as used in reports and reproduce commands.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { toHex } from "./fuzz_catalog.ts";
- * assert.equal(toHex(new Uint8Array([0x0d, 0x0a, 0xff])), "0d0aff");
- * ```
- */
-export function toHex(bytes: Uint8Array): string {
-  return hexText(bytes);
 }

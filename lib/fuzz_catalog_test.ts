@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { toHex } from "./_bytes.ts";
 import { crc32c } from "./crc32c.ts";
 import { ErrorCode } from "./errors.ts";
 import {
@@ -11,7 +12,6 @@ import {
   FUZZ_RULES,
   type FuzzCase,
   fuzzCatalog,
-  toHex,
   writePlan,
 } from "./fuzz_catalog.ts";
 import { assertAgreesWithDecoder, fakeCase, MARKER } from "./fuzz_testing.ts";

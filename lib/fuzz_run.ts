@@ -21,6 +21,7 @@
  * @module
  */
 
+import { concatBytes } from "./_bytes.ts";
 import { deliveryDurationMs, type FuzzCase, MARKER_DELAY_MS, writePlan } from "./fuzz_catalog.ts";
 import type { Observation, Outcome } from "./fuzz_verdict.ts";
 import {
@@ -360,7 +361,10 @@ export async function observeCase(c: FuzzCase, options: ObserveOptions): Promise
   const markerWrites = !truncated && c.marker === "separate" && marker.length > 0 ? 1 : 0;
   // The write holding the header's last byte; -1 when the header never completes.
   const lastHeaderWrite = truncated ? -1 : writes.length - 1 - markerWrites;
-  const expectedEcho = concat([c.afterHeader, c.marker === "none" ? new Uint8Array(0) : marker]);
+  const expectedEcho = concatBytes([
+    c.afterHeader,
+    c.marker === "none" ? new Uint8Array(0) : marker,
+  ]);
 
   const started = performance.now();
   const now = () => performance.now() - started;
@@ -431,7 +435,7 @@ export async function observeCase(c: FuzzCase, options: ObserveOptions): Promise
   };
   signal?.addEventListener("abort", onAbort, { once: true });
 
-  const allSent = () => (sentAll ??= concat(sent));
+  const allSent = () => (sentAll ??= concatBytes(sent));
   const isEcho = (bytes: Uint8Array) => bytes.length > 0 && indexOf(allSent(), bytes) >= 0;
   const accepted = (at: number, extra: Partial<Decision> = {}): Decision => ({
     outcome: "accepted",
@@ -595,18 +599,6 @@ export async function observeCase(c: FuzzCase, options: ObserveOptions): Promise
     ...(decision.payloadIntact !== undefined ? { payloadIntact: decision.payloadIntact } : {}),
   };
   return { status: "done", observation };
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function defaultHost(target: Target): string {

@@ -1,6 +1,7 @@
 // Test-only helpers shared by the fuzz_*_test.ts files (not exported from mod.ts).
 
 import assert from "node:assert/strict";
+import { concatBytes } from "./_bytes.ts";
 import { decodeHeader } from "./decode.ts";
 import type { FuzzCase } from "./fuzz_catalog.ts";
 import { writePlan } from "./fuzz_catalog.ts";
@@ -27,16 +28,6 @@ export function fakeCase(fields: Partial<FuzzCase> = {}): FuzzCase {
   };
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /**
  * Asserts that a case's expectation is what ppcat's decoder makes of its
  * bytes, one-shot (decodeHeader) and fed write by write as the runner would
@@ -61,7 +52,7 @@ export function assertAgreesWithDecoder(c: FuzzCase): void {
     assert.ok(!truncated, `${label}: a complete header is not delivered truncated`);
     assert.ok(r.ok, `${label}: expected a valid header, got ${!r.ok && r.error.code}`);
     assert.equal(r.value.headerLength, c.bytes.length, `${label}: bytes are exactly the header`);
-    const whole = decodeHeader(concat([c.bytes, c.afterHeader]));
+    const whole = decodeHeader(concatBytes([c.bytes, c.afterHeader]));
     assert.ok(whole.ok && whole.value.headerLength === c.bytes.length, `${label}: afterHeader`);
     let sent = 0;
     let rest: Uint8Array[] | null = null;
@@ -82,8 +73,8 @@ export function assertAgreesWithDecoder(c: FuzzCase): void {
       rest = [w.bytes.subarray(step.payloadOffset)];
     }
     assert.ok(rest !== null, `${label}: the stream decoder never completed`);
-    const expectedRest = c.marker === "none" ? c.afterHeader : concat([c.afterHeader, MARKER]);
-    assert.deepEqual(concat(rest), expectedRest, `${label}: payload after the header`);
+    const expectedRest = c.marker === "none" ? c.afterHeader : concatBytes([c.afterHeader, MARKER]);
+    assert.deepEqual(concatBytes(rest), expectedRest, `${label}: payload after the header`);
     return;
   }
 

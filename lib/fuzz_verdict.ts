@@ -12,7 +12,8 @@
  * @module
  */
 
-import { type FuzzCase, type Requirement, toHex } from "./fuzz_catalog.ts";
+import { toHex } from "./_bytes.ts";
+import { type FuzzCase, type Requirement } from "./fuzz_catalog.ts";
 
 /**
  * §2: "The receiver may apply a short timeout and decide to abort the

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { concatBytes } from "./_bytes.ts";
 import { type Cidr, cidrContains } from "./cidr.ts";
 import type { ProxyError } from "./errors.ts";
 import type { ProxyHeader } from "./header.ts";
@@ -159,25 +160,13 @@ export async function acceptProxy(conn: Conn, options: AcceptOptions = {}): Prom
       return {
         ok: true,
         header: null,
-        conn: prepend(conn, concat(seen)),
+        conn: prepend(conn, concatBytes(seen)),
         headerMs: elapsed(),
         untrusted: false,
       };
     }
     return give("invalid", step.error);
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 // A connection whose first reads return `pending` before reading from `conn` (`conn` itself

@@ -16,6 +16,7 @@
  * @module
  */
 
+import { toHex } from "./_bytes.ts";
 import { type ProxyError, proxyError } from "./errors.ts";
 import { writeTlvs } from "./_tlv_write.ts";
 import type { Tlv } from "./header.ts";
@@ -460,17 +461,6 @@ export interface TlvJson {
   value: unknown;
   /** The value bytes, lowercase hex. */
   hex: string;
-}
-
-const HEX_BYTE: readonly string[] = Array.from(
-  { length: 256 },
-  (_, i) => (i < 16 ? "0" : "") + i.toString(16),
-);
-
-function toHex(value: Uint8Array): string {
-  let out = "";
-  for (let i = 0; i < value.length; i++) out += HEX_BYTE[value[i]];
-  return out;
 }
 
 const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
