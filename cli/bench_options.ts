@@ -10,7 +10,12 @@ import { canonicalAddress } from "../lib/address.ts";
 import { DEFAULT_PERCENTILES } from "../lib/bench_result.ts";
 import { flagHelp, optionsOf, parseCommandArgs } from "./args.ts";
 import { type UsageError, usageError } from "./exit.ts";
-import { HEADER_FLAGS, type HeaderFlagValues, HELP_WIDTH } from "./header_flags.ts";
+import {
+  HEADER_FLAGS,
+  headerFlagsGiven,
+  type HeaderFlagValues,
+  HELP_WIDTH,
+} from "./header_flags.ts";
 import { readFile } from "./io.ts";
 import { bad, type Parsed } from "./parsed.ts";
 import { MAX_TIMER_MS, parseEscapes } from "./send_options.ts";
@@ -244,15 +249,6 @@ export type BenchArgsResult =
   | { readonly kind: "plan"; readonly plan: BenchArgs }
   | { readonly kind: "help" }
   | { readonly kind: "usage"; readonly error: UsageError };
-
-function headerFlagsGiven(values: Record<string, unknown>): string[] {
-  const given: string[] = [];
-  for (const name of Object.keys(HEADER_FLAGS)) {
-    const v = values[name];
-    if (v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0)) given.push(name);
-  }
-  return given;
-}
 
 function bytesFrom(
   flag: string,

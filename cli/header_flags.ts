@@ -415,6 +415,29 @@ function parseProtocol(text: string): Protocol | null {
 }
 
 /**
+ * The header flags present on the command line (booleans set, strings and lists given), so a
+ * command can refuse them where they make no sense (raw header bytes, no header at all).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { headerFlagsGiven } from "./header_flags.ts";
+ * assert.deepEqual(headerFlagsGiven({ v1: true, src: "192.0.2.1:1", alpn: [], crc32c: false }), [
+ *   "v1",
+ *   "src",
+ * ]);
+ * ```
+ */
+export function headerFlagsGiven(values: Record<string, unknown>): string[] {
+  const given: string[] = [];
+  for (const name of Object.keys(HEADER_FLAGS)) {
+    const v = values[name];
+    if (v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0)) given.push(name);
+  }
+  return given;
+}
+
+/**
  * Turns header flag values into a {@linkcode HeaderInit}, or explains in one line
  * (prefixed with the flag at fault) why the flags do not describe a header. The
  * error codes are the encoder's: ENCODE_BAD_ADDRESS, ENCODE_BAD_PORT, ENCODE_TOO_LARGE,

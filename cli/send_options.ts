@@ -8,7 +8,12 @@
 
 import { flagHelp, optionsOf, parseCommandArgs } from "./args.ts";
 import { type UsageError, usageError } from "./exit.ts";
-import { HEADER_FLAGS, type HeaderFlagValues, HELP_WIDTH } from "./header_flags.ts";
+import {
+  HEADER_FLAGS,
+  headerFlagsGiven,
+  type HeaderFlagValues,
+  HELP_WIDTH,
+} from "./header_flags.ts";
 import { parseHex } from "./hex.ts";
 import { readFile } from "./io.ts";
 import { bad, type Parsed } from "./parsed.ts";
@@ -408,16 +413,6 @@ export type SendArgs =
   | { readonly kind: "plan"; readonly plan: SendPlan }
   | { readonly kind: "help" }
   | { readonly kind: "usage"; readonly error: UsageError };
-
-/** The header flags present on the command line (booleans set, strings given). */
-function headerFlagsGiven(values: Record<string, unknown>): string[] {
-  const given: string[] = [];
-  for (const name of Object.keys(HEADER_FLAGS)) {
-    const v = values[name];
-    if (v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0)) given.push(name);
-  }
-  return given;
-}
 
 /**
  * Parses and checks the arguments of `ppcat send` (after the subcommand name). Reads the files
