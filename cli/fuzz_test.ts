@@ -4,58 +4,14 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { decodeHeader } from "../lib/decode.ts";
-import { acceptProxy } from "../lib/server.ts";
-import { type Conn, getTransport } from "../lib/transport.ts";
+import type { Conn } from "../lib/transport.ts";
 import { V2_SIGNATURE } from "../lib/v2.ts";
+import { echoBack, proxyThenEcho, serveTcp } from "../lib/_socket_testing.ts";
 import { runCli } from "./_testing.ts";
 
 // ---------------------------------------------------------------------------
 // Receivers: ppcat's own, and four with one deliberate bug each. Every one is an
 // echo service behind its header parser; every connection is tracked and closed.
-
-interface TestServer {
-  readonly target: string;
-  close(): Promise<void>;
-}
-
-async function serve(handle: (conn: Conn) => Promise<void>): Promise<TestServer> {
-  const listener = await getTransport().listen({ hostname: "127.0.0.1", port: 0 });
-  const conns = new Set<Conn>();
-  const tasks = new Set<Promise<void>>();
-  const loop = (async () => {
-    for await (const conn of listener) {
-      conns.add(conn);
-      const task = handle(conn).catch(() => {}).finally(() => {
-        conn.close();
-        conns.delete(conn);
-      });
-      tasks.add(task);
-      task.finally(() => tasks.delete(task));
-    }
-  })();
-  return {
-    target: `127.0.0.1:${(listener.addr as { port: number }).port}`,
-    async close() {
-      listener.close();
-      for (const c of conns) c.close();
-      await loop;
-      await Promise.allSettled([...tasks]);
-    },
-  };
-}
-
-async function pump(conn: Conn): Promise<void> {
-  const buf = new Uint8Array(65536);
-  for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
-    await conn.write(buf.subarray(0, n));
-  }
-}
-
-/** ppcat's receiver (lib/server.ts acceptProxy, what `ppcat listen` uses) before an echo. */
-const goodReceiver = async (conn: Conn) => {
-  const r = await acceptProxy(conn);
-  if (r.ok) await pump(r.conn);
-};
 
 /** What a header parser makes of the bytes received so far (all of them, every time). */
 type Step = { state: "need-more" } | { state: "done"; consumed: number } | { state: "error" };
@@ -89,7 +45,7 @@ function buggyReceiver(parse: (buf: Uint8Array) => Step, headerTimeoutMs: number
           break;
         }
       }
-      await pump(conn);
+      await echoBack(conn);
     } finally {
       clearTimeout(timer);
     }
@@ -212,10 +168,10 @@ const V2_SECTIONS = "2.2,2.2.1,2.2.2,2.2.3,2.2.4,2.2.5,2.2.6,2.2.7,2.2.8";
 
 describe("ppcat fuzz: against ppcat's own receiver", () => {
   it("the whole catalog: no violation, no lenient case", async () => {
-    const server = await serve(goodReceiver);
+    const server = await serveTcp(proxyThenEcho);
     try {
       const { code, report } = await fuzzJson([
-        server.target,
+        server.targetText,
         "--deadline",
         "4",
         "--concurrency",
@@ -243,10 +199,10 @@ describe("ppcat fuzz: against ppcat's own receiver", () => {
   });
 
   it("seeded random cases, and one rebuilt from its name", async () => {
-    const server = await serve(goodReceiver);
+    const server = await serveTcp(proxyThenEcho);
     try {
       const { code, report } = await fuzzJson([
-        server.target,
+        server.targetText,
         "--case",
         "v2-tcp4",
         "--random",
@@ -263,7 +219,13 @@ describe("ppcat fuzz: against ppcat's own receiver", () => {
       assert.equal(report.cases[1].name, "random-11-0");
       assert.deepEqual(withVerdict(report, "violation"), []);
       assert.deepEqual(withVerdict(report, "lenient"), []);
-      const again = await fuzzJson([server.target, "--case", "random-11-17", "--deadline", "2"]);
+      const again = await fuzzJson([
+        server.targetText,
+        "--case",
+        "random-11-17",
+        "--deadline",
+        "2",
+      ]);
       assert.equal(again.report.cases.length, 1);
       assert.equal(again.report.cases[0].hex, report.cases[18].hex);
       assert.equal(again.report.cases[0].verdict, report.cases[18].verdict);
@@ -275,9 +237,15 @@ describe("ppcat fuzz: against ppcat's own receiver", () => {
 
 describe("ppcat fuzz: against deliberately broken receivers", () => {
   it("accepts heading zeros: exactly the seven heading-zero cases", async () => {
-    const server = await serve(buggyReceiver(leadingZeros, 3000));
+    const server = await serveTcp(buggyReceiver(leadingZeros, 3000));
     try {
-      const { code, report } = await fuzzJson([server.target, "--only", "2.1", "--deadline", "2"]);
+      const { code, report } = await fuzzJson([
+        server.targetText,
+        "--only",
+        "2.1",
+        "--deadline",
+        "2",
+      ]);
       // The §2.1 cases with a heading zero in an address's decimal number or in a port, each
       // otherwise valid once the zero is dropped ("::ffff:192.0.2.1" in a TCP6 line included).
       assert.deepEqual(withVerdict(report, "violation"), [
@@ -297,9 +265,15 @@ describe("ppcat fuzz: against deliberately broken receivers", () => {
   });
 
   it("treats a lone LF as the end of the line: exactly the three lone-LF endings", async () => {
-    const server = await serve(buggyReceiver(loneLf, 3000));
+    const server = await serveTcp(buggyReceiver(loneLf, 3000));
     try {
-      const { code, report } = await fuzzJson([server.target, "--only", "2.1", "--deadline", "2"]);
+      const { code, report } = await fuzzJson([
+        server.targetText,
+        "--only",
+        "2.1",
+        "--deadline",
+        "2",
+      ]);
       // A line that is valid up to its first LF when that LF has no CR before it. A lone LF
       // inside the fields leaves a short line (rejected); CR CR LF has its CR (rejected).
       assert.deepEqual(withVerdict(report, "violation"), [
@@ -315,10 +289,10 @@ describe("ppcat fuzz: against deliberately broken receivers", () => {
   });
 
   it("never times out: exactly the held partial headers and the slowloris cases", async () => {
-    const server = await serve(buggyReceiver(strict, null));
+    const server = await serveTcp(buggyReceiver(strict, null));
     try {
       const { code, report } = await fuzzJson([
-        server.target,
+        server.targetText,
         "--only",
         "2",
         "--deadline",
@@ -354,10 +328,10 @@ describe("ppcat fuzz: against deliberately broken receivers", () => {
   });
 
   it("ignores len: TLVs echoed as payload, short blocks read past", async () => {
-    const server = await serve(buggyReceiver(ignoresLen, 3000));
+    const server = await serveTcp(buggyReceiver(ignoresLen, 3000));
     try {
       const { code, report } = await fuzzJson([
-        server.target,
+        server.targetText,
         "--only",
         V2_SECTIONS,
         "--deadline",
@@ -446,7 +420,7 @@ describe("ppcat fuzz: against deliberately broken receivers", () => {
       for (const c of report.cases.filter((c) => c.verdict !== "pass")) {
         assert.match(
           c.reproduce,
-          new RegExp(`^ppcat send ${server.target} --header-hex `),
+          new RegExp(`^ppcat send ${server.targetText} --header-hex `),
         );
       }
       assert.equal(code, 1);
@@ -456,9 +430,9 @@ describe("ppcat fuzz: against deliberately broken receivers", () => {
   });
 
   it("--strict fails on lenient cases, which alone exit 0", async () => {
-    const server = await serve(buggyReceiver(ignoresLen, 3000));
+    const server = await serveTcp(buggyReceiver(ignoresLen, 3000));
     try {
-      const args = [server.target, "--case", "v2-crc32c-mismatch,v2-tcp4", "--deadline", "2"];
+      const args = [server.targetText, "--case", "v2-crc32c-mismatch,v2-tcp4", "--deadline", "2"];
       const lax = await fuzzJson(args);
       assert.deepEqual(lax.report.summary, { pass: 1, violation: 0, lenient: 1, note: 0 });
       assert.equal(lax.code, 0);
@@ -475,11 +449,11 @@ describe("ppcat fuzz: the report", () => {
     Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
   it("a table grouped by section, each finding with its reason and replay command", async () => {
-    const server = await serve(buggyReceiver(loneLf, 3000));
+    const server = await serveTcp(buggyReceiver(loneLf, 3000));
     try {
       const r = await runCli([
         "fuzz",
-        server.target,
+        server.targetText,
         "--case",
         "v2-tcp4,v1-lone-lf",
         "--case",
@@ -492,7 +466,7 @@ describe("ppcat fuzz: the report", () => {
       const lines = r.out.split("\n");
       assert.equal(
         lines[0],
-        `ppcat fuzz ${server.target}: 3 cases, expect echo, deadline 2 s, concurrency 16`,
+        `ppcat fuzz ${server.targetText}: 3 cases, expect echo, deadline 2 s, concurrency 16`,
       );
       const v1 = lines.indexOf("§2.1 Human-readable header format (version 1) (2 cases)");
       const v2 = lines.indexOf("§2.2 Binary header format (version 2) (1 case)");
@@ -504,7 +478,7 @@ describe("ppcat fuzz: the report", () => {
       assert.match(
         lines[v1 + 3],
         new RegExp(
-          `^ {13}reproduce: ppcat send ${server.target} --header-hex ${hex(line)}$`,
+          `^ {13}reproduce: ppcat send ${server.targetText} --header-hex ${hex(line)}$`,
         ),
       );
       assert.match(lines[v1 + 4], /^ {2}pass {7}v1-tcp4 {5}MUST {4}accepted after \d+ ms$/);
@@ -519,17 +493,17 @@ describe("ppcat fuzz: the report", () => {
   });
 
   it("--json: every case with its bytes in hex, the observation and the verdict", async () => {
-    const server = await serve(goodReceiver);
+    const server = await serveTcp(proxyThenEcho);
     try {
       const { code, report } = await fuzzJson([
-        server.target,
+        server.targetText,
         "--case",
         "v2-version-3",
         "--deadline",
         "2",
       ]);
       assert.equal(code, 0);
-      assert.equal(report.target, server.target);
+      assert.equal(report.target, server.targetText);
       assert.deepEqual(report.summary, { pass: 1, violation: 0, lenient: 0, note: 0 });
       const [c] = report.cases;
       assert.deepEqual(Object.keys(c).slice(0, 8), [
@@ -554,7 +528,7 @@ describe("ppcat fuzz: the report", () => {
       assert.equal(c.verdict, "pass");
       assert.match(
         c.reproduce,
-        new RegExp(`^ppcat send ${server.target} --header-hex ${c.hex}$`),
+        new RegExp(`^ppcat send ${server.targetText} --header-hex ${c.hex}$`),
       );
     } finally {
       await server.close();
@@ -564,8 +538,8 @@ describe("ppcat fuzz: the report", () => {
 
 describe("ppcat fuzz: command line", () => {
   it("an unreachable target: one line, exit 3, nothing run", async () => {
-    const server = await serve(goodReceiver);
-    const target = server.target;
+    const server = await serveTcp(proxyThenEcho);
+    const target = server.targetText;
     await server.close();
     const r = await runCli(["fuzz", target]);
     assert.equal(r.code, 3);

@@ -5,8 +5,8 @@
 // written out by hand, never from the sending code.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,7 +21,13 @@ import { describeTlv } from "../lib/tlv.ts";
 import { type Conn, getTransport, type NetAddr, type Target } from "../lib/transport.ts";
 import { concatBytes } from "../lib/_bytes.ts";
 import { bounded } from "../lib/_testing.ts";
-import { ipv6Available, openSockets } from "../lib/_socket_testing.ts";
+import {
+  ipv6Skip,
+  makeTestCertificates,
+  openSockets,
+  TLS_SKIP,
+  UDP_SKIP,
+} from "../lib/_socket_testing.ts";
 import { type CliRun, hexBytes, runCli, textBytes } from "./_testing.ts";
 import { type Io, memoryIo, setIo } from "./io.ts";
 import { main } from "./main.ts";
@@ -200,18 +206,7 @@ async function closedPort(): Promise<number> {
 }
 
 const socketsAtStart = openSockets();
-const IPV6_SKIP = (await ipv6Available()) ? false : "IPv6 loopback (::1) is not available here";
-const hasUdp = !isDeno ||
-  typeof (Deno as { listenDatagram?: unknown }).listenDatagram === "function";
-const UDP_SKIP = hasUdp ? false : "UDP on Deno needs --unstable-net";
-const hasOpenssl = (() => {
-  try {
-    return spawnSync("openssl", ["version"], { encoding: "utf8" }).status === 0;
-  } catch {
-    return false;
-  }
-})();
-const TLS_SKIP = hasOpenssl ? false : "the openssl CLI is not installed: cannot make a certificate";
+const IPV6_SKIP = await ipv6Skip();
 
 describe(`ppcat send over TCP (${t.name})`, () => {
   it("v2 by default, addresses = the socket's real ends, payload after it", () =>
@@ -949,38 +944,7 @@ describe(`ppcat send --udp (${t.name})`, () => {
 });
 
 describe(`ppcat send --tls (${t.name})`, () => {
-  let ca = "";
-  let key = "";
-  let cert = "";
-  if (hasOpenssl) {
-    const dir = mkdtempSync(join(tmpdir(), "ppcat-send-tls-"));
-    try {
-      const openssl = (args: string[]) => {
-        const r = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
-        if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
-      };
-      const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-      openssl(
-        ["req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2"]
-          .concat(["-subj", "/CN=ppcat send test CA"])
-          .concat(["-addext", "basicConstraints=critical,CA:TRUE"])
-          .concat(["-addext", "keyUsage=critical,keyCertSign"]),
-      );
-      openssl(["req", ...ec, "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=localhost"]);
-      writeFileSync(
-        join(dir, "ext.cnf"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\n" +
-          "extendedKeyUsage=serverAuth\n",
-      );
-      openssl(["x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key"]
-        .concat(["-CAcreateserial", "-out", "leaf.pem", "-days", "2", "-extfile", "ext.cnf"]));
-      ca = readFileSync(join(dir, "ca.pem"), "utf8");
-      key = readFileSync(join(dir, "leaf.key"), "utf8");
-      cert = readFileSync(join(dir, "leaf.pem"), "utf8");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
+  const { ca, key, cert } = makeTestCertificates() ?? { ca: "", key: "", cert: "" };
 
   /** A node stream over a transport Conn, so node:tls can run a server on it. */
   function duplexOf(conn: Conn): Duplex {

@@ -18,74 +18,14 @@ import {
 import { fakeCase } from "./fuzz_testing.ts";
 import { judge, type Observation } from "./fuzz_verdict.ts";
 import { acceptProxy } from "./server.ts";
+import { echoBack, proxyThenEcho, serveTcp, type TestServer } from "./_socket_testing.ts";
 import { type Conn, getTransport, type NetAddr, TransportError } from "./transport.ts";
 
 // ---------------------------------------------------------------------------
 // Test targets: real sockets on 127.0.0.1, every connection tracked and closed.
 
-interface TestServer {
-  readonly target: { hostname: string; port: number };
-  /** Most connections open at the same time so far. */
-  readonly maxOpen: number;
-  /** Connections accepted so far. */
-  readonly accepted: number;
-  close(): Promise<void>;
-}
-
-async function serve(handle: (conn: Conn) => Promise<void>): Promise<TestServer> {
-  const listener = await getTransport().listen({ hostname: "127.0.0.1", port: 0 });
-  const conns = new Set<Conn>();
-  const tasks = new Set<Promise<void>>();
-  let open = 0;
-  let maxOpen = 0;
-  let accepted = 0;
-  const loop = (async () => {
-    for await (const conn of listener) {
-      conns.add(conn);
-      accepted++;
-      maxOpen = Math.max(maxOpen, ++open);
-      const task = handle(conn).catch(() => {}).finally(() => {
-        conn.close();
-        conns.delete(conn);
-        open--;
-      });
-      tasks.add(task);
-      task.finally(() => tasks.delete(task));
-    }
-  })();
-  const port = (listener.addr as { port: number }).port;
-  return {
-    target: { hostname: "127.0.0.1", port },
-    get maxOpen() {
-      return maxOpen;
-    },
-    get accepted() {
-      return accepted;
-    },
-    async close() {
-      listener.close();
-      for (const c of conns) c.close();
-      await loop;
-      await Promise.allSettled([...tasks]);
-    },
-  };
-}
-
-async function pump(conn: Conn): Promise<void> {
-  const buf = new Uint8Array(65536);
-  for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
-    await conn.write(buf.subarray(0, n));
-  }
-}
-
-/** ppcat's own receiver (acceptProxy) in front of an echo service. */
-const goodEcho = async (conn: Conn) => {
-  const r = await acceptProxy(conn);
-  if (r.ok) await pump(r.conn);
-};
-
 /** An echo service that knows nothing of the PROXY protocol. */
-const plainEcho = (conn: Conn) => pump(conn);
+const plainEcho = (conn: Conn) => echoBack(conn);
 
 /** Reads (and drops) everything until the peer closes; never answers, never times out. */
 const silent = async (conn: Conn) => {
@@ -115,7 +55,7 @@ function named(name: string): FuzzCase {
 
 describe("observeCase: echo mode", () => {
   it("ppcat's receiver: valid headers come back accepted with the payload intact", async () => {
-    const server = await serve(goodEcho);
+    const server = await serveTcp(proxyThenEcho);
     try {
       const names = [
         "v2-tcp4",
@@ -141,7 +81,7 @@ describe("observeCase: echo mode", () => {
   });
 
   it("ppcat's receiver: invalid and half-closed partial headers are closed at once", async () => {
-    const server = await serve(goodEcho);
+    const server = await serveTcp(proxyThenEcho);
     try {
       const bad = await observe(named("v1-ipv4-leading-zero-source"), server);
       assert.equal(bad.outcome, "closed");
@@ -156,7 +96,7 @@ describe("observeCase: echo mode", () => {
   });
 
   it("a target that never closes is still open at the deadline", async () => {
-    const server = await serve(silent);
+    const server = await serveTcp(silent);
     try {
       const started = performance.now();
       const o = await observe(named("cve-2021-23409-silent-connection"), server, {
@@ -173,12 +113,12 @@ describe("observeCase: echo mode", () => {
 
   it("a receiver that mis-locates the end of the header alters the payload", async () => {
     // Drops one byte more than the header: the echo comes back without its first byte.
-    const server = await serve(async (conn) => {
+    const server = await serveTcp(async (conn) => {
       const r = await acceptProxy(conn);
       if (!r.ok) return;
       const buf = new Uint8Array(1);
       await r.conn.read(buf);
-      await pump(r.conn);
+      await echoBack(r.conn);
     });
     try {
       const o = await observe(named("v2-tcp4"), server);
@@ -191,7 +131,7 @@ describe("observeCase: echo mode", () => {
   });
 
   it("an echo service without PROXY support: the header comes back", async () => {
-    const server = await serve(plainEcho);
+    const server = await serveTcp(plainEcho);
     try {
       // Whole delivery: the header and the marker come back, the payload is not intact.
       const whole = await observe(named("v2-tcp4"), server);
@@ -214,11 +154,11 @@ describe("observeCase: echo mode", () => {
   });
 
   it("bytes before the header: spoke first, unless the target closes right away", async () => {
-    const greeter = await serve(async (conn) => {
+    const greeter = await serveTcp(async (conn) => {
       await conn.write(text("hello, I speak first\r\n"));
       await silent(conn);
     });
-    const complainer = await serve(async (conn) => {
+    const complainer = await serveTcp(async (conn) => {
       await conn.write(text("ERROR bad header\r\n"));
     });
     try {
@@ -259,7 +199,7 @@ describe("observeCase: http mode", () => {
 
   it("a response to the request is acceptance; 404 included", async () => {
     for (const status of ["200 OK", "404 Not Found", "500 Internal Server Error"]) {
-      const server = await serve(respond(status));
+      const server = await serveTcp(respond(status));
       try {
         const o = await observe(named("v2-tcp4"), server, { mode: "http" });
         assert.equal(o.outcome, "accepted", status);
@@ -273,7 +213,7 @@ describe("observeCase: http mode", () => {
 
   it("a 400-class parse error to a valid header is an error reply", async () => {
     // An HTTP server without PROXY support: "PROXY TCP4 …" is no request line.
-    const server = await serve(async (conn) => {
+    const server = await serveTcp(async (conn) => {
       await readRequest(conn);
       await conn.write(text("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"));
     });
@@ -289,9 +229,9 @@ describe("observeCase: http mode", () => {
 
   it("bytes after the header must reach the server: it refuses them, or it never saw them", async () => {
     const c = named("delivery-v1-second-header-v1");
-    const passes = await serve(respond("200 OK")); // sees "PROXY TCP4 …" first: 400
+    const passes = await serveTcp(respond("200 OK")); // sees "PROXY TCP4 …" first: 400
     // Swallows the second line as if it were part of the header, then answers the request.
-    const swallows = await serve(async (conn) => {
+    const swallows = await serveTcp(async (conn) => {
       const r = await acceptProxy(conn);
       if (!r.ok) return;
       const request = await readRequest(r.conn);
@@ -311,7 +251,7 @@ describe("observeCase: http mode", () => {
   });
 
   it("a 408 sent while giving up on a partial header is an error reply", async () => {
-    const answers = await serve(async (conn) => {
+    const answers = await serveTcp(async (conn) => {
       await new Promise((resolve) => setTimeout(resolve, 150));
       await conn.write(text("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n"));
     });
@@ -347,7 +287,7 @@ describe("observeCase: banner mode", () => {
   };
 
   it("the banner after a valid header is acceptance; invalid headers are closed", async () => {
-    const server = await serve(smtp("220 mail.example ESMTP\r\n"));
+    const server = await serveTcp(smtp("220 mail.example ESMTP\r\n"));
     try {
       const o = await observe(named("v2-tcp6"), server, { mode: "banner" });
       assert.equal(o.outcome, "accepted");
@@ -360,7 +300,7 @@ describe("observeCase: banner mode", () => {
   });
 
   it("a banner before the header is complete is a violation", async () => {
-    const server = await serve(smtp("220 mail.example ESMTP\r\n", true));
+    const server = await serveTcp(smtp("220 mail.example ESMTP\r\n", true));
     try {
       const c = named("delivery-v2-fragmented-after-fixed-header");
       const o = await observe(c, server, { mode: "banner" });
@@ -372,7 +312,7 @@ describe("observeCase: banner mode", () => {
   });
 
   it("a 4xx/5xx reply line is an error reply", async () => {
-    const server = await serve(async (conn) => {
+    const server = await serveTcp(async (conn) => {
       const r = await acceptProxy(conn);
       if (!r.ok) return;
       await r.conn.write(text("421 4.3.2 Service not available\r\n"));
@@ -388,7 +328,7 @@ describe("observeCase: banner mode", () => {
 
 describe("observeCase: none mode", () => {
   it("still open a while after a complete header counts as accepted", async () => {
-    const server = await serve(async (conn) => {
+    const server = await serveTcp(async (conn) => {
       const r = await acceptProxy(conn);
       if (r.ok) await silent(r.conn);
     });
@@ -496,7 +436,7 @@ describe("observeCase: resets, errors and aborts", () => {
   });
 
   it("a connect failure is reported, not judged", async () => {
-    const server = await serve(silent);
+    const server = await serveTcp(silent);
     const target = server.target;
     await server.close(); // nothing listens there any more
     const r = await observeCase(named("v2-tcp4"), { target, deadlineMs: 1000 });
@@ -506,7 +446,7 @@ describe("observeCase: resets, errors and aborts", () => {
   });
 
   it("an abort ends a case at once and closes its connection", async () => {
-    const server = await serve(silent);
+    const server = await serveTcp(silent);
     try {
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 100);
@@ -533,7 +473,7 @@ describe("observeCase: resets, errors and aborts", () => {
 
 describe("runCases", () => {
   it("never has more than `concurrency` connections open", async () => {
-    const server = await serve(goodEcho);
+    const server = await serveTcp(proxyThenEcho);
     try {
       const cases = fuzzCatalog().filter((c) => c.section === "2.2.3"); // 10 quick cases
       assert.equal(cases.length, 10);
@@ -568,7 +508,7 @@ describe("runCases", () => {
   });
 
   it("starts the longest cases first, so timeouts overlap with the rest", async () => {
-    const server = await serve(silent);
+    const server = await serveTcp(silent);
     try {
       const quick = named("v2-command-2");
       const slow = named("delivery-v2-truncated-at-16-hold");
@@ -587,7 +527,7 @@ describe("runCases", () => {
   });
 
   it("the total timeout stops the run and reports the rest as not run", async () => {
-    const server = await serve(silent);
+    const server = await serveTcp(silent);
     try {
       const held = fuzzCatalog().filter((c) =>
         c.delivery.kind === "truncated" && c.delivery.then === "hold"

@@ -3,8 +3,7 @@
 // what it opens (Deno's sanitizers are on).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as net from "node:net";
@@ -20,7 +19,13 @@ import {
 } from "./transport.ts";
 import { toTransportError, withConnectDeadline } from "./transport_error.ts";
 import { bounded } from "./_testing.ts";
-import { ipv6Available, openSockets } from "./_socket_testing.ts";
+import {
+  ipv6Skip,
+  makeTestCertificates,
+  openSockets,
+  TLS_SKIP,
+  UDP_SKIP,
+} from "./_socket_testing.ts";
 
 const t = getTransport();
 const isDeno = !("Bun" in globalThis);
@@ -131,19 +136,7 @@ async function echoMiB(p: Pair): Promise<void> {
 }
 
 const socketsAtStart = openSockets();
-const hasIPv6 = await ipv6Available();
-const IPV6_SKIP = hasIPv6 ? false : "IPv6 loopback (::1) is not available here";
-const hasUdp = !isDeno ||
-  typeof (Deno as { listenDatagram?: unknown }).listenDatagram === "function";
-const UDP_SKIP = hasUdp ? false : "UDP on Deno needs --unstable-net (deno test -A --unstable-net)";
-const hasOpenssl = (() => {
-  try {
-    return spawnSync("openssl", ["version"], { encoding: "utf8" }).status === 0;
-  } catch {
-    return false;
-  }
-})();
-const TLS_SKIP = hasOpenssl ? false : "the openssl CLI is not installed: cannot make a certificate";
+const IPV6_SKIP = await ipv6Skip();
 
 /** A port nothing listens on: bind one, note it, close it. */
 async function closedPort(): Promise<number> {
@@ -469,7 +462,7 @@ describe(`transport (${t.name})`, () => {
   });
 
   describe("UDP", () => {
-    if (!hasUdp) {
+    if (UDP_SKIP !== false) {
       it("listenDatagram says clearly that Deno needs --unstable-net", () =>
         bounded(2000, async () => {
           await assert.rejects(t.listenDatagram({ hostname: "127.0.0.1", port: 0 }), (e) => {
@@ -602,62 +595,7 @@ describe(`transport (${t.name})`, () => {
   });
 
   describe("TLS client over an established TCP connection", () => {
-    let dir = "";
-    let ca = "";
-    let key = "";
-    let cert = "";
-    if (hasOpenssl) {
-      dir = mkdtempSync(join(tmpdir(), "ppcat-tls-"));
-      const run = (args: string[]) => {
-        const r = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
-        if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
-      };
-      const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-      run([
-        "req",
-        "-x509",
-        ...ec,
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=ppcat test CA",
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-        "-addext",
-        "keyUsage=critical,keyCertSign",
-      ]);
-      run(["req", ...ec, "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=localhost"]);
-      writeFileSync(
-        join(dir, "ext.cnf"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\n" +
-          "extendedKeyUsage=serverAuth\n",
-      );
-      run([
-        "x509",
-        "-req",
-        "-in",
-        "leaf.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "leaf.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "ext.cnf",
-      ]);
-      ca = readFileSync(join(dir, "ca.pem"), "utf8");
-      key = readFileSync(join(dir, "leaf.key"), "utf8");
-      cert = readFileSync(join(dir, "leaf.pem"), "utf8");
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { ca, key, cert } = makeTestCertificates() ?? { ca: "", key: "", cert: "" };
 
     /**
      * A server that reads a plaintext PROXY v1 line, answers "OK\n" in plaintext, then runs a TLS
