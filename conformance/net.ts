@@ -15,7 +15,13 @@ import { decodeHeader } from "../lib/decode.ts";
 import type { ProxyError } from "../lib/errors.ts";
 import type { ProxyHeader } from "../lib/header.ts";
 import { acceptProxy, type RejectReason } from "../lib/server.ts";
-import { type Conn, getTransport, type NetAddr, withDeadline } from "../lib/transport.ts";
+import {
+  type Conn,
+  getTransport,
+  type Listener,
+  type NetAddr,
+  withDeadline,
+} from "../lib/transport.ts";
 import { sleep } from "./harness.ts";
 
 const encoder = new TextEncoder();
@@ -145,20 +151,7 @@ export async function startReceiver(markers = true): Promise<Receiver> {
     for (const wake of [...waiters]) wake();
   };
 
-  (async () => {
-    while (!closed) {
-      let conn: Conn | null;
-      try {
-        conn = await listener.accept();
-      } catch {
-        if (closed) break;
-        await sleep(10);
-        continue;
-      }
-      if (conn === null) break;
-      handle(conn).catch(() => {});
-    }
-  })();
+  acceptUntilClosed(listener, () => closed, handle);
 
   return {
     port: (listener.addr as { port: number }).port,
@@ -339,6 +332,29 @@ export function bytesOf(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
+// Hands every accepted connection to `handle` (its failure ignored) until the listener is
+// closed; a failed accept (a reset before accept, no descriptors left) is retried after 10 ms.
+function acceptUntilClosed(
+  listener: Listener,
+  isClosed: () => boolean,
+  handle: (conn: Conn) => Promise<void>,
+): void {
+  (async () => {
+    while (!isClosed()) {
+      let conn: Conn | null;
+      try {
+        conn = await listener.accept();
+      } catch {
+        if (isClosed()) break;
+        await sleep(10);
+        continue;
+      }
+      if (conn === null) break;
+      handle(conn).catch(() => {});
+    }
+  })();
+}
+
 /** An echo service behind ppcat's receiver: the fuzz target for ppcat's own column. */
 export interface EchoReceiver {
   /** The listening port on 127.0.0.1. */
@@ -376,20 +392,7 @@ export async function startEchoReceiver(): Promise<EchoReceiver> {
       open.delete(conn);
     }
   };
-  (async () => {
-    while (!closed) {
-      let conn: Conn | null;
-      try {
-        conn = await listener.accept();
-      } catch {
-        if (closed) break;
-        await sleep(10);
-        continue;
-      }
-      if (conn === null) break;
-      serve(conn);
-    }
-  })();
+  acceptUntilClosed(listener, () => closed, serve);
   return {
     port: (listener.addr as { port: number }).port,
     close() {
