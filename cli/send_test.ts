@@ -20,6 +20,7 @@ import { acceptProxy } from "../lib/server.ts";
 import { describeTlv } from "../lib/tlv.ts";
 import { type Conn, getTransport, type NetAddr, type Target } from "../lib/transport.ts";
 import { concatBytes } from "../lib/_bytes.ts";
+import { duplexOver } from "../lib/_conn_duplex.ts";
 import { bounded } from "../lib/_testing.ts";
 import {
   ipv6Skip,
@@ -946,29 +947,6 @@ describe(`ppcat send --udp (${t.name})`, () => {
 describe(`ppcat send --tls (${t.name})`, () => {
   const { ca, key, cert } = makeTestCertificates() ?? { ca: "", key: "", cert: "" };
 
-  /** A node stream over a transport Conn, so node:tls can run a server on it. */
-  function duplexOf(conn: Conn): Duplex {
-    return new Duplex({
-      read() {
-        const buf = new Uint8Array(16384);
-        conn.read(buf).then(
-          (n) => this.push(n === null ? null : buf.subarray(0, n)),
-          (e) => this.destroy(e),
-        );
-      },
-      write(chunk: Uint8Array, _encoding, callback) {
-        conn.write(chunk).then(() => callback(), callback);
-      },
-      final(callback) {
-        conn.closeWrite().then(() => callback(), callback);
-      },
-      destroy(error, callback) {
-        conn.close();
-        callback(error);
-      },
-    });
-  }
-
   interface TlsSeen {
     header: ProxyHeader | null;
     peer: NetAddr;
@@ -992,7 +970,7 @@ describe(`ppcat send --tls (${t.name})`, () => {
       const a = await acceptProxy(c, { headerTimeoutMs: 5000 });
       assert.ok(a.ok, "PROXY header before TLS");
       conns.push(a.conn);
-      const secure = new tls.TLSSocket(duplexOf(a.conn), {
+      const secure = new tls.TLSSocket(duplexOver(a.conn, Duplex), {
         isServer: true,
         key,
         cert,

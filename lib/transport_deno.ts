@@ -23,6 +23,7 @@ import type {
   TlsOptions,
   Transport,
 } from "./transport.ts";
+import { duplexOver } from "./_conn_duplex.ts";
 import {
   formatAddr,
   toTransportError,
@@ -389,25 +390,7 @@ async function nodeTlsOver(
   target: string,
 ): Promise<TlsConn> {
   const [tls, { Duplex }] = await Promise.all([import("node:tls"), import("node:stream")]);
-  const stream = new Duplex({
-    read() {
-      const chunk = new Uint8Array(16384);
-      conn.read(chunk).then(
-        (n) => this.push(n === null ? null : chunk.subarray(0, n)),
-        (e) => this.destroy(e),
-      );
-    },
-    write(chunk: Uint8Array, _encoding, callback) {
-      conn.write(chunk).then(() => callback(), callback);
-    },
-    final(callback) {
-      conn.closeWrite().then(() => callback(), callback);
-    },
-    destroy(error, callback) {
-      conn.close();
-      callback(error);
-    },
-  });
+  const stream = duplexOver(conn, Duplex);
   const socket = tls.connect({
     socket: stream,
     rejectUnauthorized: false,
