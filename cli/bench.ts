@@ -1,6 +1,6 @@
 /**
  * `ppcat bench TARGET`: tcpkali-class load with PROXY headers built by the codec. Parsing is in
- * cli/bench_options.ts, headers in cli/bench_header.ts, the engine in lib/bench_engine.ts,
+ * cli/bench_options.ts, headers in cli/bench_header.ts, the engine in lib/bench/engine.ts,
  * worker processes in cli/bench_workers.ts, output in cli/bench_report.ts, and
  * `ppcat bench merge` in cli/bench_merge.ts.
  *
@@ -9,8 +9,8 @@
 
 import { availableParallelism } from "node:os";
 import process from "node:process";
-import { type BenchProgress, runBench } from "../lib/bench_engine.ts";
-import { type BenchResult, benchResult, mergeBenchResults } from "../lib/bench_result.ts";
+import { type BenchProgress, runBench } from "../lib/bench/engine.ts";
+import { type BenchResult, benchResult, mergeBenchResults } from "../lib/bench/result.ts";
 import { headerBuilder } from "./bench_header.ts";
 import { MERGE_HELP, runMerge } from "./bench_merge.ts";
 import { BENCH_FLAGS_HELP, type BenchArgs, parseBenchArgs } from "./bench_options.ts";

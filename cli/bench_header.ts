@@ -1,14 +1,14 @@
 /**
  * `ppcat bench`: the PROXY header of each connection, built by the codec from the header flags.
  * Every connection gets a fresh header with its own source address and port
- * (lib/bench_source.ts), counting up from `--src` (default 198.18.0.1:1, or [2001:2::1]:1 for
+ * (lib/bench/source.ts), counting up from `--src` (default 198.18.0.1:1, or [2001:2::1]:1 for
  * IPv6: the benchmarking ranges of RFC 2544 and RFC 5180). The destination defaults to TARGET.
  *
  * @module
  */
 
 import { canonicalAddress } from "../lib/address.ts";
-import { sourceEndpoint } from "../lib/bench_source.ts";
+import { sourceEndpoint } from "../lib/bench/source.ts";
 import { encodeHeader } from "../lib/encode.ts";
 import type { InetEndpoint } from "../lib/header.ts";
 import type { BenchArgs } from "./bench_options.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type BenchResult, mergeBenchResults, parseBenchResult } from "../lib/bench_result.ts";
+import { type BenchResult, mergeBenchResults, parseBenchResult } from "../lib/bench/result.ts";
 import { flagHelp, optionsOf, parseCommandArgs } from "./args.ts";
 import { parsePercentiles } from "./bench_options.ts";
 import { formatSummary } from "./bench_report.ts";

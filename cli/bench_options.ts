@@ -7,7 +7,7 @@
  */
 
 import { canonicalAddress } from "../lib/address.ts";
-import { DEFAULT_PERCENTILES } from "../lib/bench_result.ts";
+import { DEFAULT_PERCENTILES } from "../lib/bench/result.ts";
 import { flagHelp, optionsOf, parseCommandArgs } from "./args.ts";
 import { type UsageError, usageError } from "./exit.ts";
 import {

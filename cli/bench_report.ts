@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { BenchResult, LatencyKind, LatencyPercentiles } from "../lib/bench_result.ts";
+import type { BenchResult, LatencyKind, LatencyPercentiles } from "../lib/bench/result.ts";
 
 function mib(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MiB (${bytes} bytes)`;
@@ -33,7 +33,7 @@ function latencyLine(kind: LatencyKind, p: LatencyPercentiles, ps: readonly numb
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { benchResult, createBenchHistograms } from "../lib/bench_result.ts";
+ * import { benchResult, createBenchHistograms } from "../lib/bench/result.ts";
  * import { formatSummary } from "./bench_report.ts";
  * const r = benchResult({
  *   opened: 50, failed: 0, closed: 50, concurrency: 50, rampUpSeconds: 0.5, durationSeconds: 10,

@@ -13,8 +13,8 @@
 
 import { spawn } from "node:child_process";
 import process from "node:process";
-import type { BenchProgress } from "../lib/bench_engine.ts";
-import { type BenchResult, parseBenchResult } from "../lib/bench_result.ts";
+import type { BenchProgress } from "../lib/bench/engine.ts";
+import { type BenchResult, parseBenchResult } from "../lib/bench/result.ts";
 
 /**
  * The command that runs this same program again: the compiled binary itself, or the runtime

@@ -1,15 +1,15 @@
 /**
- * `ppcat fuzz TARGET`: sends the fuzz catalog (lib/fuzz_catalog.ts, plus
+ * `ppcat fuzz TARGET`: sends the fuzz catalog (lib/fuzz/catalog.ts, plus
  * seeded random cases) to a PROXY protocol receiver, observes each reaction
- * (lib/fuzz_run.ts), judges it against the spec (lib/fuzz_verdict.ts) and
+ * (lib/fuzz/run.ts), judges it against the spec (lib/fuzz/verdict.ts) and
  * prints a table grouped by spec section, or JSON.
  *
  * @module
  */
 
 import { toHex } from "../lib/_bytes.ts";
-import { type FuzzCase, fuzzCatalog } from "../lib/fuzz_catalog.ts";
-import { RANDOM_MAX_COUNT, randomCase, randomCases } from "../lib/fuzz_random.ts";
+import { type FuzzCase, fuzzCatalog } from "../lib/fuzz/catalog.ts";
+import { RANDOM_MAX_COUNT, randomCase, randomCases } from "../lib/fuzz/random.ts";
 import {
   type CaseResult,
   DEFAULT_CONCURRENCY,
@@ -19,7 +19,7 @@ import {
   type ObserveMode,
   probeTarget,
   runCases,
-} from "../lib/fuzz_run.ts";
+} from "../lib/fuzz/run.ts";
 import {
   type FuzzResultJson,
   fuzzResultJson,
@@ -27,7 +27,7 @@ import {
   type Observation,
   summarize,
   type Verdict,
-} from "../lib/fuzz_verdict.ts";
+} from "../lib/fuzz/verdict.ts";
 import type { Target } from "../lib/transport.ts";
 import { flagHelp, type FlagValues, optionsOf, parseCommandArgs } from "./args.ts";
 import { ExitCode, reportUsage, usageError } from "./exit.ts";

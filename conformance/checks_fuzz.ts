@@ -1,7 +1,7 @@
 /**
- * Part 3 of the suite: the whole fuzz catalog (lib/fuzz_catalog.ts) against
+ * Part 3 of the suite: the whole fuzz catalog (lib/fuzz/catalog.ts) against
  * ppcat's own receiver, haproxy (`accept-proxy`, http), nginx stream and
- * nginx http, run by lib/fuzz_run.ts and judged by lib/fuzz_verdict.ts.
+ * nginx http, run by lib/fuzz/run.ts and judged by lib/fuzz/verdict.ts.
  * The matrix gets one row per spec rule the catalog probes; every case's
  * verdict goes to the JSON and the report's detail table.
  *
@@ -12,9 +12,9 @@
  * @module
  */
 
-import { type FuzzCase, fuzzCatalog } from "../lib/fuzz_catalog.ts";
-import { type CaseResult, type ObserveMode, runCases } from "../lib/fuzz_run.ts";
-import { judge, type Verdict } from "../lib/fuzz_verdict.ts";
+import { type FuzzCase, fuzzCatalog } from "../lib/fuzz/catalog.ts";
+import { type CaseResult, type ObserveMode, runCases } from "../lib/fuzz/run.ts";
+import { judge, type Verdict } from "../lib/fuzz/verdict.ts";
 import {
   type Cell,
   type Column,

@@ -40,7 +40,7 @@ const GROUP_INTROS: Readonly<Record<Group, string>> = {
     "`fc_pp_unique_id`; nginx: `$proxy_protocol_addr`, `_port`, `_server_addr`, `_server_port`), " +
     "which must equal what was sent. The ppcat column is ppcat's own receiver.",
   [Group.FUZZ]: "Every case of ppcat's fuzz catalog against each receiver, judged by " +
-    "lib/fuzz_verdict.ts; one row per spec rule. ppcat's column must be pass (or note): the " +
+    "lib/fuzz/verdict.ts; one row per spec rule. ppcat's column must be pass (or note): the " +
     "catalog's expectations come from ppcat's own decoder.",
   [Group.WIRESHARK]: "tshark captures every header ppcat's receiver got in parts 1 and 2 (what " +
     "ppcat sent, and what haproxy and nginx sent); Wireshark's PROXY dissector must decode each " +

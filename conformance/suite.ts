@@ -9,7 +9,7 @@
 
 import process from "node:process";
 import { VERSION } from "../cli/version.ts";
-import { fuzzCatalog } from "../lib/fuzz_catalog.ts";
+import { fuzzCatalog } from "../lib/fuzz/catalog.ts";
 import { receiverChecks } from "./checks_receivers.ts";
 import { senderChecks } from "./checks_senders.ts";
 import { fuzzChecks, type FuzzTarget } from "./checks_fuzz.ts";

@@ -1,6 +1,11 @@
 /**
  * ppcat's PROXY protocol library: a strict codec for version 1 (text) and
- * version 2 (binary) headers, TLVs, CRC32C, and a push-based stream decoder.
+ * version 2 (binary) headers, TLVs, CRC32C and a push-based stream decoder,
+ * plus the server API ({@linkcode acceptProxy} with its policy and CIDR
+ * lists) and the transports that hide Deno from Bun.
+ *
+ * The fuzz catalog and runner (lib/fuzz/mod.ts) and the load engine
+ * (lib/bench/mod.ts) are packages of their own, built on this one.
  *
  * @example
  * ```ts
@@ -22,21 +27,13 @@
  */
 
 export * from "./address.ts";
-export * from "./bench_result.ts";
-export * from "./bench_source.ts";
 export * from "./cidr.ts";
 export * from "./crc32c.ts";
 export * from "./decode.ts";
 export * from "./encode.ts";
 export * from "./errors.ts";
-export * from "./fuzz_catalog.ts";
-export * from "./fuzz_random.ts";
-export * from "./fuzz_run.ts";
-export * from "./fuzz_verdict.ts";
-export * from "./hdr_histogram.ts";
 export * from "./header.ts";
 export * from "./json.ts";
-export * from "./prng.ts";
 export * from "./server.ts";
 export * from "./stream.ts";
 export * from "./tlv.ts";

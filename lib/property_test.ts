@@ -7,7 +7,7 @@ import { ipv4ToBytes, ipv6ToBytes } from "./address.ts";
 import { decodeHeader } from "./decode.ts";
 import { encodeHeader } from "./encode.ts";
 import type { Endpoint, HeaderInit, Protocol, Tlv } from "./header.ts";
-import { createPrng, type Prng } from "./prng.ts";
+import { createPrng, type Prng } from "./_prng.ts";
 import { createStreamDecoder } from "./stream.ts";
 import { rawTlv } from "./tlv.ts";
 import { assertOk, concat } from "./_testing.ts";

@@ -6,7 +6,7 @@
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createPrng, type Prng } from "./prng.ts";
+import { createPrng, type Prng } from "./_prng.ts";
 import { decodeV1 } from "./v1.ts";
 import { decodeV1Strict } from "./_v1_strict.ts";
 import { ascii } from "./_testing.ts";

@@ -2,9 +2,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { toHex } from "./_bytes.ts";
-import { crc32c } from "./crc32c.ts";
-import { ErrorCode } from "./errors.ts";
+import { toHex } from "../_bytes.ts";
+import { crc32c } from "../crc32c.ts";
+import { ErrorCode } from "../errors.ts";
 import {
   catalogCase,
   classifyHeader,
@@ -13,9 +13,9 @@ import {
   type FuzzCase,
   fuzzCatalog,
   writePlan,
-} from "./fuzz_catalog.ts";
-import { assertAgreesWithDecoder, fakeCase, MARKER } from "./fuzz_testing.ts";
-import { ascii, concat, fromHex, SIG, tlv, v2 } from "./_testing.ts";
+} from "./catalog.ts";
+import { assertAgreesWithDecoder, fakeCase, MARKER } from "./_testing.ts";
+import { ascii, concat, fromHex, SIG, tlv, v2 } from "../_testing.ts";
 
 const SPEC = new URL("../../shared/spec/proxy-protocol.txt", import.meta.url);
 // The spec lives beside the project (../shared), as in CI; a lone clone has no copy of it.

@@ -12,8 +12,8 @@
  * @module
  */
 
-import { toHex } from "./_bytes.ts";
-import { type FuzzCase, type Requirement } from "./fuzz_catalog.ts";
+import { toHex } from "../_bytes.ts";
+import { type FuzzCase, type Requirement } from "./catalog.ts";
 
 /**
  * §2: "The receiver may apply a short timeout and decide to abort the
@@ -23,7 +23,7 @@ import { type FuzzCase, type Requirement } from "./fuzz_catalog.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { HEADER_TIMEOUT_MIN_MS } from "./fuzz_verdict.ts";
+ * import { HEADER_TIMEOUT_MIN_MS } from "./verdict.ts";
  * assert.equal(HEADER_TIMEOUT_MIN_MS, 3000);
  * ```
  */
@@ -43,7 +43,7 @@ export const HEADER_TIMEOUT_MIN_MS = 3000;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Outcome } from "./fuzz_verdict.ts";
+ * import { Outcome } from "./verdict.ts";
  * assert.equal(Outcome.ERROR_REPLY, "error-reply");
  * ```
  */
@@ -63,7 +63,7 @@ export type Outcome = typeof Outcome[keyof typeof Outcome];
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Verdict } from "./fuzz_verdict.ts";
+ * import { Verdict } from "./verdict.ts";
  * assert.equal(Verdict.LENIENT, "lenient");
  * ```
  */
@@ -163,8 +163,8 @@ function checkObservation(o: Observation, minMs: number): void {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { catalogCase } from "./fuzz_catalog.ts";
- * import { judge } from "./fuzz_verdict.ts";
+ * import { catalogCase } from "./catalog.ts";
+ * import { judge } from "./verdict.ts";
  * const leadingZero = catalogCase("v1-ipv4-leading-zero-source")!;
  * assert.equal(judge(leadingZero, { outcome: "closed", afterMs: 2 }).verdict, "pass");
  * assert.equal(judge(leadingZero, { outcome: "accepted", afterMs: 3 }).verdict, "violation");
@@ -286,7 +286,7 @@ export interface VerdictCounts {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { summarize } from "./fuzz_verdict.ts";
+ * import { summarize } from "./verdict.ts";
  * assert.deepEqual(
  *   summarize([{ verdict: "pass" }, { verdict: "note" }, { verdict: "pass" }]),
  *   { pass: 2, violation: 0, lenient: 0, note: 1 },
@@ -320,8 +320,8 @@ function shellQuote(text: string): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { catalogCase } from "./fuzz_catalog.ts";
- * import { reproduceCommand } from "./fuzz_verdict.ts";
+ * import { catalogCase } from "./catalog.ts";
+ * import { reproduceCommand } from "./verdict.ts";
  * assert.equal(
  *   reproduceCommand(catalogCase("delivery-v2-truncated-at-12-close")!, "[::1]:8443"),
  *   "ppcat send '[::1]:8443' --header-hex 0d0a0d0a000d0a515549540a < /dev/null",
@@ -381,8 +381,8 @@ export interface FuzzResultJson {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { catalogCase } from "./fuzz_catalog.ts";
- * import { fuzzResultJson } from "./fuzz_verdict.ts";
+ * import { catalogCase } from "./catalog.ts";
+ * import { fuzzResultJson } from "./verdict.ts";
  * const c = catalogCase("v2-command-f")!;
  * const json = fuzzResultJson(c, { outcome: "reset", afterMs: 1 }, "127.0.0.1:9000");
  * assert.equal(json.verdict, "pass");

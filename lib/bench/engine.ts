@@ -12,15 +12,15 @@
  * counts, so no allocation happens per message in either direction.
  *
  * One engine is one event loop; `ppcat bench -w N` runs N engines in N processes and merges
- * their results (lib/bench_result.ts).
+ * their results (lib/bench/result.ts).
  *
  * @module
  */
 
-import { type BenchHistograms, type BenchTotals, createBenchHistograms } from "./bench_result.ts";
-import { benchConnect, type BenchHandlers, type BenchSocket } from "./bench_socket.ts";
+import { type BenchHistograms, type BenchTotals, createBenchHistograms } from "./result.ts";
+import { benchConnect, type BenchHandlers, type BenchSocket } from "./socket.ts";
 import { recordValue } from "./hdr_histogram.ts";
-import { toTransportError } from "./transport_error.ts";
+import { toTransportError } from "../transport_error.ts";
 
 /** Everything one engine needs to know. */
 export interface BenchPlan {
@@ -102,7 +102,7 @@ export const REPEAT_BUFFER_BYTES = 65536;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { repeatMessage } from "./bench_engine.ts";
+ * import { repeatMessage } from "./engine.ts";
  * const b = repeatMessage(new TextEncoder().encode("PING\r\n"), 20);
  * assert.equal(new TextDecoder().decode(b), "PING\r\nPING\r\nPING\r\n");
  * assert.equal(repeatMessage(new Uint8Array(0), 20).length, 0);

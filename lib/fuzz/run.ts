@@ -1,7 +1,7 @@
 /**
  * The network half of `ppcat fuzz`: drives one {@linkcode FuzzCase} against a
  * target over lib/transport.ts and reports what the target did as an
- * {@linkcode Observation} (judged by lib/fuzz_verdict.ts), and runs a list of
+ * {@linkcode Observation} (judged by lib/fuzz/verdict.ts), and runs a list of
  * cases with bounded concurrency, a per-case deadline and a total time limit.
  *
  * Every case uses exactly one connection; at most `concurrency` are open at
@@ -21,17 +21,17 @@
  * @module
  */
 
-import { concatBytes } from "./_bytes.ts";
-import { deliveryDurationMs, type FuzzCase, MARKER_DELAY_MS, writePlan } from "./fuzz_catalog.ts";
-import type { Observation, Outcome } from "./fuzz_verdict.ts";
+import { concatBytes } from "../_bytes.ts";
+import { deliveryDurationMs, type FuzzCase, MARKER_DELAY_MS, writePlan } from "./catalog.ts";
+import type { Observation, Outcome } from "./verdict.ts";
 import {
   type Conn,
   type ConnectOptions,
   getTransport,
   type Target,
   TransportError,
-} from "./transport.ts";
-import { toTransportError } from "./transport_error.ts";
+} from "../transport.ts";
+import { toTransportError } from "../transport_error.ts";
 
 /**
  * How the runner detects that the target accepted a connection.
@@ -39,7 +39,7 @@ import { toTransportError } from "./transport_error.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ObserveMode } from "./fuzz_run.ts";
+ * import { ObserveMode } from "./run.ts";
  * assert.equal(ObserveMode.BANNER, "banner");
  * ```
  */
@@ -60,7 +60,7 @@ export type ObserveMode = typeof ObserveMode[keyof typeof ObserveMode];
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { DEFAULT_DEADLINE_MS } from "./fuzz_run.ts";
+ * import { DEFAULT_DEADLINE_MS } from "./run.ts";
  * assert.ok(DEFAULT_DEADLINE_MS > 3000);
  * ```
  */
@@ -110,7 +110,7 @@ export const MARKER_TAIL_LENGTH = 16;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { HTTP_ERROR_STATUSES } from "./fuzz_run.ts";
+ * import { HTTP_ERROR_STATUSES } from "./run.ts";
  * assert.ok(HTTP_ERROR_STATUSES.has(400));
  * assert.ok(!HTTP_ERROR_STATUSES.has(404));
  * ```
@@ -140,7 +140,7 @@ const encoder = new TextEncoder();
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createMarker, MARKER_LENGTH } from "./fuzz_run.ts";
+ * import { createMarker, MARKER_LENGTH } from "./run.ts";
  * const m = createMarker();
  * assert.equal(m.length, MARKER_LENGTH);
  * assert.match(new TextDecoder().decode(m), /^ppcat-fuzz-marker-[a-z0-9]+$/);
@@ -163,7 +163,7 @@ export function createMarker(): Uint8Array {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { httpRequest } from "./fuzz_run.ts";
+ * import { httpRequest } from "./run.ts";
  * const text = new TextDecoder().decode(httpRequest("example.com"));
  * assert.ok(text.startsWith("GET / HTTP/1.1\r\nHost: example.com\r\n"));
  * assert.ok(text.endsWith("\r\n\r\n"));
@@ -183,7 +183,7 @@ export function httpRequest(host: string): Uint8Array {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { httpStatus } from "./fuzz_run.ts";
+ * import { httpStatus } from "./run.ts";
  * const bytes = (s: string) => new TextEncoder().encode(s);
  * assert.equal(httpStatus(bytes("HTTP/1.1 400 Bad Request\r\n")), 400);
  * assert.equal(httpStatus(bytes("HTTP/2 204\r\n")), 204);
@@ -203,7 +203,7 @@ export function httpStatus(bytes: Uint8Array): number | null {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { isErrorCodeLine } from "./fuzz_run.ts";
+ * import { isErrorCodeLine } from "./run.ts";
  * const bytes = (s: string) => new TextEncoder().encode(s);
  * assert.equal(isErrorCodeLine(bytes("421 4.3.2 Service not available\r\n")), true);
  * assert.equal(isErrorCodeLine(bytes("220 mail.example ESMTP\r\n")), false);
@@ -302,7 +302,7 @@ type Decision = {
 
 /**
  * Runs one case against a target and reports what the target did: one
- * connection, the case's writes per its delivery (lib/fuzz_catalog.ts
+ * connection, the case's writes per its delivery (lib/fuzz/catalog.ts
  * `writePlan`) followed by the mode's marker, then the first of:
  * acceptance (per the {@linkcode ObserveMode}), an error reply, a FIN
  * (`closed`), a RST (`reset`), or the deadline (`timeout`). `afterMs`
@@ -315,10 +315,10 @@ type Decision = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { catalogCase } from "./fuzz_catalog.ts";
- * import { observeCase } from "./fuzz_run.ts";
- * import { acceptProxy } from "./server.ts";
- * import { getTransport } from "./transport.ts";
+ * import { catalogCase } from "./catalog.ts";
+ * import { observeCase } from "./run.ts";
+ * import { acceptProxy } from "../server.ts";
+ * import { getTransport } from "../transport.ts";
  * // An echo service behind ppcat's own receiver.
  * const listener = await getTransport().listen({ hostname: "127.0.0.1", port: 0 });
  * const served = (async () => {
@@ -621,8 +621,8 @@ function describeTarget(target: Target): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { catalogCase } from "./fuzz_catalog.ts";
- * import { estimateCaseMs } from "./fuzz_run.ts";
+ * import { catalogCase } from "./catalog.ts";
+ * import { estimateCaseMs } from "./run.ts";
  * assert.equal(estimateCaseMs(catalogCase("cve-2021-23409-silent-connection")!, 5000), 5000);
  * assert.equal(estimateCaseMs(catalogCase("v2-tcp4")!, 5000), 100);
  * ```
@@ -680,9 +680,9 @@ export interface FuzzRun {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { catalogCase } from "./fuzz_catalog.ts";
- * import { runCases } from "./fuzz_run.ts";
- * import { getTransport } from "./transport.ts";
+ * import { catalogCase } from "./catalog.ts";
+ * import { runCases } from "./run.ts";
+ * import { getTransport } from "../transport.ts";
  * // A target that closes every connection at once, whatever it gets.
  * const listener = await getTransport().listen({ hostname: "127.0.0.1", port: 0 });
  * const closer = (async () => {
@@ -765,8 +765,8 @@ export async function runCases(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { probeTarget } from "./fuzz_run.ts";
- * import { getTransport } from "./transport.ts";
+ * import { probeTarget } from "./run.ts";
+ * import { getTransport } from "../transport.ts";
  * const listener = await getTransport().listen({ hostname: "127.0.0.1", port: 0 });
  * const port = (listener.addr as { port: number }).port;
  * const accepted = listener.accept().then((c) => c?.close());

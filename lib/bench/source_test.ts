@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { sourceEndpoint } from "./bench_source.ts";
+import { sourceEndpoint } from "./source.ts";
 
 describe("bench sources", () => {
   it("gives 200 000 connections distinct, valid sources across port rollovers", () => {

@@ -1,14 +1,14 @@
 /**
  * The {@linkcode BenchSocket} of `ppcat bench` on Deno: lib/transport.ts's `Conn` (Deno.connect
- * underneath; measured as fast as raw Deno.connect, see lib/bench_socket.ts), turned into the
+ * underneath; measured as fast as raw Deno.connect, see lib/bench/socket.ts), turned into the
  * callback style the engine wants: one read loop per connection into one reused buffer, and at
  * most one write in flight (`write` returns 0 while it is, `onDrain` when it is done).
  *
  * @module
  */
 
-import type { BenchConnectOptions, BenchHandlers, BenchSocket } from "./bench_socket.ts";
-import { type Conn, getTransport } from "./transport.ts";
+import type { BenchConnectOptions, BenchHandlers, BenchSocket } from "./socket.ts";
+import { type Conn, getTransport } from "../transport.ts";
 
 const READ_SIZE = 65536;
 
@@ -100,7 +100,7 @@ class DenoBenchSocket implements BenchSocket {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { connectDeno } from "./bench_socket_deno.ts";
+ * import { connectDeno } from "./socket_deno.ts";
  * await assert.rejects(
  *   connectDeno({ hostname: "127.0.0.1", port: 9, timeoutMs: 2000, nagle: false }, {
  *     onData() {},

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { Expectation, FuzzCase, Requirement } from "./fuzz_catalog.ts";
+import type { Expectation, FuzzCase, Requirement } from "./catalog.ts";
 import {
   fuzzResultJson,
   HEADER_TIMEOUT_MIN_MS,
@@ -10,8 +10,8 @@ import {
   reproduceCommand,
   summarize,
   type Verdict,
-} from "./fuzz_verdict.ts";
-import { fakeCase } from "./fuzz_testing.ts";
+} from "./verdict.ts";
+import { fakeCase } from "./_testing.ts";
 
 const held = { kind: "truncated", then: "hold" } as const;
 

@@ -6,15 +6,15 @@
  * shared/bench/echo_epoll.c, 5 s): Bun's native `Bun.connect` sockets moved 11.4 Gbps sent /
  * 10.8 received, the same through lib/transport.ts's pull-style `Conn` only 8.8 / 8.2 (its read
  * queue copies every chunk and costs a promise per read), so on Bun the engine uses Bun's
- * sockets directly (lib/bench_socket_bun.ts). On Deno, lib/transport.ts measured 10.2 / 9.7
+ * sockets directly (lib/bench/socket_bun.ts). On Deno, lib/transport.ts measured 10.2 / 9.7
  * against 10.5 / 10.0 for raw `Deno.connect`, within noise, so the Deno path
- * (lib/bench_socket_deno.ts) adapts the transport's `Conn`.
+ * (lib/bench/socket_deno.ts) adapts the transport's `Conn`.
  *
  * @module
  */
 
-import { connectBun } from "./bench_socket_bun.ts";
-import { connectDeno } from "./bench_socket_deno.ts";
+import { connectBun } from "./socket_bun.ts";
+import { connectDeno } from "./socket_deno.ts";
 
 /** What a {@linkcode BenchSocket} reports. Called synchronously by the socket layer. */
 export interface BenchHandlers {
@@ -59,7 +59,7 @@ export interface BenchConnectOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { benchConnect } from "./bench_socket.ts";
+ * import { benchConnect } from "./socket.ts";
  * await assert.rejects(
  *   benchConnect({ hostname: "127.0.0.1", port: 9, timeoutMs: 2000, nagle: false }, {
  *     onData() {},

@@ -1,15 +1,15 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { decodeHeader } from "./decode.ts";
-import { FUZZ_RULES } from "./fuzz_catalog.ts";
+import { decodeHeader } from "../decode.ts";
+import { FUZZ_RULES } from "./catalog.ts";
 import {
   parseRandomId,
   RANDOM_MAX_COUNT,
   RANDOM_MUTATIONS,
   randomCase,
   randomCases,
-} from "./fuzz_random.ts";
-import { assertAgreesWithDecoder } from "./fuzz_testing.ts";
+} from "./random.ts";
+import { assertAgreesWithDecoder } from "./_testing.ts";
 
 const SEEDS = [0, 1, 0xffffffff];
 const COUNT = 400;

@@ -9,7 +9,7 @@ import {
   recordValue,
   valueAtPercentile,
 } from "./hdr_histogram.ts";
-import { createPrng } from "./prng.ts";
+import { createPrng } from "../_prng.ts";
 
 /** The exact value at percentile p of sorted values, by the same rank rule. */
 function exactAt(sorted: readonly number[], p: number): number {

@@ -36,7 +36,7 @@ export type BenchHistograms = Record<LatencyKind, HdrHistogram>;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createBenchHistograms } from "./bench_result.ts";
+ * import { createBenchHistograms } from "./result.ts";
  * const h = createBenchHistograms();
  * assert.deepEqual(Object.keys(h), ["connect", "firstByte", "message"]);
  * assert.equal(h.message.digits, 3);
@@ -133,7 +133,7 @@ function round(x: number, digits: number): number {
  * ```ts
  * import assert from "node:assert/strict";
  * import { createHistogram, recordValue } from "./hdr_histogram.ts";
- * import { latencyPercentiles } from "./bench_result.ts";
+ * import { latencyPercentiles } from "./result.ts";
  * const h = createHistogram();
  * recordValue(h, 1200);
  * recordValue(h, 4600);
@@ -165,7 +165,7 @@ function perSecond(n: number, seconds: number): number {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { benchResult, createBenchHistograms } from "./bench_result.ts";
+ * import { benchResult, createBenchHistograms } from "./result.ts";
  * const totals = {
  *   opened: 2, failed: 0, closed: 2, concurrency: 2, rampUpSeconds: 0, durationSeconds: 1,
  *   elapsedSeconds: 1, bytes: { sent: 1000, received: 1000 }, messages: { sent: 10, received: 10 },
@@ -266,7 +266,7 @@ const REQUIRED = [
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { benchResult, createBenchHistograms, parseBenchResult } from "./bench_result.ts";
+ * import { benchResult, createBenchHistograms, parseBenchResult } from "./result.ts";
  * const totals = {
  *   opened: 1, failed: 0, closed: 1, concurrency: 1, rampUpSeconds: 0, durationSeconds: 1,
  *   elapsedSeconds: 1, bytes: { sent: 6, received: 6 }, messages: { sent: 1, received: 1 },
@@ -310,7 +310,7 @@ export function parseBenchResult(json: unknown): BenchResultOutcome {
  * ```ts
  * import assert from "node:assert/strict";
  * import { recordValue } from "./hdr_histogram.ts";
- * import { benchResult, createBenchHistograms, mergeBenchResults } from "./bench_result.ts";
+ * import { benchResult, createBenchHistograms, mergeBenchResults } from "./result.ts";
  * const run = (latencyUs: number) => {
  *   const h = createBenchHistograms();
  *   recordValue(h.message, latencyUs);

@@ -2,7 +2,7 @@
  * The {@linkcode BenchSocket} of `ppcat bench` on Bun: Bun's native sockets (`Bun.connect`),
  * whose callbacks already have the shape the engine wants: `write` returns what the kernel
  * took, `drain` says when to continue, `data` hands over each chunk. No queue, no copy, no
- * promise per read (measured against lib/transport.ts in lib/bench_socket.ts).
+ * promise per read (measured against lib/transport.ts in lib/bench/socket.ts).
  *
  * The Bun API is reached through `globalThis.Bun` inside functions only, so Deno can import
  * and type-check this module.
@@ -10,8 +10,8 @@
  * @module
  */
 
-import type { BenchConnectOptions, BenchHandlers, BenchSocket } from "./bench_socket.ts";
-import { formatAddr, withConnectDeadline } from "./transport_error.ts";
+import type { BenchConnectOptions, BenchHandlers, BenchSocket } from "./socket.ts";
+import { formatAddr, withConnectDeadline } from "../transport_error.ts";
 
 interface RawSocket {
   data: BunBenchSocket;
@@ -90,7 +90,7 @@ const HANDLER: RawHandler = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { connectBun } from "./bench_socket_bun.ts";
+ * import { connectBun } from "./socket_bun.ts";
  * if ("Bun" in globalThis) {
  *   await assert.rejects(
  *     connectBun({ hostname: "127.0.0.1", port: 9, timeoutMs: 2000, nagle: false }, {

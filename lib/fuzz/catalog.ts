@@ -5,18 +5,18 @@
  *
  * This module is pure: it builds bytes and describes how to send them
  * ({@linkcode Delivery}, {@linkcode writePlan}); the network runner sends
- * them, observes the target, and `lib/fuzz_verdict.ts` judges what it saw.
+ * them, observes the target, and `lib/fuzz/verdict.ts` judges what it saw.
  * Every expectation agrees with ppcat's own decoder ({@linkcode classifyHeader}).
  *
  * @module
  */
 
-import { concatBytes } from "./_bytes.ts";
-import { crc32c } from "./crc32c.ts";
-import { decodeHeader } from "./decode.ts";
-import { encodeHeader } from "./encode.ts";
-import type { ErrorCode } from "./errors.ts";
-import type { HeaderInit, ProxyHeader, Tlv } from "./header.ts";
+import { concatBytes } from "../_bytes.ts";
+import { crc32c } from "../crc32c.ts";
+import { decodeHeader } from "../decode.ts";
+import { encodeHeader } from "../encode.ts";
+import type { ErrorCode } from "../errors.ts";
+import type { HeaderInit, ProxyHeader, Tlv } from "../header.ts";
 import {
   alpnTlv,
   authorityTlv,
@@ -29,8 +29,8 @@ import {
   sslTlv,
   TlvType,
   uniqueIdTlv,
-} from "./tlv.ts";
-import { V2_SIGNATURE } from "./v2.ts";
+} from "../tlv.ts";
+import { V2_SIGNATURE } from "../v2.ts";
 
 /**
  * How strongly the spec words the rule a case probes (RFC 2119 reading of
@@ -39,7 +39,7 @@ import { V2_SIGNATURE } from "./v2.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Requirement } from "./fuzz_catalog.ts";
+ * import { Requirement } from "./catalog.ts";
  * assert.equal(Requirement.SHOULD, "SHOULD");
  * ```
  */
@@ -62,7 +62,7 @@ export type Requirement = typeof Requirement[keyof typeof Requirement];
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Expectation } from "./fuzz_catalog.ts";
+ * import { Expectation } from "./catalog.ts";
  * assert.equal(Expectation.TOLERANCE, "tolerance");
  * ```
  */
@@ -141,7 +141,7 @@ export interface FuzzCase {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { MSS_HEADER_LIMIT } from "./fuzz_catalog.ts";
+ * import { MSS_HEADER_LIMIT } from "./catalog.ts";
  * assert.equal(MSS_HEADER_LIMIT, 576 - 40);
  * ```
  */
@@ -160,7 +160,7 @@ export const MARKER_DELAY_MS = 100;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { FUZZ_RULES } from "./fuzz_catalog.ts";
+ * import { FUZZ_RULES } from "./catalog.ts";
  * assert.match(FUZZ_RULES.v1TooLong, /should declare the line invalid/);
  * ```
  */
@@ -2044,7 +2044,7 @@ function cveCases(): FuzzCase[] {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { fuzzCatalog } from "./fuzz_catalog.ts";
+ * import { fuzzCatalog } from "./catalog.ts";
  * const cases = fuzzCatalog();
  * assert.ok(cases.length >= 110);
  * const lz = cases.find((c) => c.name === "v1-ipv4-leading-zero-source");
@@ -2063,7 +2063,7 @@ export function fuzzCatalog(): FuzzCase[] {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { catalogCase } from "./fuzz_catalog.ts";
+ * import { catalogCase } from "./catalog.ts";
  * assert.equal(catalogCase("cve-2021-23409-silent-connection")?.expect, "timeout");
  * assert.equal(catalogCase("no-such-case"), undefined);
  * ```
@@ -2182,7 +2182,7 @@ function eitherSection(bytes: Uint8Array, header: ProxyHeader): string | null {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { classifyHeader } from "./fuzz_catalog.ts";
+ * import { classifyHeader } from "./catalog.ts";
  * const line = (s: string) => new TextEncoder().encode(s);
  * assert.deepEqual(classifyHeader(line("PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\nhi")), {
  *   expect: "accept", requirement: "MUST", section: "2.1", headerLength: 32,
@@ -2270,7 +2270,7 @@ function gapMs(c: FuzzCase): number {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { catalogCase, writePlan } from "./fuzz_catalog.ts";
+ * import { catalogCase, writePlan } from "./catalog.ts";
  * const marker = new TextEncoder().encode("ppcat-marker");
  * const c = catalogCase("delivery-v2-fragmented-after-fixed-header")!;
  * const plan = writePlan(c, marker);
@@ -2311,7 +2311,7 @@ export function writePlan(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { catalogCase, deliveryDurationMs } from "./fuzz_catalog.ts";
+ * import { catalogCase, deliveryDurationMs } from "./catalog.ts";
  * assert.equal(deliveryDurationMs(catalogCase("v2-tcp4")!), 0);
  * assert.equal(deliveryDurationMs(catalogCase("delivery-v2-slowloris")!), 27 * 1000);
  * ```

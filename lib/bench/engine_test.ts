@@ -1,13 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type BenchPlan, runBench } from "./bench_engine.ts";
-import { benchResult } from "./bench_result.ts";
-import { sourceEndpoint } from "./bench_source.ts";
-import { decodeHeader } from "./decode.ts";
-import { encodeHeader } from "./encode.ts";
-import { headerToJson } from "./json.ts";
-import { acceptProxy } from "./server.ts";
-import { type Conn, getTransport, type Listener } from "./transport.ts";
+import { type BenchPlan, runBench } from "./engine.ts";
+import { benchResult } from "./result.ts";
+import { sourceEndpoint } from "./source.ts";
+import { decodeHeader } from "../decode.ts";
+import { encodeHeader } from "../encode.ts";
+import { headerToJson } from "../json.ts";
+import { acceptProxy } from "../server.ts";
+import { type Conn, getTransport, type Listener } from "../transport.ts";
 
 const utf8 = new TextEncoder();
 

@@ -1,11 +1,11 @@
 // Test-only helpers shared by the fuzz_*_test.ts files (not exported from mod.ts).
 
 import assert from "node:assert/strict";
-import { concatBytes } from "./_bytes.ts";
-import { decodeHeader } from "./decode.ts";
-import type { FuzzCase } from "./fuzz_catalog.ts";
-import { writePlan } from "./fuzz_catalog.ts";
-import { createStreamDecoder } from "./stream.ts";
+import { concatBytes } from "../_bytes.ts";
+import { decodeHeader } from "../decode.ts";
+import type { FuzzCase } from "./catalog.ts";
+import { writePlan } from "./catalog.ts";
+import { createStreamDecoder } from "../stream.ts";
 
 /** A marker free of CR, LF and NUL, as the runner would send. */
 export const MARKER: Uint8Array = new TextEncoder().encode("ppcat-fuzz-marker-7f3a");

@@ -7,8 +7,8 @@
  * @module
  */
 
-import { canonicalAddress, formatIPv4, formatIPv6 } from "./address.ts";
-import type { InetEndpoint } from "./header.ts";
+import { canonicalAddress, formatIPv4, formatIPv6 } from "../address.ts";
+import type { InetEndpoint } from "../header.ts";
 
 /** Ports a source address provides before the sequence moves to the next address (1..65535). */
 export const SOURCE_PORTS_PER_ADDRESS = 65535;
@@ -22,7 +22,7 @@ export const SOURCE_PORTS_PER_ADDRESS = 65535;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { sourceEndpoint } from "./bench_source.ts";
+ * import { sourceEndpoint } from "./source.ts";
  * const base = { address: "127.0.0.1", port: 1 };
  * assert.deepEqual(sourceEndpoint(base, 0), { address: "127.0.0.1", port: 1 });
  * assert.deepEqual(sourceEndpoint(base, 65534), { address: "127.0.0.1", port: 65535 });

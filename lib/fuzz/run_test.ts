@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { catalogCase, type FuzzCase, fuzzCatalog } from "./fuzz_catalog.ts";
+import { catalogCase, type FuzzCase, fuzzCatalog } from "./catalog.ts";
 import {
   type CaseRun,
   createMarker,
@@ -14,12 +14,12 @@ import {
   PRE_HEADER_GRACE_MS,
   probeTarget,
   runCases,
-} from "./fuzz_run.ts";
-import { fakeCase } from "./fuzz_testing.ts";
-import { judge, type Observation } from "./fuzz_verdict.ts";
-import { acceptProxy } from "./server.ts";
-import { echoBack, proxyThenEcho, serveTcp, type TestServer } from "./_socket_testing.ts";
-import { type Conn, getTransport, type NetAddr, TransportError } from "./transport.ts";
+} from "./run.ts";
+import { fakeCase } from "./_testing.ts";
+import { judge, type Observation } from "./verdict.ts";
+import { acceptProxy } from "../server.ts";
+import { echoBack, proxyThenEcho, serveTcp, type TestServer } from "../_socket_testing.ts";
+import { type Conn, getTransport, type NetAddr, TransportError } from "../transport.ts";
 
 // ---------------------------------------------------------------------------
 // Test targets: real sockets on 127.0.0.1, every connection tracked and closed.

@@ -7,9 +7,9 @@ import {
   createBenchHistograms,
   mergeBenchResults,
   parseBenchResult,
-} from "./bench_result.ts";
+} from "./result.ts";
 import { createHistogram, recordValue, valueAtPercentile } from "./hdr_histogram.ts";
-import { createPrng } from "./prng.ts";
+import { createPrng } from "../_prng.ts";
 
 function totals(seed: number): BenchTotals {
   const rng = createPrng(seed);

@@ -24,7 +24,7 @@ export interface Prng {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createPrng } from "./prng.ts";
+ * import { createPrng } from "./_prng.ts";
  * const a = createPrng(42);
  * const b = createPrng(42);
  * assert.deepEqual([a.int(1000), a.int(1000)], [b.int(1000), b.int(1000)]);

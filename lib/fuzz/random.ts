@@ -8,14 +8,14 @@
  * @module
  */
 
-import { crc32c } from "./crc32c.ts";
-import { decodeHeader } from "./decode.ts";
-import { encodeHeader } from "./encode.ts";
-import type { ErrorCode } from "./errors.ts";
-import type { HeaderInit } from "./header.ts";
-import { classifyHeader, FUZZ_RULES, type FuzzCase } from "./fuzz_catalog.ts";
-import { createPrng, type Prng } from "./prng.ts";
-import { alpnTlv, authorityTlv, noopTlv, sslTlv, TlvType, uniqueIdTlv } from "./tlv.ts";
+import { crc32c } from "../crc32c.ts";
+import { decodeHeader } from "../decode.ts";
+import { encodeHeader } from "../encode.ts";
+import type { ErrorCode } from "../errors.ts";
+import type { HeaderInit } from "../header.ts";
+import { classifyHeader, FUZZ_RULES, type FuzzCase } from "./catalog.ts";
+import { createPrng, type Prng } from "../_prng.ts";
+import { alpnTlv, authorityTlv, noopTlv, sslTlv, TlvType, uniqueIdTlv } from "../tlv.ts";
 
 /**
  * The mutation kinds, one per random case.
@@ -23,7 +23,7 @@ import { alpnTlv, authorityTlv, noopTlv, sslTlv, TlvType, uniqueIdTlv } from "./
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { RANDOM_MUTATIONS } from "./fuzz_random.ts";
+ * import { RANDOM_MUTATIONS } from "./random.ts";
  * assert.ok(RANDOM_MUTATIONS.includes("tlv-surgery"));
  * ```
  */
@@ -424,8 +424,8 @@ function checkSeed(seed: number): void {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { randomCases } from "./fuzz_random.ts";
- * import { decodeHeader } from "./decode.ts";
+ * import { randomCases } from "./random.ts";
+ * import { decodeHeader } from "../decode.ts";
  * const cases = randomCases(20, 42);
  * assert.equal(cases.length, 20);
  * assert.equal(cases[3].name, "random-42-3");
@@ -455,7 +455,7 @@ export function randomCases(count: number, seed: number): FuzzCase[] {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseRandomId } from "./fuzz_random.ts";
+ * import { parseRandomId } from "./random.ts";
  * assert.deepEqual(parseRandomId("random-7-12"), { seed: 7, index: 12 });
  * assert.equal(parseRandomId("random-07-12"), null);
  * assert.equal(parseRandomId("random-4294967296-0"), null);
@@ -478,7 +478,7 @@ export function parseRandomId(id: string): { seed: number; index: number } | nul
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { randomCase, randomCases } from "./fuzz_random.ts";
+ * import { randomCase, randomCases } from "./random.ts";
  * assert.deepEqual(randomCase("random-9-4"), randomCases(5, 9)[4]);
  * assert.equal(randomCase("random-x-1"), null);
  * ```
