@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import { concatBytes } from "../_bytes.ts";
 import { decodeHeader } from "../decode.ts";
-import type { FuzzCase } from "./catalog.ts";
-import { writePlan } from "./catalog.ts";
+import type { FuzzCase } from "./case.ts";
+import { writePlan } from "./plan.ts";
 import { createStreamDecoder } from "../stream.ts";
 
 /** A marker free of CR, LF and NUL, as the runner would send. */

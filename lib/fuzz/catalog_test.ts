@@ -13,7 +13,7 @@ import {
   type FuzzCase,
   fuzzCatalog,
   writePlan,
-} from "./catalog.ts";
+} from "./mod.ts";
 import { assertAgreesWithDecoder, fakeCase, MARKER } from "./_testing.ts";
 import { ascii, concat, fromHex, SIG, tlv, v2 } from "../_testing.ts";
 

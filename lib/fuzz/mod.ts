@@ -18,7 +18,11 @@
  * @module
  */
 
+export * from "./case.ts";
 export * from "./catalog.ts";
+export * from "./classify.ts";
+export * from "./plan.ts";
+export * from "./rules.ts";
 export * from "./random.ts";
 export * from "./run.ts";
 export * from "./verdict.ts";

@@ -13,7 +13,9 @@ import { decodeHeader } from "../decode.ts";
 import { encodeHeader } from "../encode.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { HeaderInit } from "../header.ts";
-import { classifyHeader, FUZZ_RULES, type FuzzCase } from "./catalog.ts";
+import type { FuzzCase } from "./case.ts";
+import { classifyHeader } from "./classify.ts";
+import { FUZZ_RULES } from "./rules.ts";
 import { createPrng, type Prng } from "../_prng.ts";
 import { alpnTlv, authorityTlv, noopTlv, sslTlv, TlvType, uniqueIdTlv } from "../tlv.ts";
 

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { decodeHeader } from "../decode.ts";
-import { FUZZ_RULES } from "./catalog.ts";
+import { FUZZ_RULES } from "./mod.ts";
 import {
   parseRandomId,
   RANDOM_MAX_COUNT,

@@ -22,7 +22,8 @@
  */
 
 import { concatBytes } from "../_bytes.ts";
-import { deliveryDurationMs, type FuzzCase, MARKER_DELAY_MS, writePlan } from "./catalog.ts";
+import type { FuzzCase } from "./case.ts";
+import { deliveryDurationMs, MARKER_DELAY_MS, writePlan } from "./plan.ts";
 import type { Observation, Outcome } from "./verdict.ts";
 import {
   type Conn,

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { catalogCase, type FuzzCase, fuzzCatalog } from "./catalog.ts";
+import { catalogCase, type FuzzCase, fuzzCatalog } from "./mod.ts";
 import {
   type CaseRun,
   createMarker,

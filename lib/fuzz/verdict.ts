@@ -13,7 +13,7 @@
  */
 
 import { toHex } from "../_bytes.ts";
-import { type FuzzCase, type Requirement } from "./catalog.ts";
+import type { FuzzCase, Requirement } from "./case.ts";
 
 /**
  * §2: "The receiver may apply a short timeout and decide to abort the

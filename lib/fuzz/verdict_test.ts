@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { Expectation, FuzzCase, Requirement } from "./catalog.ts";
+import type { Expectation, FuzzCase, Requirement } from "./mod.ts";
 import {
   fuzzResultJson,
   HEADER_TIMEOUT_MIN_MS,
