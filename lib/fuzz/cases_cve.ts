@@ -5,7 +5,7 @@
  */
 
 import { noopTlv, rawTlv, TlvType } from "../tlv.ts";
-import { build, cat, latin1, make, R, tcp4, tcp6, tlvRaw, v2Raw } from "./_build.ts";
+import { build, cat, latin1, make, R, tcp4, tlvRaw, v2Raw } from "./_build.ts";
 import type { FuzzCase } from "./case.ts";
 
 // ---------------------------------------------------------------------------
