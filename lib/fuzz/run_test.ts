@@ -14,9 +14,9 @@ import {
   PRE_HEADER_GRACE_MS,
   probeTarget,
   runCases,
-} from "./run.ts";
+} from "./mod.ts";
 import { fakeCase } from "./_testing.ts";
-import { judge, type Observation } from "./verdict.ts";
+import { judge, type Observation } from "./mod.ts";
 import { acceptProxy } from "../server.ts";
 import { echoBack, proxyThenEcho, serveTcp, type TestServer } from "../_socket_testing.ts";
 import { type Conn, getTransport, type NetAddr, TransportError } from "../transport.ts";
@@ -507,20 +507,28 @@ describe("runCases", () => {
     }
   });
 
-  it("starts the longest cases first, so timeouts overlap with the rest", async () => {
+  it("held cases wait in their own pool beside the others, each pool longest first", async () => {
     const server = await serveTcp(silent);
     try {
       const quick = named("v2-command-2");
+      const longer = named("delivery-v1-fragmented-2500ms");
       const slow = named("delivery-v2-truncated-at-16-hold");
       const order: string[] = [];
-      const run = await runCases([quick, quick, slow], {
+      const started = performance.now();
+      const run = await runCases([quick, longer, slow], {
         target: server.target,
         concurrency: 1,
         deadlineMs: 300,
+        holdMs: 1000,
+        retry: false,
         onResult: (r) => order.push(r.case.name),
       });
-      assert.deepEqual(order, [slow.name, quick.name, quick.name]);
-      assert.deepEqual(run.results.map((r) => r.case.name), [quick.name, quick.name, slow.name]);
+      const took = performance.now() - started;
+      assert.deepEqual(order, [longer.name, quick.name, slow.name]);
+      assert.deepEqual(run.results.map((r) => r.case.name), [quick.name, longer.name, slow.name]);
+      const windows = run.results.map((r) => r.status === "done" ? r.observation.windowMs : 0);
+      assert.deepEqual(windows, [300, 300, 1000]);
+      assert.ok(took < 1500, `the held case overlapped the others: ${took} ms`);
     } finally {
       await server.close();
     }
@@ -536,6 +544,7 @@ describe("runCases", () => {
       const run = await runCases(held, {
         target: server.target,
         concurrency: 2,
+        holdConcurrency: 2,
         deadlineMs: 5000,
         totalTimeoutMs: 300,
       });
@@ -554,10 +563,13 @@ describe("runCases", () => {
     await assert.rejects(runCases([], { ...options, concurrency: 0 }), RangeError);
     await assert.rejects(runCases([], { ...options, concurrency: 257 }), RangeError);
     await assert.rejects(runCases([], { ...options, totalTimeoutMs: -1 }), RangeError);
+    await assert.rejects(runCases([], { ...options, holdMs: 0 }), RangeError);
+    await assert.rejects(runCases([], { ...options, holdConcurrency: 0 }), RangeError);
   });
 
   it("estimates: the deadline for waits on the target, the delivery time otherwise", () => {
-    assert.equal(estimateCaseMs(named("delivery-v2-slowloris"), 5000), 5000);
+    assert.equal(estimateCaseMs(named("delivery-v2-slowloris"), 5000), 12_000);
+    assert.equal(estimateCaseMs(named("delivery-v2-slowloris"), 5000, 100, 4000), 4000);
     assert.equal(estimateCaseMs(named("delivery-v1-fragmented-2500ms"), 5000), 2600);
     assert.equal(estimateCaseMs(named("delivery-v1-fragmented-2500ms"), 1000), 1000);
     assert.equal(estimateCaseMs(named("v1-tcp4"), 5000, 0), 0);

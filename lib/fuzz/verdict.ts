@@ -13,6 +13,7 @@
  */
 
 import { toHex } from "../_bytes.ts";
+import { reproduceCommand, type ReproduceOptions } from "./reproduce.ts";
 import type { FuzzCase, Requirement } from "./case.ts";
 
 /**
@@ -76,11 +77,23 @@ export const Verdict = {
 /** One of the {@linkcode Verdict} values. */
 export type Verdict = typeof Verdict[keyof typeof Verdict];
 
+/**
+ * Evidence that the receiver crashed on a case: a crash line in its log
+ * (`--watch-log`), its process gone (`--watch-pid`), or the service gone
+ * after the case (no monitor: a valid header no longer gets service).
+ */
+export interface CrashEvidence {
+  /** Which monitor saw it. */
+  readonly by: "log" | "pid" | "service";
+  /** What it saw, e.g. the log line. */
+  readonly detail: string;
+}
+
 /** One observation of a target running one case. */
 export interface Observation {
   /** What happened. */
   readonly outcome: Outcome;
-  /** Milliseconds from connecting to the outcome (for `timeout`: to the runner's deadline). */
+  /** Milliseconds from connecting to the outcome (for `timeout`: to the end of the window). */
   readonly afterMs: number;
   /**
    * The target sent application data (a banner) before the last header byte
@@ -89,16 +102,42 @@ export interface Observation {
    */
   readonly spokeFirst?: boolean;
   /**
-   * For `accepted`, when the runner can see it (echo): whether the bytes
-   * after the header (`afterHeader`, then the marker) came back unchanged.
+   * For `accepted`, when the runner can see it (echo, http): whether the bytes
+   * after the header (`afterHeader`, then the probe) came back unchanged.
    */
   readonly payloadIntact?: boolean;
+  /** How long the runner was prepared to wait, ms from connecting (the case's window). */
+  readonly windowMs?: number;
+  /** The first line the target sent, printable ASCII (others as `\xHH`), at most 120 characters. */
+  readonly reply?: string;
+  /** The case ran a second time, alone, because the first observation was inconclusive. */
+  readonly retried?: boolean;
+  /** The receiver crashed on this case. */
+  readonly crash?: CrashEvidence;
+}
+
+/**
+ * What a size ladder found (lib/fuzz/cases_size.ts): the largest plain valid
+ * header the receiver accepted and the smallest it refused, in bytes (null:
+ * none). See {@linkcode sizeLimitOf}.
+ */
+export interface SizeLimit {
+  /** Largest ladder header accepted. */
+  readonly largestAccepted: number | null;
+  /** Smallest ladder header refused (closed, reset or error reply). */
+  readonly smallestRefused: number | null;
 }
 
 /** Options for {@linkcode judge}. */
 export interface JudgeOptions {
   /** The shortest header timeout §2 allows; default {@linkcode HEADER_TIMEOUT_MIN_MS}. */
   readonly headerTimeoutMinMs?: number;
+  /**
+   * The receiver's header size limit, as the size ladder found it: a valid
+   * header at least `smallestRefused` bytes long that is refused is judged
+   * by the ladder (a note), not as a refusal of its content.
+   */
+  readonly sizeLimit?: SizeLimit;
 }
 
 /** A verdict and the one sentence that explains it. */
@@ -112,13 +151,32 @@ export interface Judgement {
 const NOT_BEFORE = "§2: the receiver MUST NOT start processing the connection before it " +
   "receives a complete and valid PROXY protocol header";
 
-// Accepting what should be refused, weighed by how strongly the spec words the refusal.
-function weigh(requirement: Requirement): Verdict {
+const TIMEOUT_RULE = "§2: a receiver may abort a connection whose header is not seen within a " +
+  "few seconds, at least 3 seconds to cover a TCP retransmit";
+
+/**
+ * The one rule: a case that fails is judged by how strongly the spec words
+ * the rule it fails. MUST gives `violation`, SHOULD `lenient`, MAY `note`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { weigh } from "./verdict.ts";
+ * assert.equal(weigh("MUST"), "violation");
+ * assert.equal(weigh("SHOULD"), "lenient");
+ * assert.equal(weigh("MAY"), "note");
+ * ```
+ */
+export function weigh(requirement: Requirement): Verdict {
   return requirement === "MUST" ? "violation" : requirement === "SHOULD" ? "lenient" : "note";
 }
 
 function verdict(v: Verdict, reason: string): Judgement {
   return { verdict: v, reason };
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
 }
 
 function what(o: Observation): string {
@@ -140,22 +198,26 @@ function checkObservation(o: Observation, minMs: number): void {
 }
 
 /**
- * Judges one observation of one case.
- *
- * | expect    | accepted            | closed, reset, error-reply   | timeout (open at deadline) |
- * | --------- | ------------------- | ---------------------------- | -------------------------- |
- * | accept    | pass                | MUST: violation, else note   | MUST: violation, else note |
- * | either    | pass                | note                         | note                       |
- * | tolerance | pass                | note                         | note                       |
- * | reject    | weighed (see below) | pass; note if at ≥ 3 s       | violation (1)              |
- * | timeout   | weighed (see below) | pass if at ≥ 3 s; else note  | violation (1)              |
- *
- * Weighed: MUST: violation, SHOULD: lenient, MAY: note. (1) note instead
- * when the runner's deadline was under `headerTimeoutMinMs` (inconclusive).
- *
- * Before the table: `spokeFirst` is always a violation (§2 MUST NOT), and
- * an acceptance that altered the payload (`payloadIntact: false`) is a
+ * Judges one observation of one case. One rule decides every failing
+ * verdict ({@linkcode weigh}): the level of the spec sentence the target
+ * failed. Before the table: a crash and speaking before the header (§2
+ * MUST NOT) are violations; an acceptance that altered the payload is a
  * violation (the header is exactly one line, or exactly 16 + len bytes).
+ *
+ * | expect    | accepted             | closed, reset, error-reply              | still open at the window's end |
+ * | --------- | -------------------- | --------------------------------------- | ------------------------------ |
+ * | accept    | pass                 | weighed by the case (1)                 | note: inconclusive             |
+ * | either    | pass                 | note (MAY)                              | note: inconclusive             |
+ * | tolerance | pass                 | weighed by the case (SHOULD)            | note: inconclusive             |
+ * | reject    | weighed by the case  | pass; note if only at ≥ 3 s             | lenient (2)                    |
+ * | timeout   | weighed by the case  | pass at ≥ 3 s, with the time; else lenient (2) | lenient (2)             |
+ *
+ * (1) A valid header at least as large as the smallest header the size
+ * ladder saw refused is a note that names the size limit.
+ * (2) Time is judged against §2's header-timeout sentence, a
+ * recommendation (SHOULD): a receiver closing before 3 s, or not within the
+ * window, is lenient, never a violation; the finding states the bound. A
+ * window under `headerTimeoutMinMs` cannot see a timeout: note.
  *
  * @throws {TypeError} for an unknown outcome.
  * @throws {RangeError} for a negative or non-finite `afterMs` or option.
@@ -170,20 +232,29 @@ function checkObservation(o: Observation, minMs: number): void {
  * assert.equal(judge(leadingZero, { outcome: "accepted", afterMs: 3 }).verdict, "violation");
  * const silent = catalogCase("cve-2021-23409-silent-connection")!;
  * assert.equal(judge(silent, { outcome: "closed", afterMs: 5000 }).verdict, "pass");
- * assert.equal(judge(silent, { outcome: "timeout", afterMs: 15000 }).verdict, "violation");
- * assert.equal(judge(silent, { outcome: "closed", afterMs: 1000 }).verdict, "note");
+ * const open = judge(silent, { outcome: "timeout", afterMs: 12000 });
+ * assert.equal(open.verdict, "lenient");
+ * assert.match(open.reason, /still open after 12 s/);
+ * assert.equal(judge(silent, { outcome: "closed", afterMs: 1000 }).verdict, "lenient");
  * ```
  */
 export function judge(c: FuzzCase, o: Observation, options: JudgeOptions = {}): Judgement {
   const minMs = options.headerTimeoutMinMs ?? HEADER_TIMEOUT_MIN_MS;
   checkObservation(o, minMs);
   const level = `${c.requirement} (§${c.section})`;
+  if (o.crash !== undefined) {
+    return verdict(
+      "violation",
+      `crashed the receiver (${o.crash.by}: ${o.crash.detail}): a receiver must reject invalid ` +
+        "input, never die of it",
+    );
+  }
   if (o.spokeFirst === true) {
     return verdict("violation", `spoke before the header was complete: ${NOT_BEFORE}`);
   }
   const accepted = o.outcome === "accepted";
-  const refused = !accepted && o.outcome !== "timeout";
   const stillOpen = o.outcome === "timeout";
+  const again = o.retried === true ? " (twice, the second time alone)" : "";
 
   switch (c.expect) {
     case "accept":
@@ -200,20 +271,36 @@ export function judge(c: FuzzCase, o: Observation, options: JudgeOptions = {}): 
         }
         return verdict("pass", `accepted a valid header after ${o.afterMs} ms`);
       }
-      const how = stillOpen ? `neither accepted nor closed (${what(o)})` : `refused (${what(o)})`;
-      if (c.expect === "tolerance") {
+      if (stillOpen) {
         return verdict(
           "note",
-          `${how} a valid header delivered in fragments: §2 lets a receiver drop partial ` +
-            "headers, though tolerance is recommended",
+          `inconclusive: no reply to a valid header within ${seconds(o.afterMs)}${again}; ` +
+            "a slow reply is not a refusal (raise --deadline, or check --expect)",
+        );
+      }
+      const how = `refused (${what(o)})`;
+      const limit = options.sizeLimit?.smallestRefused ?? null;
+      if (limit !== null && c.bytes.length >= limit && !c.name.startsWith("size-")) {
+        return verdict(
+          "note",
+          `${how} a valid ${c.bytes.length}-byte header; the receiver refuses plain valid ` +
+            `headers of ${limit} bytes (size ladder), so this is its size limit, not this case`,
         );
       }
       if (c.expect === "either") {
         return verdict("note", `${how} a valid header the spec lets a receiver refuse: ${level}`);
       }
-      return c.requirement === "MUST"
-        ? verdict("violation", `${how} a valid header that must be accepted: ${level}`)
-        : verdict("note", `${how} a valid header the spec says to accept: ${level}`);
+      if (c.expect === "tolerance") {
+        return verdict(
+          weigh(c.requirement),
+          `${how} a valid header delivered in fragments: §2 lets a receiver drop partial ` +
+            `headers, but recommends tolerance: ${level}`,
+        );
+      }
+      return verdict(
+        weigh(c.requirement),
+        `${how} a valid header the spec says to accept: ${level}`,
+      );
     }
     case "reject": {
       if (accepted) {
@@ -222,14 +309,14 @@ export function judge(c: FuzzCase, o: Observation, options: JudgeOptions = {}): 
           `accepted invalid input${c.code ? ` (${c.code})` : ""}: ${level} says to reject it`,
         );
       }
-      if (refused) {
+      if (!stillOpen) {
         return o.afterMs < minMs ? verdict("pass", `rejected: ${what(o)}`) : verdict(
           "note",
           `rejected only after ${o.afterMs} ms, like a header timeout rather than a parse ` +
-            "error: §2.1 recommends aborting as soon as possible",
+            "error: the spec says to abort the connection",
         );
       }
-      return stillOpenVerdict(o, minMs, "invalid input must make the receiver abort");
+      return stillOpenVerdict(c, o, minMs, "invalid input must make the receiver abort", again);
     }
     case "timeout": {
       if (accepted) {
@@ -239,33 +326,76 @@ export function judge(c: FuzzCase, o: Observation, options: JudgeOptions = {}): 
             NOT_BEFORE,
         );
       }
-      if (refused) {
+      if (!stillOpen) {
         return o.afterMs >= minMs
-          ? verdict("pass", `gave up on the incomplete header: ${what(o)}`)
+          ? verdict("pass", `gave up on the incomplete header after ${o.afterMs} ms (≥ 3 s)`)
           : verdict(
-            "note",
-            `gave up on the incomplete header ${o.afterMs} ms after connecting: §2 allows ` +
-              "dropping partial headers, but a header timeout should be at least 3 seconds to " +
-              "cover a TCP retransmit",
+            "lenient",
+            `gave up on the incomplete header after ${o.afterMs} ms: ${TIMEOUT_RULE}`,
           );
       }
-      return stillOpenVerdict(o, minMs, "a partial header must be rejected (§2.2)");
+      return stillOpenVerdict(c, o, minMs, "a partial header must be rejected (§2)", again);
     }
   }
 }
 
-function stillOpenVerdict(o: Observation, minMs: number, rule: string): Judgement {
+function stillOpenVerdict(
+  c: FuzzCase,
+  o: Observation,
+  minMs: number,
+  rule: string,
+  again: string,
+): Judgement {
   if (o.afterMs < minMs) {
     return verdict(
       "note",
-      `inconclusive: still open at a deadline of ${o.afterMs} ms, shorter than the ${minMs} ms a ` +
+      `inconclusive: still open at a window of ${o.afterMs} ms, shorter than the ${minMs} ms a ` +
         "receiver may wait",
     );
   }
+  const cve = c.cve === "CVE-2021-23409"
+    ? "; a receiver with no header timeout at all is the CVE-2021-23409 class (a longer --hold " +
+      "tells a long timeout from none)"
+    : "";
   return verdict(
-    "violation",
-    `never closed the connection (${what(o)}): ${rule} (no header timeout, CVE-2021-23409 class)`,
+    "lenient",
+    `still open after ${seconds(o.afterMs)}${again}, neither accepted nor closed: ${rule}, ` +
+      `and §2 expects a header timeout of a few seconds; none was seen within the window${cve}`,
   );
+}
+
+/**
+ * What the size ladder of a run found: the largest `size-*` case accepted
+ * and the smallest refused. Null fields when the ladder did not run.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sizeCases } from "./cases_size.ts";
+ * import { sizeLimitOf } from "./verdict.ts";
+ * const results = sizeCases().map((c) => ({
+ *   case: c,
+ *   observation: { outcome: c.bytes.length <= 232 ? "accepted" : "closed", afterMs: 1 } as const,
+ * }));
+ * assert.deepEqual(sizeLimitOf(results), { largestAccepted: 232, smallestRefused: 256 });
+ * ```
+ */
+export function sizeLimitOf(
+  results: readonly { readonly case: FuzzCase; readonly observation?: Observation }[],
+): SizeLimit {
+  let largestAccepted: number | null = null;
+  let smallestRefused: number | null = null;
+  for (const r of results) {
+    if (!r.case.name.startsWith("size-") || r.observation === undefined) continue;
+    const size = r.case.bytes.length;
+    const o = r.observation;
+    if (o.outcome === "accepted" && o.spokeFirst !== true) {
+      largestAccepted = Math.max(largestAccepted ?? 0, size);
+    } else if (o.outcome !== "timeout") {
+      smallestRefused = Math.min(smallestRefused ?? Infinity, size);
+    }
+  }
+  return { largestAccepted, smallestRefused };
 }
 
 /** Counts of each verdict. */
@@ -302,57 +432,6 @@ export function summarize(results: readonly { readonly verdict: Verdict }[]): Ve
   return counts;
 }
 
-const SHELL_SAFE = /^[A-Za-z0-9_.:/@%+=,-]+$/;
-
-function shellQuote(text: string): string {
-  return SHELL_SAFE.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
-}
-
-/**
- * The `ppcat send` command line that replays a case by hand:
- * `--header-hex` with the header bytes and `afterHeader`;
- * `--fragment` (offsets, comma-separated) and `--fragment-delay` (ms) for
- * fragmented and slow delivery; `< /dev/null` when the case half-closes
- * after a truncated header (`ppcat send` sends a FIN at the end of stdin).
- * Otherwise stdin stays open: type the payload, or wait for the target.
- * The target is shell-quoted when needed.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { catalogCase } from "./catalog.ts";
- * import { reproduceCommand } from "./verdict.ts";
- * assert.equal(
- *   reproduceCommand(catalogCase("delivery-v2-truncated-at-12-close")!, "[::1]:8443"),
- *   "ppcat send '[::1]:8443' --header-hex 0d0a0d0a000d0a515549540a < /dev/null",
- * );
- * assert.equal(
- *   reproduceCommand(catalogCase("delivery-v1-fragmented-after-proxy")!, "localhost:8080"),
- *   "ppcat send localhost:8080 --header-hex " +
- *     "50524f58592054435034203139322e302e322e3120" +
- *     "3139382e35312e3130302e37203536333234203434330d0a --fragment 6 --fragment-delay 200",
- * );
- * ```
- */
-export function reproduceCommand(c: FuzzCase, target: string): string {
-  const parts = ["ppcat", "send", shellQuote(target)];
-  const all = new Uint8Array(c.bytes.length + c.afterHeader.length);
-  all.set(c.bytes, 0);
-  all.set(c.afterHeader, c.bytes.length);
-  // A case with no bytes at all (the silent connection) sends no header either.
-  parts.push(...(all.length > 0 ? ["--header-hex", toHex(all)] : ["--no-header"]));
-  const d = c.delivery;
-  if (d.kind === "fragments" && d.offsets.length > 0) {
-    parts.push("--fragment", d.offsets.join(","), "--fragment-delay", String(d.delayMs));
-  } else if (d.kind === "slow" && c.bytes.length > 1) {
-    const offsets = Array.from({ length: c.bytes.length - 1 }, (_, i) => i + 1);
-    parts.push("--fragment", offsets.join(","), "--fragment-delay", String(d.byteDelayMs));
-  } else if (d.kind === "truncated" && d.then === "close") {
-    parts.push("< /dev/null");
-  }
-  return parts.join(" ");
-}
-
 /** The JSON `ppcat fuzz` prints for one case. */
 export interface FuzzResultJson {
   /** The case's name. */
@@ -363,8 +442,8 @@ export interface FuzzResultJson {
   requirement: Requirement;
   /** The header bytes sent, lower-case hex. */
   hex: string;
-  /** What the runner saw. */
-  observed: { outcome: Outcome; afterMs: number };
+  /** What the runner saw: the whole {@linkcode Observation}. */
+  observed: Observation;
   /** The verdict. */
   verdict: Verdict;
   /** Why. */
@@ -375,8 +454,12 @@ export interface FuzzResultJson {
   cve?: string;
 }
 
+/** Options for {@linkcode fuzzResultJson}: how to judge, and how to replay. */
+export interface ResultJsonOptions extends JudgeOptions, ReproduceOptions {}
+
 /**
- * Judges an observation and renders the per-case JSON.
+ * Judges an observation and renders the per-case JSON; `observed` is the
+ * whole observation.
  *
  * @example
  * ```ts
@@ -384,9 +467,10 @@ export interface FuzzResultJson {
  * import { catalogCase } from "./catalog.ts";
  * import { fuzzResultJson } from "./verdict.ts";
  * const c = catalogCase("v2-command-f")!;
- * const json = fuzzResultJson(c, { outcome: "reset", afterMs: 1 }, "127.0.0.1:9000");
+ * const o = { outcome: "reset", afterMs: 1, windowMs: 5000 } as const;
+ * const json = fuzzResultJson(c, o, "127.0.0.1:9000");
  * assert.equal(json.verdict, "pass");
- * assert.deepEqual(json.observed, { outcome: "reset", afterMs: 1 });
+ * assert.deepEqual(json.observed, o);
  * assert.equal(json.hex.slice(24, 26), "2f");
  * assert.ok(json.reproduce.startsWith("ppcat send 127.0.0.1:9000 --header-hex 0d0a"));
  * ```
@@ -395,19 +479,18 @@ export function fuzzResultJson(
   c: FuzzCase,
   o: Observation,
   target: string,
-  options?: JudgeOptions,
+  options: ResultJsonOptions = {},
 ): FuzzResultJson {
   const j = judge(c, o, options);
-  const out: FuzzResultJson = {
+  return {
     name: c.name,
     section: c.section,
     requirement: c.requirement,
     hex: toHex(c.bytes),
-    observed: { outcome: o.outcome, afterMs: o.afterMs },
+    observed: o,
     verdict: j.verdict,
     reason: j.reason,
-    reproduce: reproduceCommand(c, target),
+    reproduce: reproduceCommand(c, target, options),
+    ...(c.cve !== undefined ? { cve: c.cve } : {}),
   };
-  if (c.cve !== undefined) out.cve = c.cve;
-  return out;
 }

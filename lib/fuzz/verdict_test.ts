@@ -10,7 +10,7 @@ import {
   reproduceCommand,
   summarize,
   type Verdict,
-} from "./verdict.ts";
+} from "./mod.ts";
 import { fakeCase } from "./_testing.ts";
 
 const held = { kind: "truncated", then: "hold" } as const;
@@ -32,14 +32,14 @@ function caseOf(expect: Expectation, requirement: Requirement): FuzzCase {
 // [expect, requirement, outcome, afterMs, verdict]
 type Row = [Expectation, Requirement, Outcome, number, Verdict];
 const TABLE: Row[] = [
-  // accept: refusing is weighed by the requirement; any refusal shape counts the same.
+  // accept: refusing is weighed by the requirement (one rule); no reply in time is inconclusive.
   ["accept", "MUST", "accepted", 5, "pass"],
   ["accept", "MUST", "closed", 5, "violation"],
   ["accept", "MUST", "reset", 5, "violation"],
   ["accept", "MUST", "error-reply", 5, "violation"],
-  ["accept", "MUST", "timeout", 10_000, "violation"],
+  ["accept", "MUST", "timeout", 10_000, "note"],
   ["accept", "SHOULD", "accepted", 5, "pass"],
-  ["accept", "SHOULD", "closed", 5, "note"],
+  ["accept", "SHOULD", "closed", 5, "lenient"],
   ["accept", "SHOULD", "timeout", 10_000, "note"],
   ["accept", "MAY", "reset", 5, "note"],
   // either: accepting passes, anything else is a note.
@@ -47,12 +47,13 @@ const TABLE: Row[] = [
   ["either", "MAY", "closed", 5, "note"],
   ["either", "MAY", "error-reply", 5, "note"],
   ["either", "MAY", "timeout", 10_000, "note"],
-  // tolerance: fragmented valid headers.
+  // tolerance: fragmented valid headers; tolerance is a SHOULD.
   ["tolerance", "SHOULD", "accepted", 700, "pass"],
-  ["tolerance", "SHOULD", "closed", 5, "note"],
-  ["tolerance", "SHOULD", "reset", 2600, "note"],
+  ["tolerance", "SHOULD", "closed", 5, "lenient"],
+  ["tolerance", "SHOULD", "reset", 2600, "lenient"],
   ["tolerance", "SHOULD", "timeout", 10_000, "note"],
-  // reject: accepting is weighed; a prompt refusal passes, a slow one is a note.
+  // reject: accepting is weighed; a prompt refusal passes, a slow one is a note, none within
+  // the window is lenient (time is judged by the SHOULD-level timeout sentence).
   ["reject", "MUST", "accepted", 5, "violation"],
   ["reject", "SHOULD", "accepted", 5, "lenient"],
   ["reject", "MAY", "accepted", 5, "note"],
@@ -62,24 +63,81 @@ const TABLE: Row[] = [
   ["reject", "SHOULD", "closed", 3, "pass"],
   ["reject", "MUST", "closed", 3000, "note"],
   ["reject", "SHOULD", "closed", 30_000, "note"],
-  ["reject", "MUST", "timeout", 10_000, "violation"],
-  ["reject", "SHOULD", "timeout", 10_000, "violation"],
+  ["reject", "MUST", "timeout", 10_000, "lenient"],
+  ["reject", "SHOULD", "timeout", 10_000, "lenient"],
   ["reject", "MUST", "timeout", 2000, "note"],
-  // timeout: giving up at 3 s or later passes, earlier is a note, never is a violation.
+  // timeout: giving up at 3 s or later passes, earlier is lenient, still open at the end of
+  // the window is lenient; only accepting can be a violation.
   ["timeout", "MUST", "closed", 3000, "pass"],
   ["timeout", "MUST", "reset", 5000, "pass"],
+  ["timeout", "MUST", "closed", 20_000, "pass"],
   ["timeout", "MUST", "error-reply", 3100, "pass"],
-  ["timeout", "MUST", "closed", 2999, "note"],
-  ["timeout", "MUST", "reset", 0, "note"],
-  ["timeout", "MUST", "timeout", 15_000, "violation"],
-  ["timeout", "MUST", "timeout", 3000, "violation"],
+  ["timeout", "MUST", "closed", 2999, "lenient"],
+  ["timeout", "MUST", "reset", 0, "lenient"],
+  ["timeout", "MUST", "timeout", 15_000, "lenient"],
+  ["timeout", "MUST", "timeout", 3000, "lenient"],
   ["timeout", "MUST", "timeout", 2500, "note"],
   ["timeout", "MUST", "accepted", 100, "violation"],
   ["timeout", "SHOULD", "accepted", 27_500, "lenient"],
   ["timeout", "SHOULD", "closed", 10_000, "pass"],
-  ["timeout", "SHOULD", "timeout", 60_000, "violation"],
+  ["timeout", "SHOULD", "timeout", 60_000, "lenient"],
   ["timeout", "MAY", "accepted", 100, "note"],
 ];
+
+describe("judge: one rule for levels", () => {
+  it("only a MUST case gives violation, SHOULD gives lenient, MAY gives note", () => {
+    for (const [expect, requirement, outcome, afterMs] of TABLE) {
+      const v = judge(caseOf(expect, requirement), { outcome, afterMs }).verdict;
+      if (v === "violation") assert.equal(requirement, "MUST", `${expect} ${outcome}`);
+    }
+  });
+
+  it("a crash is a violation whatever the network saw", () => {
+    const o: Observation = {
+      outcome: "reset",
+      afterMs: 2,
+      crash: { by: "log", detail: "worker 3 killed with signal 6" },
+    };
+    const j = judge(caseOf("reject", "MAY"), o);
+    assert.equal(j.verdict, "violation");
+    assert.match(j.reason, /killed with signal 6/);
+  });
+
+  it("a refusal explained by the size ladder is a note naming the limit", () => {
+    const big = fakeCase({ bytes: new Uint8Array(366), expect: "accept", requirement: "MUST" });
+    const o: Observation = { outcome: "closed", afterMs: 1 };
+    assert.equal(judge(big, o).verdict, "violation");
+    const j = judge(big, o, { sizeLimit: { largestAccepted: 232, smallestRefused: 256 } });
+    assert.equal(j.verdict, "note");
+    assert.match(j.reason, /256 bytes \(size ladder\)/);
+    const small = fakeCase({ bytes: new Uint8Array(100), expect: "accept", requirement: "MUST" });
+    const k = judge(small, o, { sizeLimit: { largestAccepted: 232, smallestRefused: 256 } });
+    assert.equal(k.verdict, "violation");
+  });
+
+  it("still open at the end of the window states the bound, never 'never closed'", () => {
+    const j = judge(caseOf("timeout", "MUST"), { outcome: "timeout", afterMs: 12_000 });
+    assert.match(j.reason, /still open after 12 s/);
+    assert.doesNotMatch(j.reason, /never closed/);
+    assert.doesNotMatch(j.reason, /CVE-2021-23409/);
+    const cve = fakeCase({
+      expect: "timeout",
+      delivery: held,
+      marker: "none",
+      cve: "CVE-2021-23409",
+    });
+    assert.match(judge(cve, { outcome: "timeout", afterMs: 12_000 }).reason, /CVE-2021-23409/);
+    const passed = judge(caseOf("timeout", "MUST"), { outcome: "closed", afterMs: 5004 });
+    assert.match(passed.reason, /5004 ms/);
+  });
+
+  it("an inconclusive case says it ran twice", () => {
+    const o: Observation = { outcome: "timeout", afterMs: 5000, retried: true };
+    const j = judge(caseOf("accept", "MUST"), o);
+    assert.equal(j.verdict, "note");
+    assert.match(j.reason, /inconclusive.*twice, the second time alone/);
+  });
+});
 
 describe("judge: the verdict table", () => {
   for (const [expect, requirement, outcome, afterMs, expected] of TABLE) {
@@ -125,7 +183,7 @@ describe("judge: overrides and options", () => {
     const t = caseOf("timeout", "MUST");
     const r = caseOf("reject", "MUST");
     const opts = { headerTimeoutMinMs: 5000 };
-    assert.equal(judge(t, { outcome: "closed", afterMs: 4000 }, opts).verdict, "note");
+    assert.equal(judge(t, { outcome: "closed", afterMs: 4000 }, opts).verdict, "lenient");
     assert.equal(judge(t, { outcome: "closed", afterMs: 5000 }, opts).verdict, "pass");
     assert.equal(judge(t, { outcome: "timeout", afterMs: 4000 }, opts).verdict, "note");
     assert.equal(judge(r, { outcome: "closed", afterMs: 4000 }, opts).verdict, "pass");
@@ -138,8 +196,7 @@ describe("judge: overrides and options", () => {
 
   it("reasons cite the rule behind the verdict", () => {
     const never = judge(caseOf("timeout", "MUST"), { outcome: "timeout", afterMs: 12_000 });
-    assert.match(never.reason, /CVE-2021-23409/);
-    assert.match(never.reason, /12000 ms/);
+    assert.match(never.reason, /still open after 12 s/);
     const early = judge(caseOf("timeout", "MUST"), { outcome: "closed", afterMs: 800 });
     assert.match(early.reason, /at least 3 seconds/);
     const c = fakeCase({ expect: "reject", code: "V1_LEADING_ZERO", section: "2.1" });
@@ -147,7 +204,7 @@ describe("judge: overrides and options", () => {
     assert.match(bad.reason, /V1_LEADING_ZERO/);
     assert.match(bad.reason, /MUST \(§2\.1\)/);
     const frag = judge(caseOf("tolerance", "SHOULD"), { outcome: "closed", afterMs: 1 });
-    assert.match(frag.reason, /tolerance is recommended/);
+    assert.match(frag.reason, /recommends tolerance/);
   });
 
   it("rejects malformed observations", () => {
@@ -186,7 +243,7 @@ describe("reproduceCommand", () => {
   it("whole delivery: the bytes as --header-hex, stdin left open", () => {
     assert.equal(
       reproduceCommand(fakeCase({ bytes }), "127.0.0.1:8080"),
-      "ppcat send 127.0.0.1:8080 --header-hex 0d0aab00",
+      "ppcat send 127.0.0.1:8080 --header-hex 0d0aab00 --data 'ppcat-fuzz-probe\\n'",
     );
   });
 
@@ -194,7 +251,7 @@ describe("reproduceCommand", () => {
     const c = fakeCase({ bytes, afterHeader: new Uint8Array([0x50, 0x51]) });
     assert.equal(
       reproduceCommand(c, "h:1"),
-      "ppcat send h:1 --header-hex 0d0aab005051",
+      "ppcat send h:1 --header-hex 0d0aab005051 --data 'ppcat-fuzz-probe\\n'",
     );
   });
 
@@ -205,12 +262,14 @@ describe("reproduceCommand", () => {
     });
     assert.equal(
       reproduceCommand(frag, "h:1"),
-      "ppcat send h:1 --header-hex 0d0aab00 --fragment 1,3 --fragment-delay 250",
+      "ppcat send h:1 --header-hex 0d0aab00 --fragment 1,3 --fragment-delay 250 " +
+        "--data 'ppcat-fuzz-probe\\n'",
     );
     const slow = fakeCase({ bytes, delivery: { kind: "slow", byteDelayMs: 1000 } });
     assert.equal(
       reproduceCommand(slow, "h:1"),
-      "ppcat send h:1 --header-hex 0d0aab00 --fragment 1,2,3 --fragment-delay 1000",
+      "ppcat send h:1 --header-hex 0d0aab00 --fragment 1,2,3 --fragment-delay 1000 " +
+        "--data 'ppcat-fuzz-probe\\n'",
     );
   });
 
@@ -230,19 +289,35 @@ describe("reproduceCommand", () => {
     assert.equal(reproduceCommand(silent, "h:1"), "ppcat send h:1 --no-header");
   });
 
+  it("each mode's probe: the request, EHLO, CAPABILITY; none for banner, pop3, none", () => {
+    const c = fakeCase({ bytes: new Uint8Array([1]) });
+    assert.equal(
+      reproduceCommand(c, "127.0.0.1:80", { mode: "http" }),
+      "ppcat send 127.0.0.1:80 --header-hex 01 --data 'GET / HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n" +
+        "User-Agent: ppcat-fuzz\\r\\nAccept: */*\\r\\nConnection: close\\r\\n\\r\\n'",
+    );
+    assert.match(reproduceCommand(c, "h:25", { mode: "smtp" }), / --data 'EHLO ppcat.fuzz\\r\\n'$/);
+    assert.match(reproduceCommand(c, "h:143", { mode: "imap" }), / --data 'a1 CAPABILITY\\r\\n'$/);
+    for (const mode of ["banner", "pop3", "none"] as const) {
+      assert.equal(reproduceCommand(c, "h:1", { mode }), "ppcat send h:1 --header-hex 01");
+    }
+    const same = fakeCase({ bytes: new Uint8Array([1]), marker: "same-write" });
+    assert.match(reproduceCommand(same, "h:1"), / --same-write$/);
+  });
+
   it("quotes targets the shell would change", () => {
     const c = fakeCase({ bytes: new Uint8Array([1]) });
     assert.equal(
       reproduceCommand(c, "[2001:db8::1]:443"),
-      "ppcat send '[2001:db8::1]:443' --header-hex 01",
+      "ppcat send '[2001:db8::1]:443' --header-hex 01 --data 'ppcat-fuzz-probe\\n'",
     );
     assert.equal(
       reproduceCommand(c, "it's here:1"),
-      "ppcat send 'it'\\''s here:1' --header-hex 01",
+      "ppcat send 'it'\\''s here:1' --header-hex 01 --data 'ppcat-fuzz-probe\\n'",
     );
     assert.equal(
       reproduceCommand(c, "unix:/run/app.sock"),
-      "ppcat send unix:/run/app.sock --header-hex 01",
+      "ppcat send unix:/run/app.sock --header-hex 01 --data 'ppcat-fuzz-probe\\n'",
     );
   });
 });
@@ -267,7 +342,7 @@ describe("fuzzResultJson", () => {
       observed: { outcome: "accepted", afterMs: 12 },
       verdict: "violation",
       reason: "accepted invalid input (NOT_PROXY): MUST (§2.2) says to reject it",
-      reproduce: "ppcat send h:1 --header-hex dead",
+      reproduce: "ppcat send h:1 --header-hex dead --data 'ppcat-fuzz-probe\\n'",
       cve: "CVE-2000-0001",
     });
     const plain = fuzzResultJson(fakeCase(), { outcome: "accepted", afterMs: 1 }, "h:1");
@@ -279,6 +354,6 @@ describe("fuzzResultJson", () => {
     const c = caseOf("timeout", "MUST");
     const o: Observation = { outcome: "closed", afterMs: 4000 };
     assert.equal(fuzzResultJson(c, o, "h:1").verdict, "pass");
-    assert.equal(fuzzResultJson(c, o, "h:1", { headerTimeoutMinMs: 5000 }).verdict, "note");
+    assert.equal(fuzzResultJson(c, o, "h:1", { headerTimeoutMinMs: 5000 }).verdict, "lenient");
   });
 });
