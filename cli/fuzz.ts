@@ -8,31 +8,44 @@
  */
 
 import { toHex } from "../lib/_bytes.ts";
-import { type FuzzCase, fuzzCatalog } from "../lib/fuzz/catalog.ts";
-import { RANDOM_MAX_COUNT, randomCase, randomCases } from "../lib/fuzz/random.ts";
 import {
   type CaseResult,
+  catalogCase,
+  type CrashMonitor,
+  type CrashReport,
   DEFAULT_CONCURRENCY,
+  DEFAULT_CRASH_PATTERN,
   DEFAULT_DEADLINE_MS,
+  DEFAULT_HOLD_MS,
   DEFAULT_TOTAL_TIMEOUT_MS,
-  MAX_CONCURRENCY,
-  type ObserveMode,
-  probeTarget,
-  runCases,
-} from "../lib/fuzz/run.ts";
-import {
+  type FuzzCase,
+  fuzzCatalog,
   type FuzzResultJson,
   fuzzResultJson,
+  type FuzzRun,
   HEADER_TIMEOUT_MIN_MS,
+  logMonitor,
+  MAX_CONCURRENCY,
   type Observation,
+  observeCase,
+  ObserveMode,
+  pidMonitor,
+  probeTarget,
+  RANDOM_MAX_COUNT,
+  randomCase,
+  randomCases,
+  runCases,
+  type SizeLimit,
+  sizeLimitOf,
   summarize,
   type Verdict,
-} from "../lib/fuzz/verdict.ts";
+} from "../lib/fuzz/mod.ts";
 import type { Target } from "../lib/transport.ts";
 import { flagHelp, type FlagValues, optionsOf, parseCommandArgs } from "./args.ts";
 import { ExitCode, reportUsage, usageError } from "./exit.ts";
 import { quote } from "./format.ts";
 import { colorOut, isTty, writeErr, writeOut } from "./io.ts";
+import { processStopSignal } from "./listen_signal.ts";
 import { bad, ok, type Parsed } from "./parsed.ts";
 import { parseTarget, transportTarget } from "./target.ts";
 
@@ -40,8 +53,9 @@ const COMMAND = "fuzz";
 
 /**
  * Exit status of `ppcat fuzz`: 0 no violation, 1 violations (with --strict
- * also lenient cases; also cases that could not run), 2 usage, 3 the target
- * is unreachable (checked once before the run).
+ * also lenient cases; also crashes, a service lost, cases that could not
+ * run), 2 usage, 3 the target is unreachable (checked once before the run),
+ * 130 stopped by Ctrl-C (the cases done so far are printed).
  *
  * @example
  * ```ts
@@ -55,9 +69,10 @@ export const FuzzExit = {
   FINDINGS: ExitCode.FAILURE,
   USAGE: ExitCode.USAGE,
   UNREACHABLE: 3,
+  INTERRUPTED: 130,
 } as const;
 
-const MODES: readonly ObserveMode[] = ["echo", "http", "banner", "none"];
+const MODES: readonly ObserveMode[] = Object.values(ObserveMode);
 
 /** Spec sections the catalog probes, in order, with their titles in the spec. */
 const SECTIONS: Readonly<Record<string, string>> = {
@@ -78,7 +93,7 @@ const FLAGS = {
   expect: {
     type: "string",
     arg: "MODE",
-    help: "how acceptance is seen: echo (default), http, banner or none",
+    help: "how acceptance is seen: echo (default), http, smtp, imap, pop3, banner, none",
   },
   json: { type: "boolean", help: "print one JSON object instead of the table" },
   case: {
@@ -103,7 +118,29 @@ const FLAGS = {
   deadline: {
     type: "string",
     arg: "SECONDS",
-    help: `per-case deadline from connecting (default ${DEFAULT_DEADLINE_MS / 1000})`,
+    help: `window of a case that gets an answer, from connecting (default ${
+      DEFAULT_DEADLINE_MS / 1000
+    })`,
+  },
+  hold: {
+    type: "string",
+    arg: "SECONDS",
+    help: `window of held partial headers, silence, slowloris (default ${DEFAULT_HOLD_MS / 1000})`,
+  },
+  "watch-log": {
+    type: "string",
+    arg: "FILE",
+    help: "follow the receiver's log: a crash line marks the case that caused it",
+  },
+  "crash-pattern": {
+    type: "string",
+    arg: "REGEX",
+    help: "what a crash line looks like in --watch-log (default: panics, aborts...)",
+  },
+  "watch-pid": {
+    type: "string",
+    arg: "PID",
+    help: "the receiver's process must be alive after each case",
   },
   concurrency: {
     type: "string",
@@ -128,10 +165,11 @@ export const HELP =
   `ppcat fuzz - send malformed and edge-case headers to a receiver, judge its reactions
 
 USAGE
-  ppcat fuzz TARGET [--expect echo|http|banner|none] [--json] [--strict]
-             [--case NAME,…] [--only SECTION,…] [--versions 1,2]
-             [--random N [--seed S]] [--deadline SECONDS] [--concurrency N]
-             [--total-timeout SECONDS]
+  ppcat fuzz TARGET [--expect echo|http|smtp|imap|pop3|banner|none] [--json]
+             [--strict] [--case NAME,…] [--only SECTION,…] [--versions 1,2]
+             [--random N [--seed S]] [--deadline SECONDS] [--hold SECONDS]
+             [--concurrency N] [--total-timeout SECONDS]
+             [--watch-log FILE [--crash-pattern REGEX]] [--watch-pid PID]
   ppcat fuzz --list [--json] [--case …] [--only …] [--versions …] [--random N --seed S]
 
   TARGET is HOST:PORT, [IPV6]:PORT, or a UNIX socket path (unix:PATH, or anything
@@ -139,55 +177,81 @@ USAGE
   before the run.
   Each case opens one connection, sends its bytes as its delivery says (whole,
   fragmented, one byte at a time, truncated then held or half-closed), then
-  watches the target: accepted, closed (FIN), reset (RST), still open at the
-  deadline (timeout), or an error reply; and after how many ms.
+  watches the target: accepted, closed (FIN), reset (RST), still open at the end
+  of the case's window (timeout), or an error reply; and after how many ms.
 
 ACCEPTANCE (--expect)
   echo    a marker written after the header comes back (ppcat listen, or a proxy
           in front of an echo backend); the bytes before the marker must come back
           unchanged, or the receiver mis-located the end of the header
   http    an HTTP request written after the header gets a response. 400, 405, 408,
-          413, 414, 431, 501 and 505 say the request did not parse: error reply
-          (a violation for a valid header); any other status is acceptance
-  banner  the server speaks first (SMTP, FTP, SSH): its banner after the header is
-          acceptance, a 4xx/5xx code line an error reply, and anything it sends
-          before the header is complete a violation (§2 MUST NOT)
+          413, 414, 431, 501 and 505 say the request did not parse: error reply;
+          any other status is acceptance
+  smtp    a 220 greeting after the header, then EHLO answered by 250; a 4xx/5xx
+          greeting or reply is a refusal
+  imap    a "* OK" greeting, then "a1 CAPABILITY" answered by "a1 OK"; "* BYE",
+          "* NO", "* BAD" or a tagged NO/BAD is a refusal
+  pop3    a "+OK" greeting; "-ERR" is a refusal
+  banner  any server that speaks first (FTP, SSH): its banner after the header is
+          acceptance, a 4xx/5xx code line an error reply
   none    nothing is sent after the header; still open 1 s after a complete
           header counts as accepted
 
   With every mode, bytes received before the header's last byte was sent mean
-  the receiver started processing too early (a violation), unless the target
-  closes within 250 ms (an error reply sent while closing).
+  the receiver started processing too early (a violation), unless they are the
+  protocol's refusal or the target closes within 250 ms (an error reply).
+
+TIME
+  §2 gives a floor (a header timeout of at least 3 s), not a ceiling. Cases that
+  wait for the target to give up (held partial headers, silence, slowloris) get
+  --hold (default ${DEFAULT_HOLD_MS / 1000} s, clear of the 5 s many servers use) and
+  all wait at once beside the other cases. Closing at 3 s or later passes, with
+  the time; earlier is lenient; still open when the window ends is lenient and
+  says so ("still open after 12 s"). A valid header with no reply within
+  --deadline is inconclusive (a note) and runs once more, alone.
+
+CRASHES
+  A receiver process that aborts looks like a reset. --watch-log follows its log:
+  a new line matching --crash-pattern (default: panic, assertion failed,
+  segfault, killed with signal, fatal, core dumped) marks the case that caused it
+  as a crash, a violation; suspects run again one at a time to find it.
+  --watch-pid PID: the process must be alive after each case. Without monitors, a
+  valid header must still get service after the run when cases were reset; a
+  supervised worker that is restarted at once needs --watch-log.
 
 FLAGS
 ${flagHelp(FLAGS)}
 VERDICTS
+  Each case has the level of the spec sentence it probes; one rule turns a
+  failure into a verdict: MUST gives violation, SHOULD lenient, MAY note.
   pass       the target did what the spec says
   violation  a MUST broken: accepted invalid input, refused a valid header, spoke
-             before the header, altered the payload, never closed a partial header
-  lenient    accepted what a SHOULD says to reject
-  note       a choice the spec allows, or an inconclusive observation (e.g. still
-             open at a deadline under 3 s)
+             before the header, altered the payload; or crashed
+  lenient    a SHOULD not followed (including header-timeout timing)
+  note       a choice the spec allows, or an inconclusive observation
 
-  Each violation and lenient case prints the 'ppcat send' command that replays it.
-  Cases that wait for the target's header timeout (held partial headers,
-  slowloris) need --deadline above 3 s to be conclusive; they run concurrently,
-  longest first.
+  A size ladder of plain valid headers (107 to 65551 bytes) states the largest
+  header the receiver accepts; a larger valid case refused is then a note.
+  Each violation and lenient case prints the 'ppcat send' command that replays
+  it, with the probe that decided it.
 
 EXAMPLES
   ppcat listen 127.0.0.1:4000 &  ppcat fuzz 127.0.0.1:4000
   ppcat fuzz 10.0.0.5:8443 --expect http --versions 2 --json > report.json
-  ppcat fuzz mail.internal:25 --expect banner --only 2 --deadline 10
+  ppcat fuzz 127.0.0.1:2525 --expect smtp --watch-log /var/log/mail.log
+  ppcat fuzz 127.0.0.1:8080 --expect http --watch-pid "$(pidof mydaemon)"
   ppcat fuzz 127.0.0.1:4000 --random 500 --seed 7
   ppcat fuzz 127.0.0.1:4000 --case random-7-123,v1-lone-lf
   ppcat fuzz --list --only 2.2.3
 
 EXIT STATUS
-  0  no violation (with --strict: no violation and no lenient case)
-  1  violations (with --strict also lenient cases), or cases that could not run
-     (connect failed mid-run, or --total-timeout stopped the run)
-  2  usage error
-  3  the target is unreachable (one line on stderr)
+  0    no violation (with --strict: no violation and no lenient case)
+  1    violations (with --strict also lenient cases), a crash, service lost
+       after the run, or cases that could not run (connect failed mid-run, or
+       --total-timeout stopped the run)
+  2    usage error
+  3    the target is unreachable (one line on stderr)
+  130  stopped by Ctrl-C: the cases done so far are printed
 `;
 
 // ---------------------------------------------------------------------------
@@ -223,10 +287,15 @@ interface Settings {
   readonly strict: boolean;
   readonly listOnly: boolean;
   readonly deadlineMs: number;
+  readonly holdMs: number;
   readonly concurrency: number;
   readonly totalTimeoutMs: number;
   readonly seed: number | null;
   readonly cases: FuzzCase[];
+  readonly versions: readonly (1 | 2)[];
+  readonly watchLog: string | null;
+  readonly crashPattern: RegExp;
+  readonly watchPid: number | null;
 }
 
 function settings(values: FlagValues<typeof OPTIONS>, positionals: string[]): Parsed<Settings> {
@@ -248,8 +317,25 @@ function settings(values: FlagValues<typeof OPTIONS>, positionals: string[]): Pa
   }
   const deadline = seconds("deadline", values.deadline, DEFAULT_DEADLINE_MS, 3600);
   if (!deadline.ok) return deadline;
+  const hold = seconds("hold", values.hold, DEFAULT_HOLD_MS, 3600);
+  if (!hold.ok) return hold;
   const total = seconds("total-timeout", values["total-timeout"], DEFAULT_TOTAL_TIMEOUT_MS, 86400);
   if (!total.ok) return total;
+  let crashPattern = DEFAULT_CRASH_PATTERN;
+  if (values["crash-pattern"] !== undefined) {
+    if (values["watch-log"] === undefined) return bad("--crash-pattern needs --watch-log FILE");
+    try {
+      crashPattern = new RegExp(values["crash-pattern"], "i");
+    } catch (e) {
+      return bad(`--crash-pattern: not a regular expression: ${(e as Error).message}`);
+    }
+  }
+  let watchPid: number | null = null;
+  if (values["watch-pid"] !== undefined) {
+    const n = integer("watch-pid", values["watch-pid"], 1, 0x7fffffff);
+    if (!n.ok) return n;
+    watchPid = n.value;
+  }
   let concurrency = DEFAULT_CONCURRENCY;
   if (values.concurrency !== undefined) {
     const n = integer("concurrency", values.concurrency, 1, MAX_CONCURRENCY);
@@ -327,10 +413,15 @@ function settings(values: FlagValues<typeof OPTIONS>, positionals: string[]): Pa
     strict: values.strict ?? false,
     listOnly,
     deadlineMs: deadline.value,
+    holdMs: hold.value,
     concurrency,
     totalTimeoutMs: total.value,
     seed,
     cases,
+    versions,
+    watchLog: values["watch-log"] ?? null,
+    crashPattern,
+    watchPid,
   });
 }
 
@@ -392,6 +483,9 @@ export function describeObservation(o: Observation): string {
   const extra: string[] = [];
   if (o.spokeFirst === true) extra.push("spoke before the header was complete");
   if (o.payloadIntact === false) extra.push("payload altered");
+  if (o.reply !== undefined && o.outcome === "error-reply") extra.push(JSON.stringify(o.reply));
+  if (o.retried === true) extra.push("ran twice");
+  if (o.crash !== undefined) extra.push(`CRASH (${o.crash.by}: ${o.crash.detail})`);
   return extra.length === 0 ? base : `${base}, ${extra.join(", ")}`;
 }
 
@@ -409,30 +503,60 @@ interface Judged {
   readonly json: FuzzResultJson | null;
 }
 
-function judgeAll(results: readonly CaseResult[], targetText: string): Judged[] {
+/** What became of a run, beyond the cases' verdicts. */
+interface Report {
+  readonly run: FuzzRun;
+  readonly judged: Judged[];
+  readonly sizeLimit: SizeLimit;
+  /** Service after the run (no monitors, cases were reset): null when not checked. */
+  readonly service:
+    | { readonly ok: boolean; readonly observed: string; readonly resets: string[] }
+    | null;
+}
+
+function judgeAll(s: Settings, results: readonly CaseResult[], sizeLimit: SizeLimit): Judged[] {
   return results.map((result) => {
     if (result.status !== "done") return { case: result.case, result, json: null };
-    const json = fuzzResultJson(result.case, result.observation, targetText);
-    const o = result.observation;
-    if (o.spokeFirst !== undefined || o.payloadIntact !== undefined) {
-      json.observed = {
-        ...json.observed,
-        ...(o.spokeFirst !== undefined ? { spokeFirst: o.spokeFirst } : {}),
-        ...(o.payloadIntact !== undefined ? { payloadIntact: o.payloadIntact } : {}),
-      } as FuzzResultJson["observed"];
-    }
+    const json = fuzzResultJson(result.case, result.observation, s.targetText, {
+      sizeLimit,
+      mode: s.mode,
+    });
     return { case: result.case, result, json };
   });
 }
 
 function notRunReason(r: CaseResult): string {
   if (r.status === "error") return `could not connect: ${r.error.message}`;
-  return "not run: the total timeout stopped the run first";
+  return "not run: the run stopped first";
 }
 
-function printTable(s: Settings, judged: Judged[], wallMs: number): void {
+function sizeLine(l: SizeLimit): string | null {
+  if (l.largestAccepted === null && l.smallestRefused === null) return null;
+  const accepts = l.largestAccepted === null
+    ? "accepted no plain header of the ladder"
+    : `accepts plain valid headers up to ${l.largestAccepted} bytes`;
+  const refuses = l.smallestRefused === null ? "" : `, refuses ${l.smallestRefused} bytes`;
+  return `size ladder: ${accepts}${refuses}`;
+}
+
+function crashLine(c: CrashReport): string {
+  const where = c.attributedTo !== null
+    ? `caused by ${c.attributedTo}`
+    : `while one of these was in flight (none crashed it again alone): ${c.suspects.join(", ")}`;
+  return `CRASH (${c.evidence.by}: ${c.evidence.detail}) ${where}`;
+}
+
+function serviceLine(r: NonNullable<Report["service"]>): string {
+  if (r.ok) return `service: a valid header still gets service after the run (${r.observed})`;
+  return `SERVICE LOST: after the run a valid header got ${r.observed}; the receiver probably ` +
+    `crashed on one of the ${r.resets.length} cases that were reset: ${r.resets.join(", ")}`;
+}
+
+function printTable(s: Settings, report: Report, interrupted: boolean): void {
+  const { judged, run } = report;
   const paint = painter(colorOut());
-  const width = Math.min(48, Math.max(...judged.map((j) => j.case.name.length)));
+  const shown = interrupted ? judged.filter((j) => j.result.status !== "not-run") : judged;
+  const width = Math.min(48, Math.max(0, ...shown.map((j) => j.case.name.length)));
   const style: Record<Verdict, (keyof typeof ANSI)[]> = {
     pass: ["green"],
     violation: ["red", "bold"],
@@ -441,8 +565,9 @@ function printTable(s: Settings, judged: Judged[], wallMs: number): void {
   };
   const indent = " ".repeat(2 + 10 + 1);
   let out = `ppcat fuzz ${s.targetText}: ${plural(judged.length, "case")}, ` +
-    `expect ${s.mode}, deadline ${s.deadlineMs / 1000} s, concurrency ${s.concurrency}\n`;
-  for (const [section, rows] of bySection(judged)) {
+    `expect ${s.mode}, deadline ${s.deadlineMs / 1000} s, hold ${s.holdMs / 1000} s, ` +
+    `concurrency ${s.concurrency}\n`;
+  for (const [section, rows] of bySection(shown)) {
     out += `\n${paint(["bold"], sectionTitle(section, rows.length))}\n`;
     for (const j of rows) {
       const name = j.case.name.padEnd(width);
@@ -460,6 +585,12 @@ function printTable(s: Settings, judged: Judged[], wallMs: number): void {
       if (v === "violation" || v === "lenient") out += `${indent}reproduce: ${j.json.reproduce}\n`;
     }
   }
+  const extra = [
+    sizeLine(report.sizeLimit),
+    ...run.crashes.map((c) => paint(["red", "bold"], crashLine(c))),
+    ...(report.service === null ? [] : [serviceLine(report.service)]),
+  ].filter((l): l is string => l !== null);
+  if (extra.length > 0) out += `\n${extra.join("\n")}\n`;
   const done = judged.flatMap((j) => (j.json === null ? [] : [j.json]));
   const counts = summarize(done);
   const notRun = judged.length - done.length;
@@ -468,26 +599,37 @@ function printTable(s: Settings, judged: Judged[], wallMs: number): void {
     `${counts.violation > 0 ? paint(["red", "bold"], violations) : violations}, ` +
     `${counts.lenient} lenient, ${counts.note} note` +
     `${notRun > 0 ? `, ${notRun} not run` : ""}; ` +
-    `${plural(judged.length, "case")} in ${formatSeconds(wallMs)}\n`;
+    (interrupted
+      ? `interrupted: ${done.length} of ${plural(judged.length, "case")} done in `
+      : `${plural(judged.length, "case")} in `) +
+    `${formatSeconds(run.wallMs)}\n`;
   writeOut(out);
 }
 
-function printJson(s: Settings, judged: Judged[], wallMs: number): void {
+function printJson(s: Settings, report: Report, interrupted: boolean): void {
+  const { judged, run } = report;
   const done = judged.flatMap((j) => (j.json === null ? [] : [j.json]));
-  const report = {
+  const json = {
     target: s.targetText,
     expect: s.mode,
     deadlineMs: s.deadlineMs,
+    holdMs: s.holdMs,
     concurrency: s.concurrency,
     ...(s.seed !== null ? { seed: s.seed } : {}),
-    wallMs,
+    wallMs: run.wallMs,
+    ...(interrupted ? { interrupted: true } : {}),
     summary: summarize(done),
+    sizeLimit: report.sizeLimit,
+    crashes: run.crashes,
+    service: report.service,
     cases: done,
-    notRun: judged.flatMap((j) =>
-      j.json === null ? [{ name: j.case.name, reason: notRunReason(j.result) }] : []
-    ),
+    notRun: interrupted
+      ? []
+      : judged.flatMap((j) =>
+        j.json === null ? [{ name: j.case.name, reason: notRunReason(j.result) }] : []
+      ),
   };
-  writeOut(`${JSON.stringify(report)}\n`);
+  writeOut(`${JSON.stringify(json)}\n`);
 }
 
 function printList(s: Settings): void {
@@ -525,6 +667,48 @@ function printList(s: Settings): void {
 
 // ---------------------------------------------------------------------------
 
+function monitorsOf(s: Settings): Parsed<CrashMonitor[]> {
+  const monitors: CrashMonitor[] = [];
+  if (s.watchLog !== null) {
+    try {
+      monitors.push(logMonitor(s.watchLog, s.crashPattern));
+    } catch (e) {
+      return bad(`--watch-log: cannot read ${quote(s.watchLog)}: ${(e as Error).message}`);
+    }
+  }
+  if (s.watchPid !== null) {
+    const m = pidMonitor(s.watchPid);
+    if (m.poll() !== null) return bad(`--watch-pid: no process ${s.watchPid}`);
+    monitors.push(m);
+  }
+  return ok(monitors);
+}
+
+// After a run with resets and no monitor: does a valid header still get service?
+async function checkService(s: Settings, target: Target, run: FuzzRun) {
+  const resets = run.results.flatMap((r) =>
+    (r.status === "done" && r.observation.outcome === "reset") || r.status === "error"
+      ? [r.case.name]
+      : []
+  );
+  if (resets.length === 0) return null;
+  const healthy = catalogCase(s.versions.includes(2) ? "v2-tcp4" : "v1-tcp4")!;
+  const r = await observeCase(healthy, { target, mode: s.mode, deadlineMs: s.deadlineMs });
+  const observed = r.status === "done"
+    ? describeObservation(r.observation)
+    : r.status === "error"
+    ? r.error.message
+    : "no answer";
+  const ok = r.status === "done" && r.observation.outcome === "accepted";
+  return { ok, observed, resets };
+}
+
+/** Options for {@linkcode run}. */
+export interface FuzzRunOptions {
+  /** Stops the run (then: the cases done so far, exit 130). Default: SIGINT and SIGTERM. */
+  readonly signal?: AbortSignal;
+}
+
 /**
  * Runs `ppcat fuzz` with the arguments after the subcommand name; returns the exit code.
  *
@@ -541,7 +725,7 @@ function printList(s: Settings): void {
  * assert.equal(JSON.parse(mem.out()).cases[0].hex.slice(0, 10), "50524f5859");
  * ```
  */
-export async function run(args: string[]): Promise<number> {
+export async function run(args: string[], options: FuzzRunOptions = {}): Promise<number> {
   const parsed = parseCommandArgs(COMMAND, args, OPTIONS, true);
   if (!parsed.ok) return reportUsage(parsed.error);
   if (parsed.values.help) {
@@ -558,43 +742,89 @@ export async function run(args: string[]): Promise<number> {
     printList(cfg);
     return ExitCode.OK;
   }
+  const monitors = monitorsOf(cfg);
+  if (!monitors.ok) return reportUsage(usageError(COMMAND, monitors.message));
   const target = cfg.target!;
+  const progress = isTty(2) && !cfg.json;
+  if (progress) writeErr(`\rppcat ${COMMAND}: connecting to ${cfg.targetText}`);
   const probe = await probeTarget(target, cfg.deadlineMs);
   if (probe !== null) {
+    if (progress) writeErr("\r\x1b[K");
     writeErr(`ppcat ${COMMAND}: cannot reach ${quote(cfg.targetText)}: ${probe.message}\n`);
     return FuzzExit.UNREACHABLE;
   }
-  if (cfg.deadlineMs < HEADER_TIMEOUT_MIN_MS && cfg.cases.some((c) => c.expect === "timeout")) {
+  if (cfg.holdMs < HEADER_TIMEOUT_MIN_MS && cfg.cases.some((c) => c.expect === "timeout")) {
     writeErr(
-      `ppcat ${COMMAND}: a deadline under ${HEADER_TIMEOUT_MIN_MS / 1000} s cannot see a ` +
-        "header timeout: partial headers still open at the deadline are notes, not violations\n",
+      `ppcat ${COMMAND}: a hold window under ${HEADER_TIMEOUT_MIN_MS / 1000} s cannot see a ` +
+        "header timeout: partial headers still open at its end are notes, not findings\n",
     );
   }
-  const progress = isTty(2) && !cfg.json;
-  const fuzzRun = await runCases(cfg.cases, {
-    target,
-    mode: cfg.mode,
-    deadlineMs: cfg.deadlineMs,
-    concurrency: cfg.concurrency,
-    totalTimeoutMs: cfg.totalTimeoutMs,
-    onResult: progress ? (_r, n, total) => writeErr(`\r${n}/${total} cases`) : undefined,
-  });
-  if (progress) writeErr("\r\x1b[K");
-  const judged = judgeAll(fuzzRun.results, cfg.targetText);
-  if (cfg.json) printJson(cfg, judged, fuzzRun.wallMs);
-  else printTable(cfg, judged, fuzzRun.wallMs);
+  const stop = options.signal === undefined ? processStopSignal() : null;
+  const signal = options.signal ?? stop!.signal;
+  let fuzzRun: FuzzRun;
+  let service: Report["service"] = null;
+  try {
+    const total = cfg.cases.length;
+    if (progress) writeErr(`\r\x1b[Kppcat ${COMMAND}: 0/${total} cases`);
+    fuzzRun = await runCases(cfg.cases, {
+      target,
+      mode: cfg.mode,
+      deadlineMs: cfg.deadlineMs,
+      holdMs: cfg.holdMs,
+      concurrency: cfg.concurrency,
+      totalTimeoutMs: cfg.totalTimeoutMs,
+      monitors: monitors.value,
+      signal,
+      ...(progress
+        ? {
+          onResult: (_r: CaseResult, n: number) =>
+            writeErr(`\rppcat ${COMMAND}: ${n}/${total} cases`),
+        }
+        : {}),
+    });
+    if (progress) writeErr("\r\x1b[K");
+    if (!fuzzRun.aborted && monitors.value.length === 0) {
+      service = await checkService(cfg, target, fuzzRun);
+    }
+  } finally {
+    stop?.dispose();
+  }
+  const interrupted = fuzzRun.aborted;
+  const sizeLimit = sizeLimitOf(
+    fuzzRun.results.flatMap((r) => (r.status === "done" ? [r] : [])),
+  );
+  const report: Report = {
+    run: fuzzRun,
+    judged: judgeAll(cfg, fuzzRun.results, sizeLimit),
+    sizeLimit,
+    service,
+  };
+  if (cfg.json) printJson(cfg, report, interrupted);
+  else printTable(cfg, report, interrupted);
+  if (interrupted) return FuzzExit.INTERRUPTED;
 
-  const done = judged.flatMap((j) => (j.json === null ? [] : [j.json]));
+  const done = report.judged.flatMap((j) => (j.json === null ? [] : [j.json]));
   const counts = summarize(done);
-  const notRun = judged.length - done.length;
+  const notRun = report.judged.length - done.length;
   if (fuzzRun.timedOut) {
     writeErr(
       `ppcat ${COMMAND}: the total timeout of ${cfg.totalTimeoutMs / 1000} s stopped the run: ` +
         `${plural(notRun, "case")} not run\n`,
     );
+  } else if (notRun > 0 && fuzzRun.crashes.some((c) => c.evidence.by === "pid")) {
+    writeErr(
+      `ppcat ${COMMAND}: the receiver's process is gone: ${plural(notRun, "case")} not run\n`,
+    );
   } else if (notRun > 0) {
     writeErr(`ppcat ${COMMAND}: ${plural(notRun, "case")} could not connect\n`);
   }
-  const failed = counts.violation > 0 || (cfg.strict && counts.lenient > 0) || notRun > 0;
+  if (service !== null && monitors.value.length === 0) {
+    writeErr(
+      `ppcat ${COMMAND}: ${plural(service.resets.length, "case")} ended in a reset; a crashing ` +
+        "worker that a supervisor restarts at once is only seen with --watch-log\n",
+    );
+  }
+  const failed = counts.violation > 0 || (cfg.strict && counts.lenient > 0) || notRun > 0 ||
+    fuzzRun.crashes.length > 0 || (service !== null && !service.ok);
   return failed ? FuzzExit.FINDINGS : FuzzExit.OK;
 }
