@@ -549,7 +549,8 @@ function crashLine(c: CrashReport): string {
 function serviceLine(r: NonNullable<Report["service"]>): string {
   if (r.ok) return `service: a valid header still gets service after the run (${r.observed})`;
   return `SERVICE LOST: after the run a valid header got ${r.observed}; the receiver probably ` +
-    `crashed on one of the ${r.resets.length} cases that were reset: ${r.resets.join(", ")}`;
+    `crashed on ${r.resets.length === 1 ? "" : "one of "}${r.resets.join(", ")} (the last ` +
+    "cases it did not serve before it stopped answering)";
 }
 
 function printTable(s: Settings, report: Report, interrupted: boolean): void {
@@ -589,6 +590,13 @@ function printTable(s: Settings, report: Report, interrupted: boolean): void {
     sizeLine(report.sizeLimit),
     ...run.crashes.map((c) => paint(["red", "bold"], crashLine(c))),
     ...(report.service === null ? [] : [serviceLine(report.service)]),
+    s.watchLog === null && s.watchPid === null
+      ? paint(
+        ["dim"],
+        "crashes: not watched; a worker that crashes and is restarted by a supervisor looks " +
+          "like a close or a reset here (--watch-log FILE, --watch-pid PID)",
+      )
+      : null,
   ].filter((l): l is string => l !== null);
   if (extra.length > 0) out += `\n${extra.join("\n")}\n`;
   const done = judged.flatMap((j) => (j.json === null ? [] : [j.json]));
@@ -684,14 +692,22 @@ function monitorsOf(s: Settings): Parsed<CrashMonitor[]> {
   return ok(monitors);
 }
 
-// After a run with resets and no monitor: does a valid header still get service?
-async function checkService(s: Settings, target: Target, run: FuzzRun) {
-  const resets = run.results.flatMap((r) =>
-    (r.status === "done" && r.observation.outcome === "reset") || r.status === "error"
-      ? [r.case.name]
-      : []
-  );
-  if (resets.length === 0) return null;
+// After a run with resets or failed connects and no monitor: does a valid header still get
+// service? If not, the suspects are the cases that ended, unserved, just before the first
+// connect failure (in the order cases finished), else those that were reset.
+async function checkService(
+  s: Settings,
+  target: Target,
+  finished: readonly CaseResult[],
+): Promise<Report["service"]> {
+  const unserved = (r: CaseResult | undefined) =>
+    r !== undefined && r.status === "done" && r.observation.outcome !== "accepted";
+  const firstError = finished.findIndex((r) => r.status === "error");
+  const resets = finished.filter((r) => r.status === "done" && r.observation.outcome === "reset");
+  if (firstError < 0 && resets.length === 0) return null;
+  const suspects = firstError >= 0
+    ? finished.slice(Math.max(0, firstError - s.concurrency), firstError).filter(unserved)
+    : resets;
   const healthy = catalogCase(s.versions.includes(2) ? "v2-tcp4" : "v1-tcp4")!;
   const r = await observeCase(healthy, { target, mode: s.mode, deadlineMs: s.deadlineMs });
   const observed = r.status === "done"
@@ -700,7 +716,7 @@ async function checkService(s: Settings, target: Target, run: FuzzRun) {
     ? r.error.message
     : "no answer";
   const ok = r.status === "done" && r.observation.outcome === "accepted";
-  return { ok, observed, resets };
+  return { ok, observed, resets: suspects.map((x) => x.case.name) };
 }
 
 /** Options for {@linkcode run}. */
@@ -765,6 +781,7 @@ export async function run(args: string[], options: FuzzRunOptions = {}): Promise
   let service: Report["service"] = null;
   try {
     const total = cfg.cases.length;
+    const finished: CaseResult[] = [];
     if (progress) writeErr(`\r\x1b[Kppcat ${COMMAND}: 0/${total} cases`);
     fuzzRun = await runCases(cfg.cases, {
       target,
@@ -775,16 +792,14 @@ export async function run(args: string[], options: FuzzRunOptions = {}): Promise
       totalTimeoutMs: cfg.totalTimeoutMs,
       monitors: monitors.value,
       signal,
-      ...(progress
-        ? {
-          onResult: (_r: CaseResult, n: number) =>
-            writeErr(`\rppcat ${COMMAND}: ${n}/${total} cases`),
-        }
-        : {}),
+      onResult: (r: CaseResult, n: number) => {
+        finished.push(r);
+        if (progress) writeErr(`\rppcat ${COMMAND}: ${n}/${total} cases`);
+      },
     });
     if (progress) writeErr("\r\x1b[K");
     if (!fuzzRun.aborted && monitors.value.length === 0) {
-      service = await checkService(cfg, target, fuzzRun);
+      service = await checkService(cfg, target, finished);
     }
   } finally {
     stop?.dispose();
@@ -818,10 +833,10 @@ export async function run(args: string[], options: FuzzRunOptions = {}): Promise
   } else if (notRun > 0) {
     writeErr(`ppcat ${COMMAND}: ${plural(notRun, "case")} could not connect\n`);
   }
-  if (service !== null && monitors.value.length === 0) {
+  if (service !== null) {
     writeErr(
-      `ppcat ${COMMAND}: ${plural(service.resets.length, "case")} ended in a reset; a crashing ` +
-        "worker that a supervisor restarts at once is only seen with --watch-log\n",
+      `ppcat ${COMMAND}: some cases were reset or could not connect; a crashing worker that a ` +
+        "supervisor restarts at once is only seen with --watch-log\n",
     );
   }
   const failed = counts.violation > 0 || (cfg.strict && counts.lenient > 0) || notRun > 0 ||

@@ -337,7 +337,17 @@ export async function runCases(
     const reports: CrashReport[] = [];
     const fatal = monitors.some((m) => m.fatal);
     for (const s of seen) {
-      const suspects = [...s.suspects].sort((a, b) => a - b);
+      let suspects = [...s.suspects].sort((a, b) => a - b);
+      if (fatal) {
+        // The process is gone and cannot run a suspect again: a case it served whole, or one
+        // that could not even connect, did not kill it.
+        const hurt = suspects.filter((i) => {
+          const r = results[i]!;
+          return r.status === "not-run" ||
+            (r.status === "done" && r.observation.outcome !== "accepted");
+        });
+        if (hurt.length > 0) suspects = hurt;
+      }
       let attributed: number | null = suspects.length === 1 ? suspects[0]! : null;
       if (attributed === null && !fatal && !stop.signal.aborted) {
         for (const i of suspects) {

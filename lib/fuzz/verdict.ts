@@ -245,8 +245,8 @@ export function judge(c: FuzzCase, o: Observation, options: JudgeOptions = {}): 
   if (o.crash !== undefined) {
     return verdict(
       "violation",
-      `crashed the receiver (${o.crash.by}: ${o.crash.detail}): a receiver must reject invalid ` +
-        "input, never die of it",
+      `crashed the receiver (${o.crash.by}: ${o.crash.detail}): whatever it is sent, a ` +
+        "receiver must refuse or serve the connection, never die of it",
     );
   }
   if (o.spokeFirst === true) {
