@@ -606,7 +606,7 @@ function printTable(s: Settings, report: Report, interrupted: boolean): void {
   out += `\nsummary: ${counts.pass} pass, ` +
     `${counts.violation > 0 ? paint(["red", "bold"], violations) : violations}, ` +
     `${counts.lenient} lenient, ${counts.note} note` +
-    `${notRun > 0 ? `, ${notRun} not run` : ""}; ` +
+    `${notRun > 0 && !interrupted ? `, ${notRun} not run` : ""}; ` +
     (interrupted
       ? `interrupted: ${done.length} of ${plural(judged.length, "case")} done in `
       : `${plural(judged.length, "case")} in `) +

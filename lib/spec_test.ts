@@ -4,6 +4,7 @@
 // transports; the fixtures corpus covers the same rules byte for byte.
 
 import { describe, it } from "node:test";
+import { crc32c } from "./crc32c.ts";
 import assert from "node:assert/strict";
 import { decodeHeader } from "./decode.ts";
 import { encodeHeader } from "./encode.ts";
@@ -152,7 +153,7 @@ describe("§2.2 version 2", () => {
   });
 
   it("§2.2 MUST: LOCAL is accepted and its protocol block discarded, family included", () => {
-    for (const fam of [0x00, 0x11, 0x21, 0xff]) {
+    for (const fam of [0x11, 0x12, 0x21, 0xff]) {
       const h = assertOk(decodeHeader(v2(0x20, fam, TCP4_BODY)));
       assert.equal(h.command, "LOCAL");
       assert.equal(h.source, null);
@@ -186,10 +187,24 @@ describe("§2.2 version 2", () => {
   });
 
   it("§2.2 MUST: UNSPEC with LOCAL is accepted and address information ignored", () => {
-    const h = assertOk(decodeHeader(v2(0x20, 0x00, [1, 2, 3, 4, 5])));
+    const h = assertOk(decodeHeader(v2(0x20, 0x00, [0x04, 0x00, 0x02, 0xaa, 0xbb])));
     assert.equal(h.protocol, "UNSPEC");
     assert.equal(h.headerLength, 21);
     assert.equal(h.source, null);
+  });
+
+  it("§2.2.3 MUST: a LOCAL header's CRC32C is verified too", () => {
+    const block = v2(0x20, 0x00, [0x03, 0x00, 0x04, 0, 0, 0, 0]);
+    const sum = crc32c(block);
+    const good = block.slice();
+    good.set([sum >>> 24, (sum >>> 16) & 0xff, (sum >>> 8) & 0xff, sum & 0xff], 19);
+    const h = assertOk(decodeHeader(good));
+    assert.equal(h.command, "LOCAL");
+    assert.equal(h.crc32c, "valid");
+    assert.equal(h.source, null);
+    const bad = good.slice();
+    bad[22] ^= 0xff;
+    assertError(decodeHeader(bad), "CRC_MISMATCH", 16);
   });
 
   it("§2.2 MUST: len is always honoured, never assumed zero for LOCAL", () => {

@@ -212,10 +212,12 @@ function preambleFault(buf: Uint8Array): Result<number> {
  * Decodes a version 2 header from the start of `buf`. Bytes after the
  * header are payload and left alone.
  *
- * - LOCAL: addresses, family and TLVs are discarded (§2.2), `len` is skipped.
- * - PROXY with AF_UNSPEC (0x00): no addresses; TLVs follow the preamble.
- * - PROXY with an unlisted family/transport pair (e.g. 0x10): treated as
- *   UNSPEC (§2.2), the address block's size is unknown so `len` is skipped.
+ * - AF_UNSPEC (0x00): no address block; TLVs follow the preamble.
+ * - An unlisted family/transport pair (e.g. 0x10): treated as UNSPEC (§2.2),
+ *   the address block's size is unknown so `len` is skipped whole.
+ * - LOCAL: no addresses are reported (§2.2: the family is ignored), but TLVs
+ *   after the announced family's address block are parsed and a CRC32C is
+ *   verified (§2.2.3); a block shorter than that family's addresses is skipped.
  * - Otherwise TLVs must tile the rest of the header exactly, and a CRC32C TLV
  *   is verified (§2.2.3).
  *
@@ -247,9 +249,16 @@ export function decodeV2(buf: Uint8Array, options?: DecodeOptions): Result<Proxy
   const command: Command = (buf[12] & 0xf) === COMMAND_PROXY ? "PROXY" : "LOCAL";
   const fam = buf[13];
   const protocol = protocolOf(fam);
-  // §2.2: LOCAL discards the whole block; an unlisted family/transport pair has an
-  // address block of unknown size, so it is skipped too ("fall back to UNSPEC").
-  if (command === "LOCAL" || (protocol === "UNSPEC" && fam !== 0x00)) {
+  const at = V2_FIXED_LENGTH;
+  // §2.2: AF_UNSPEC (0x00) has no address block, so TLVs follow the preamble; an unlisted
+  // family/transport pair has a block of unknown size, so it is skipped whole ("fall back to
+  // the UNSPEC mode"). LOCAL ignores the family and reports no addresses, but its TLVs are
+  // read and checked all the same (§2.2.3: a bad checksum "MUST" make the connection invalid,
+  // with no exception for LOCAL): they follow the announced family's address block when len
+  // covers it, else the whole block is skipped.
+  const tlvStart = at + addressLengthOf(fam);
+  const local = command === "LOCAL";
+  if ((protocol === "UNSPEC" && fam !== 0x00) || (local && tlvStart > total)) {
     return {
       ok: true,
       value: {
@@ -265,11 +274,9 @@ export function decodeV2(buf: Uint8Array, options?: DecodeOptions): Result<Proxy
     };
   }
 
-  // AF_UNSPEC (0x00) carries no address block: TLVs start right after the preamble.
   let source: Endpoint | null = null;
   let destination: Endpoint | null = null;
-  const at = V2_FIXED_LENGTH;
-  switch (fam >> 4) {
+  switch (local ? 0 : fam >> 4) {
     case 0x1:
       source = { address: formatIPv4(buf, at), port: (buf[at + 8] << 8) | buf[at + 9] };
       destination = { address: formatIPv4(buf, at + 4), port: (buf[at + 10] << 8) | buf[at + 11] };
@@ -286,7 +293,6 @@ export function decodeV2(buf: Uint8Array, options?: DecodeOptions): Result<Proxy
       destination = { path: unixPath(buf, at + V2_UNIX_PATH_LENGTH) };
   }
 
-  const tlvStart = at + addressLengthOf(fam);
   let tlvs = NO_TLVS;
   let crc32c: CrcStatus | null = null;
   if (tlvStart < total) {

@@ -139,6 +139,38 @@ describe("decodeV2", () => {
   });
 });
 
+describe("decodeV2: LOCAL and family 0x00", () => {
+  const addr4 = [192, 0, 2, 1, 198, 51, 100, 2, 0xdc, 0x04, 0x01, 0xbb];
+
+  it("LOCAL reads TLVs after the announced family's address block, reports no addresses", () => {
+    const unspec = assertOk(decodeV2(v2(0x20, 0x00, tlv(0x01, ascii("h2")))));
+    assert.deepEqual(unspec.tlvs.map((t) => [t.type, [...t.value]]), [[0x01, [0x68, 0x32]]]);
+    const tcp4 = assertOk(decodeV2(v2(0x20, 0x11, addr4, tlv(0x02, ascii("a.example")))));
+    assert.equal(tcp4.command, "LOCAL");
+    assert.equal(tcp4.source, null);
+    assert.equal(tcp4.destination, null);
+    assert.deepEqual(tcp4.tlvs.map((t) => t.type), [0x02]);
+  });
+
+  it("LOCAL with malformed TLVs is invalid, as PROXY would be", () => {
+    assertError(decodeV2(v2(0x20, 0x00, [0x01, 0xff, 0xff])), "TLV_OVERRUN", 16);
+    assertError(decodeV2(v2(0x20, 0x11, addr4, [0x04])), "TLV_STRAY_BYTES", 28);
+  });
+
+  it("LOCAL skips a block shorter than its family's addresses, or of unknown size", () => {
+    const short = assertOk(decodeV2(v2(0x20, 0x21, addr4)));
+    assert.deepEqual([short.tlvs.length, short.headerLength], [0, 28]);
+    const unknown = assertOk(decodeV2(v2(0x20, 0x10, [0xff, 0xff, 0xff])));
+    assert.deepEqual([unknown.tlvs.length, unknown.headerLength], [0, 19]);
+  });
+
+  it("family 0x00 has no address block: an address-sized block is read as TLVs", () => {
+    assertError(decodeV2(v2(0x21, 0x00, addr4)), "TLV_OVERRUN", 21);
+    // 0x10 (AF_INET, UNSPEC transport) is an unlisted pair: its block is skipped whole.
+    assert.equal(assertOk(decodeV2(v2(0x21, 0x10, addr4))).headerLength, 28);
+  });
+});
+
 describe("encodeV2", () => {
   it("writes the spec's byte layout for TCP4", () => {
     const r = assertOk(encodeV2({

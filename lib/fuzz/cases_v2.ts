@@ -222,11 +222,15 @@ export function v2Cases(): FuzzCase[] {
       "LOCAL with len covering TLVs: skipped, not assumed to be zero.",
       R.v2Len,
     ),
-    v2Good(
+    v2Bad(
       "v2-local-garbage-body",
       v2Raw(0x20, 0x00, latin1("\xff\xfe\x00garbage")),
-      "LOCAL with 10 bytes of garbage that are not TLVs: skipped unparsed.",
-      R.v2Len,
+      "TLV_OVERRUN",
+      "LOCAL with 10 bytes of garbage: with family 0x00 they are TLVs, and these overrun. A " +
+        "receiver that skips TLVs unparsed (§2.2 allows it) accepts, so rejecting is a SHOULD.",
+      R.tlvFormat,
+      "2.2",
+      "SHOULD",
     ),
     v2Good(
       "v2-local-invalid-family-0xff",
@@ -240,12 +244,20 @@ export function v2Cases(): FuzzCase[] {
       "LOCAL announcing TCP4 with a 4-byte block: LOCAL discards the block, whatever its size.",
       R.v2Local,
     ),
-    v2Either(
+    v2Bad(
       "v2-local-crc32c-mismatch",
       patch(tcp4(2, { crc32c: true }), 12, 0x20),
-      "LOCAL whose skipped block holds a CRC32C TLV that no longer matches: LOCAL says " +
-        "discard the block, §2.2.3 says verify the checksum, so either reading passes " +
-        "(accepting passes, rejecting is a note).",
+      "CRC_MISMATCH",
+      "LOCAL whose TLVs hold a CRC32C that no longer matches (the command byte changed): " +
+        "§2.2.3 makes no exception for LOCAL. A receiver that skips TLVs never sees it: SHOULD.",
+      R.crc,
+      "2.2.3",
+      "SHOULD",
+    ),
+    v2Good(
+      "v2-local-crc32c-valid",
+      build({ version: 2, command: "LOCAL", protocol: "UNSPEC", crc32c: true }),
+      "LOCAL with AF_UNSPEC and a matching CRC32C, as a health check with checksums sends.",
       R.v2Local,
       "2.2.3",
     ),

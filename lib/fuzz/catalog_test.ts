@@ -475,11 +475,11 @@ describe("classifyHeader", () => {
       section: "2.2",
       headerLength: 35,
     }],
-    ["LOCAL whose block holds a failing CRC32C", concat(withCrc(0x20, 0x11).subarray(0, 34), [0]), {
-      expect: "either",
-      requirement: "MAY",
+    ["LOCAL whose TLVs hold a failing CRC32C", concat(withCrc(0x20, 0x11).subarray(0, 34), [0]), {
+      expect: "reject",
+      requirement: "SHOULD",
       section: "2.2.3",
-      headerLength: 35,
+      code: "CRC_MISMATCH",
     }],
   ];
   for (const [what, bytes, expected] of cases) {

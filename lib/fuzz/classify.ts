@@ -6,7 +6,6 @@
  * @module
  */
 
-import { crc32c } from "../crc32c.ts";
 import { decodeHeader } from "../decode.ts";
 import { ERROR_SECTION, type ErrorCode } from "../errors.ts";
 import type { ProxyHeader } from "../header.ts";
@@ -54,23 +53,6 @@ function isUtf8(bytes: Uint8Array): boolean {
   }
 }
 
-// Whether a LOCAL header's skipped block, read as PROXY would read it, holds a CRC32C TLV
-// that is malformed or does not match the header as received.
-function localChecksumFails(header: Uint8Array): boolean {
-  const asProxy = header.slice();
-  asProxy[12] = 0x21;
-  const r = decodeHeader(asProxy, { allowCrcMismatch: true });
-  if (!r.ok) return r.error.code.startsWith("CRC_");
-  const crc = r.value.tlvs.find((t) => t.type === TlvType.CRC32C);
-  if (crc === undefined) return false;
-  const at = crc.value.byteOffset - asProxy.byteOffset;
-  const zeroed = header.slice();
-  zeroed.fill(0, at, at + 4);
-  const stored = ((header[at] << 24) | (header[at + 1] << 16) | (header[at + 2] << 8) |
-    header[at + 3]) >>> 0;
-  return crc32c(zeroed) !== stored;
-}
-
 // Why a valid header is only `either`, or null when it must be accepted.
 function eitherSection(bytes: Uint8Array, header: ProxyHeader): string | null {
   if (header.version === 1) {
@@ -79,14 +61,7 @@ function eitherSection(bytes: Uint8Array, header: ProxyHeader): string | null {
     for (let i = 0; i < header.headerLength; i++) if (bytes[i] === 0x2e) return "2.1";
     return null;
   }
-  if (header.command === "LOCAL") {
-    // LOCAL skips its block; if that block holds a checksum that would not verify, §2.2.3
-    // and "discard the protocol block" disagree.
-    if (header.headerLength > 16 && localChecksumFails(bytes.subarray(0, header.headerLength))) {
-      return "2.2.3";
-    }
-    return header.headerLength > MSS_HEADER_LIMIT ? "2" : null;
-  }
+  if (header.command === "LOCAL") return header.headerLength > MSS_HEADER_LIMIT ? "2" : null;
   if (header.protocol !== "TCP4" && header.protocol !== "TCP6") return "2.2";
   if (header.headerLength > MSS_HEADER_LIMIT) return "2";
   const seen = new Set<number>();
@@ -108,7 +83,7 @@ function eitherSection(bytes: Uint8Array, header: ProxyHeader): string | null {
  *   what the spec lets a receiver refuse: AF_UNSPEC and the UDP, UNIX and
  *   unlisted families under PROXY, headers over 536 bytes, repeated TLV
  *   types, AUTHORITY over 255 bytes or not UTF-8, TLV values over 1024 bytes,
- *   IPv4-dotted TCP6 lines, LOCAL blocks holding a checksum that fails;
+ *   IPv4-dotted TCP6 lines;
  * - TRUNCATED: `timeout` (MUST: a partial header is never accepted);
  * - any other error: `reject`, MUST, except V1_TOO_LONG (§2.1 "should") and
  *   TLV content errors (SHOULD: §2.2 lets a receiver skip TLVs unparsed).
