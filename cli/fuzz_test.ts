@@ -217,7 +217,7 @@ function withVerdict(report: Report, verdict: string): string[] {
 const V2_SECTIONS = "2.2,2.2.1,2.2.2,2.2.3,2.2.4,2.2.5,2.2.6,2.2.7,2.2.8";
 
 describe("ppcat fuzz: against ppcat's own receiver", () => {
-  it("the whole catalog: no violation, no lenient case", async () => {
+  it("the whole catalog: no violation, no lenient case", { timeout: 60_000 }, async () => {
     const server = await serveTcp(proxyThenEcho);
     try {
       const { code, report } = await fuzzJson([
@@ -249,7 +249,7 @@ describe("ppcat fuzz: against ppcat's own receiver", () => {
     }
   });
 
-  it("seeded random cases, and one rebuilt from its name", async () => {
+  it("seeded random cases, and one rebuilt from its name", { timeout: 60_000 }, async () => {
     const server = await serveTcp(proxyThenEcho);
     try {
       const { code, report } = await fuzzJson([
@@ -287,35 +287,41 @@ describe("ppcat fuzz: against ppcat's own receiver", () => {
 });
 
 describe("ppcat fuzz: against deliberately broken receivers", () => {
-  it("accepts heading zeros: exactly the seven heading-zero cases", async () => {
-    const server = await serveTcp(buggyReceiver(leadingZeros, 3000));
-    try {
-      const { code, report } = await fuzzJson([
-        server.targetText,
-        "--only",
-        "2.1",
-        "--deadline",
-        "2",
-      ]);
-      // The §2.1 cases with a heading zero in an address's decimal number or in a port, each
-      // otherwise valid once the zero is dropped ("::ffff:192.0.2.1" in a TCP6 line included).
-      assert.deepEqual(withVerdict(report, "violation"), [
-        "v1-ipv4-leading-zero-destination",
-        "v1-ipv4-leading-zero-first-octet",
-        "v1-ipv4-leading-zero-source",
-        "v1-ipv6-ipv4-tail-leading-zero",
-        "v1-port-double-zero",
-        "v1-port-leading-zero-destination",
-        "v1-port-leading-zero-source",
-      ]);
-      assert.deepEqual(withVerdict(report, "lenient"), []);
-      assert.equal(code, 1);
-    } finally {
-      await server.close();
-    }
-  });
+  it(
+    "accepts heading zeros: exactly the seven heading-zero cases",
+    { timeout: 60_000 },
+    async () => {
+      const server = await serveTcp(buggyReceiver(leadingZeros, 3000));
+      try {
+        const { code, report } = await fuzzJson([
+          server.targetText,
+          "--only",
+          "2.1",
+          "--deadline",
+          "2",
+        ]);
+        // The §2.1 cases with a heading zero in an address's decimal number or in a port, each
+        // otherwise valid once the zero is dropped ("::ffff:192.0.2.1" in a TCP6 line included).
+        assert.deepEqual(withVerdict(report, "violation"), [
+          "v1-ipv4-leading-zero-destination",
+          "v1-ipv4-leading-zero-first-octet",
+          "v1-ipv4-leading-zero-source",
+          "v1-ipv6-ipv4-tail-leading-zero",
+          "v1-port-double-zero",
+          "v1-port-leading-zero-destination",
+          "v1-port-leading-zero-source",
+        ]);
+        assert.deepEqual(withVerdict(report, "lenient"), []);
+        assert.equal(code, 1);
+      } finally {
+        await server.close();
+      }
+    },
+  );
 
-  it("treats a lone LF as the end of the line: exactly the three lone-LF endings", async () => {
+  it("treats a lone LF as the end of the line: exactly the three lone-LF endings", {
+    timeout: 60_000,
+  }, async () => {
     const server = await serveTcp(buggyReceiver(loneLf, 3000));
     try {
       const { code, report } = await fuzzJson([
@@ -339,7 +345,9 @@ describe("ppcat fuzz: against deliberately broken receivers", () => {
     }
   });
 
-  it("never times out: exactly the held partial headers and the slowloris cases", async () => {
+  it("never times out: exactly the held partial headers and the slowloris cases", {
+    timeout: 60_000,
+  }, async () => {
     const server = await serveTcp(buggyReceiver(strict, null));
     try {
       const { code, report } = await fuzzJson([
@@ -391,111 +399,115 @@ describe("ppcat fuzz: against deliberately broken receivers", () => {
     }
   });
 
-  it("ignores len: TLVs echoed as payload, short blocks read past", async () => {
-    const server = await serveTcp(buggyReceiver(ignoresLen, 3000));
-    try {
-      const { code, report } = await fuzzJson([
-        server.targetText,
-        "--only",
-        V2_SECTIONS,
-        "--deadline",
-        "1",
-        "--concurrency",
-        "32",
-      ]);
-      // Valid headers whose len covers more than the family's address block (TLVs, LOCAL
-      // blocks, unlisted families with an UNSPEC family nibble): the rest comes back with the
-      // marker, altered payload. Headers whose len is shorter than the block: the receiver
-      // reads the marker's first bytes as addresses and accepts invalid input.
-      const violations = [
-        // LOCAL taken to be 16 bytes, whatever len says
-        "v2-command-local-with-addresses",
-        "v2-local-unspec-with-tlvs",
-        "v2-local-tcp4-short-len",
-        "v2-local-crc32c-valid",
-        // AF_UNSPEC family nibble: no block, so the 12 bytes after it are payload
-        "v2-unlisted-family-0x01",
-        "v2-unlisted-family-0x02",
-        "v2-proxy-unspec-with-tlvs",
-        // AF_INET6 family nibble over a 12-byte block: 24 marker bytes read as addresses
-        "v2-unlisted-family-0x20",
-        // len shorter than the block: invalid, accepted
-        "v2-tcp4-len-11",
-        "v2-tcp4-len-0",
-        "v2-tcp6-len-35",
-        "v2-tcp6-len-12",
-        "v2-unix-stream-len-215",
-        "cve-2019-14243-udp4-len-0",
-        "cve-2019-14243-tcp6-len-12",
-        // valid TLVs left in the stream
-        "v2-tlv-alpn",
-        "v2-tlv-authority",
-        "v2-tlv-authority-utf8",
-        "v2-tlv-noop",
-        "v2-tlv-noop-empty",
-        "v2-tlv-unique-id-128",
-        "v2-tlv-ssl-all-subtypes",
-        "v2-tlv-ssl-no-subtlvs",
-        "v2-tlv-ssl-unknown-subtype",
-        "v2-tlv-netns",
-        "v2-tlv-custom-0xe1",
-        "v2-tlv-experiment-0xf0",
-        "v2-tlv-future-0xff",
-        "v2-tlv-cloud-vendors",
-        "v2-tlv-unassigned-0x06",
-        "v2-tlv-empty-values",
-        "v2-tlv-on-tcp6-with-crc32c",
-        "v2-crc32c-valid",
-        "v2-tlv-repeated-type",
-        "v2-tlv-authority-256",
-        "v2-tlv-authority-1000",
-        "v2-tlv-alpn-1025",
-        "v2-tlv-custom-4096",
-        "v2-max-length-65551-bytes",
-        "v2-many-small-tlvs",
-        "delivery-v2-tlvs-payload-same-write",
-        "cve-2019-10097-large-header",
-        "cve-2022-41881-nested-ssl",
-        "cve-2024-23324-authority-invalid-utf8",
-      ];
-      // Malformed TLVs and checksums are never parsed, so accepted: lenient (SHOULD).
-      const lenient = [
-        "v2-tlv-overrun",
-        "v2-tlv-overrun-second",
-        "v2-tlv-length-65535",
-        "v2-tlv-stray-1-byte",
-        "v2-tlv-stray-2-bytes",
-        "v2-tlv-ssl-too-short",
-        "v2-tlv-ssl-subtlv-overrun",
-        "v2-tlv-ssl-subtlv-stray-byte",
-        "v2-crc32c-mismatch",
-        "v2-crc32c-zero-value",
-        "v2-crc32c-address-tampered",
-        "v2-crc32c-length-0",
-        "v2-crc32c-length-3",
-        "v2-crc32c-length-5",
-        "v2-crc32c-duplicate",
-        "v2-tlv-unique-id-129",
-        "v2-tlv-unique-id-1024",
-        // LOCAL's TLVs are checked too (§2.2.3): a receiver that skips them accepts these.
-        "v2-local-garbage-body",
-        "v2-local-crc32c-mismatch",
-      ];
-      assert.deepEqual(withVerdict(report, "violation"), violations.sort());
-      assert.deepEqual(withVerdict(report, "lenient"), lenient.sort());
-      for (const c of report.cases.filter((c) => c.verdict !== "pass")) {
-        assert.match(
-          c.reproduce,
-          new RegExp(`^ppcat send ${server.targetText} --header-hex `),
-        );
+  it(
+    "ignores len: TLVs echoed as payload, short blocks read past",
+    { timeout: 60_000 },
+    async () => {
+      const server = await serveTcp(buggyReceiver(ignoresLen, 3000));
+      try {
+        const { code, report } = await fuzzJson([
+          server.targetText,
+          "--only",
+          V2_SECTIONS,
+          "--deadline",
+          "1",
+          "--concurrency",
+          "32",
+        ]);
+        // Valid headers whose len covers more than the family's address block (TLVs, LOCAL
+        // blocks, unlisted families with an UNSPEC family nibble): the rest comes back with the
+        // marker, altered payload. Headers whose len is shorter than the block: the receiver
+        // reads the marker's first bytes as addresses and accepts invalid input.
+        const violations = [
+          // LOCAL taken to be 16 bytes, whatever len says
+          "v2-command-local-with-addresses",
+          "v2-local-unspec-with-tlvs",
+          "v2-local-tcp4-short-len",
+          "v2-local-crc32c-valid",
+          // AF_UNSPEC family nibble: no block, so the 12 bytes after it are payload
+          "v2-unlisted-family-0x01",
+          "v2-unlisted-family-0x02",
+          "v2-proxy-unspec-with-tlvs",
+          // AF_INET6 family nibble over a 12-byte block: 24 marker bytes read as addresses
+          "v2-unlisted-family-0x20",
+          // len shorter than the block: invalid, accepted
+          "v2-tcp4-len-11",
+          "v2-tcp4-len-0",
+          "v2-tcp6-len-35",
+          "v2-tcp6-len-12",
+          "v2-unix-stream-len-215",
+          "cve-2019-14243-udp4-len-0",
+          "cve-2019-14243-tcp6-len-12",
+          // valid TLVs left in the stream
+          "v2-tlv-alpn",
+          "v2-tlv-authority",
+          "v2-tlv-authority-utf8",
+          "v2-tlv-noop",
+          "v2-tlv-noop-empty",
+          "v2-tlv-unique-id-128",
+          "v2-tlv-ssl-all-subtypes",
+          "v2-tlv-ssl-no-subtlvs",
+          "v2-tlv-ssl-unknown-subtype",
+          "v2-tlv-netns",
+          "v2-tlv-custom-0xe1",
+          "v2-tlv-experiment-0xf0",
+          "v2-tlv-future-0xff",
+          "v2-tlv-cloud-vendors",
+          "v2-tlv-unassigned-0x06",
+          "v2-tlv-empty-values",
+          "v2-tlv-on-tcp6-with-crc32c",
+          "v2-crc32c-valid",
+          "v2-tlv-repeated-type",
+          "v2-tlv-authority-256",
+          "v2-tlv-authority-1000",
+          "v2-tlv-alpn-1025",
+          "v2-tlv-custom-4096",
+          "v2-max-length-65551-bytes",
+          "v2-many-small-tlvs",
+          "delivery-v2-tlvs-payload-same-write",
+          "cve-2019-10097-large-header",
+          "cve-2022-41881-nested-ssl",
+          "cve-2024-23324-authority-invalid-utf8",
+        ];
+        // Malformed TLVs and checksums are never parsed, so accepted: lenient (SHOULD).
+        const lenient = [
+          "v2-tlv-overrun",
+          "v2-tlv-overrun-second",
+          "v2-tlv-length-65535",
+          "v2-tlv-stray-1-byte",
+          "v2-tlv-stray-2-bytes",
+          "v2-tlv-ssl-too-short",
+          "v2-tlv-ssl-subtlv-overrun",
+          "v2-tlv-ssl-subtlv-stray-byte",
+          "v2-crc32c-mismatch",
+          "v2-crc32c-zero-value",
+          "v2-crc32c-address-tampered",
+          "v2-crc32c-length-0",
+          "v2-crc32c-length-3",
+          "v2-crc32c-length-5",
+          "v2-crc32c-duplicate",
+          "v2-tlv-unique-id-129",
+          "v2-tlv-unique-id-1024",
+          // LOCAL's TLVs are checked too (§2.2.3): a receiver that skips them accepts these.
+          "v2-local-garbage-body",
+          "v2-local-crc32c-mismatch",
+        ];
+        assert.deepEqual(withVerdict(report, "violation"), violations.sort());
+        assert.deepEqual(withVerdict(report, "lenient"), lenient.sort());
+        for (const c of report.cases.filter((c) => c.verdict !== "pass")) {
+          assert.match(
+            c.reproduce,
+            new RegExp(`^ppcat send ${server.targetText} --header-hex `),
+          );
+        }
+        assert.equal(code, 1);
+      } finally {
+        await server.close();
       }
-      assert.equal(code, 1);
-    } finally {
-      await server.close();
-    }
-  });
+    },
+  );
 
-  it("--strict fails on lenient cases, which alone exit 0", async () => {
+  it("--strict fails on lenient cases, which alone exit 0", { timeout: 60_000 }, async () => {
     const server = await serveTcp(buggyReceiver(ignoresLen, 3000));
     try {
       const args = [server.targetText, "--case", "v2-crc32c-mismatch,v2-tcp4", "--deadline", "2"];
@@ -514,7 +526,9 @@ describe("ppcat fuzz: the report", () => {
   const hex = (bytes: Uint8Array) =>
     Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
-  it("a table grouped by section, each finding with its reason and replay command", async () => {
+  it("a table grouped by section, each finding with its reason and replay command", {
+    timeout: 60_000,
+  }, async () => {
     const server = await serveTcp(buggyReceiver(loneLf, 3000));
     try {
       const r = await runCli([
@@ -560,7 +574,9 @@ describe("ppcat fuzz: the report", () => {
     }
   });
 
-  it("--json: every case with its bytes in hex, the observation and the verdict", async () => {
+  it("--json: every case with its bytes in hex, the observation and the verdict", {
+    timeout: 60_000,
+  }, async () => {
     const server = await serveTcp(proxyThenEcho);
     try {
       const { code, report } = await fuzzJson([
@@ -605,7 +621,7 @@ describe("ppcat fuzz: the report", () => {
 });
 
 describe("ppcat fuzz: command line", () => {
-  it("an unreachable target: one line, exit 3, nothing run", async () => {
+  it("an unreachable target: one line, exit 3, nothing run", { timeout: 60_000 }, async () => {
     const server = await serveTcp(proxyThenEcho);
     const target = server.targetText;
     await server.close();
@@ -616,7 +632,7 @@ describe("ppcat fuzz: command line", () => {
     assert.equal(r.err.split("\n").length, 2);
   });
 
-  it("--list prints the catalog without connecting", async () => {
+  it("--list prints the catalog without connecting", { timeout: 60_000 }, async () => {
     const r = await runCli(["fuzz", "--list", "--only", "2.2.7"]);
     assert.equal(r.code, 0);
     assert.equal(
@@ -656,7 +672,7 @@ describe("ppcat fuzz: command line", () => {
     ["an empty selection", ["127.0.0.1:1", "--only", "2.1", "--versions", "2"], /no case/],
   ];
   for (const [what, args, message] of usage) {
-    it(`${what}: usage error, exit 2, nothing connected`, async () => {
+    it(`${what}: usage error, exit 2, nothing connected`, { timeout: 60_000 }, async () => {
       const r = await runCli(["fuzz", ...args]);
       assert.equal(r.code, 2);
       assert.equal(r.out, "");
@@ -665,7 +681,7 @@ describe("ppcat fuzz: command line", () => {
     });
   }
 
-  it("--help documents modes, flags and exit codes", async () => {
+  it("--help documents modes, flags and exit codes", { timeout: 60_000 }, async () => {
     const r = await runCli(["fuzz", "--help"]);
     assert.equal(r.code, 0);
     for (
@@ -690,7 +706,7 @@ describe("ppcat fuzz: command line", () => {
 });
 
 describe("ppcat fuzz: against `ppcat listen`", () => {
-  it("the whole catalog: no violation, no lenient case", async () => {
+  it("the whole catalog: no violation, no lenient case", { timeout: 60_000 }, async () => {
     const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
     const main = fileURLToPath(new URL("./main.ts", import.meta.url));
     const argv = [...(isDeno ? ["run", "-A", main] : [main]), "listen", "--json", "127.0.0.1:0"];
@@ -748,65 +764,71 @@ const TIMING_CASES = [
 ];
 
 describe("ppcat fuzz: time, against receivers with real header timeouts", () => {
-  it("closes at 2 s lenient, at 4 s and 5 s pass, at 20 s and never 'still open after 12 s'; the same target twice gives the same verdicts", async () => {
-    const timeouts = [2000, 4000, 5000, 20_000, null] as const;
-    const servers = await Promise.all(timeouts.map((ms) => serveTcp(buggyReceiver(strict, ms))));
-    try {
-      const selection = [
-        "--case",
-        [...TIMING_CASES, "v2-tcp4", "v1-ipv4-leading-zero-source"].join(","),
-      ];
-      // All at once, with the default 12 s hold window: the whole test takes one window.
-      const [runs, twice] = await Promise.all([
-        Promise.all(servers.map((s) => fuzzJsonChild([s.targetText, ...selection]))),
-        Promise.all(
-          [1, 2].map(() =>
-            fuzzJsonChild([servers[2]!.targetText, "--versions", "1", "--concurrency", "32"])
+  it(
+    "closes at 2 s lenient, at 4 s and 5 s pass, at 20 s and never 'still open after 12 s'; the same target twice gives the same verdicts",
+    { timeout: 60_000 },
+    async () => {
+      const timeouts = [2000, 4000, 5000, 20_000, null] as const;
+      const servers = await Promise.all(timeouts.map((ms) => serveTcp(buggyReceiver(strict, ms))));
+      try {
+        const selection = [
+          "--case",
+          [...TIMING_CASES, "v2-tcp4", "v1-ipv4-leading-zero-source"].join(","),
+        ];
+        // All at once, with the default 12 s hold window: the whole test takes one window.
+        const [runs, twice] = await Promise.all([
+          Promise.all(servers.map((s) => fuzzJsonChild([s.targetText, ...selection]))),
+          Promise.all(
+            [1, 2].map(() =>
+              fuzzJsonChild([servers[2]!.targetText, "--versions", "1", "--concurrency", "32"])
+            ),
           ),
-        ),
-      ]);
-      const [at2, at4, at5, at20, never] = runs.map((r) => r!.report);
-      for (const r of runs) {
-        assert.equal(r.code, 0, "time alone is never a violation");
-        assert.equal(caseOf(r.report, "v2-tcp4").verdict, "pass");
-        assert.equal(caseOf(r.report, "v1-ipv4-leading-zero-source").verdict, "pass");
-        for (const c of r.report.cases) assert.doesNotMatch(c.reason, /never closed/);
-      }
-      for (const name of TIMING_CASES) {
-        const early = caseOf(at2!, name);
-        assert.equal(early.verdict, "lenient", `${name}: ${early.reason}`);
-        assert.ok(early.observed.afterMs >= 2000 && early.observed.afterMs < 3000, name);
-        assert.match(early.reason, /at least 3 seconds/);
-        for (const [report, ms] of [[at4!, 4000], [at5!, 5000]] as const) {
-          const c = caseOf(report, name);
-          assert.equal(c.verdict, "pass", `${name} at ${ms}: ${c.reason}`);
-          assert.ok(c.observed.afterMs >= ms && c.observed.afterMs < ms + 1000, name);
-          assert.match(c.reason, new RegExp(`after ${c.observed.afterMs} ms`));
+        ]);
+        const [at2, at4, at5, at20, never] = runs.map((r) => r!.report);
+        for (const r of runs) {
+          assert.equal(r.code, 0, "time alone is never a violation");
+          assert.equal(caseOf(r.report, "v2-tcp4").verdict, "pass");
+          assert.equal(caseOf(r.report, "v1-ipv4-leading-zero-source").verdict, "pass");
+          for (const c of r.report.cases) assert.doesNotMatch(c.reason, /never closed/);
         }
-        for (const report of [at20!, never!]) {
-          const c = caseOf(report, name);
-          assert.equal(c.verdict, "lenient", `${name}: ${c.reason}`);
-          assert.equal(c.observed.outcome, "timeout");
-          assert.ok(c.observed.afterMs >= 12_000, name);
-          assert.match(c.reason, /^still open after 12 s/);
+        for (const name of TIMING_CASES) {
+          const early = caseOf(at2!, name);
+          assert.equal(early.verdict, "lenient", `${name}: ${early.reason}`);
+          assert.ok(early.observed.afterMs >= 2000 && early.observed.afterMs < 3000, name);
+          assert.match(early.reason, /at least 3 seconds/);
+          for (const [report, ms] of [[at4!, 4000], [at5!, 5000]] as const) {
+            const c = caseOf(report, name);
+            assert.equal(c.verdict, "pass", `${name} at ${ms}: ${c.reason}`);
+            assert.ok(c.observed.afterMs >= ms && c.observed.afterMs < ms + 1000, name);
+            assert.match(c.reason, new RegExp(`after ${c.observed.afterMs} ms`));
+          }
+          for (const report of [at20!, never!]) {
+            const c = caseOf(report, name);
+            assert.equal(c.verdict, "lenient", `${name}: ${c.reason}`);
+            assert.equal(c.observed.outcome, "timeout");
+            assert.ok(c.observed.afterMs >= 12_000, name);
+            assert.match(c.reason, /^still open after 12 s/);
+          }
         }
+        assert.match(caseOf(never!, TIMING_CASES[0]!).reason, /CVE-2021-23409 class/);
+        assert.doesNotMatch(caseOf(never!, TIMING_CASES[1]!).reason, /CVE/);
+        // The 5 s receiver, fuzzed twice over the whole version 1 catalog at once.
+        const verdicts = twice.map((r) =>
+          Object.fromEntries(r.report.cases.map((c) => [c.name, c.verdict]))
+        );
+        assert.ok(Object.keys(verdicts[0]!).length > 100);
+        assert.deepEqual(verdicts[1], verdicts[0]);
+        assert.deepEqual(twice[0]!.report.summary, twice[1]!.report.summary);
+        assert.equal(twice[0]!.report.summary.violation, 0);
+      } finally {
+        await Promise.all(servers.map((s) => s.close()));
       }
-      assert.match(caseOf(never!, TIMING_CASES[0]!).reason, /CVE-2021-23409 class/);
-      assert.doesNotMatch(caseOf(never!, TIMING_CASES[1]!).reason, /CVE/);
-      // The 5 s receiver, fuzzed twice over the whole version 1 catalog at once.
-      const verdicts = twice.map((r) =>
-        Object.fromEntries(r.report.cases.map((c) => [c.name, c.verdict]))
-      );
-      assert.ok(Object.keys(verdicts[0]!).length > 100);
-      assert.deepEqual(verdicts[1], verdicts[0]);
-      assert.deepEqual(twice[0]!.report.summary, twice[1]!.report.summary);
-      assert.equal(twice[0]!.report.summary.violation, 0);
-    } finally {
-      await Promise.all(servers.map((s) => s.close()));
-    }
-  });
+    },
+  );
 
-  it("a slow valid reply is inconclusive, retried once alone, never a violation", async () => {
+  it("a slow valid reply is inconclusive, retried once alone, never a violation", {
+    timeout: 60_000,
+  }, async () => {
     // Echoes after `delayMs`; `firstOnly`: only the first time a header is seen (a load blip).
     const slowEcho =
       (delayMs: number, firstOnly: boolean, seen = new Set<string>()) => async (conn: Conn) => {
@@ -871,7 +893,9 @@ function capped(max: number) {
 }
 
 describe("ppcat fuzz: the size ladder", () => {
-  it("states the largest header a capped receiver accepts and judges larger cases by it", async () => {
+  it("states the largest header a capped receiver accepts and judges larger cases by it", {
+    timeout: 60_000,
+  }, async () => {
     const server = await serveTcp(buggyReceiver(capped(232), 3000));
     try {
       const ladder = [107, 232, 256, 512, 536, 1024, 4096, 16384, 65551];
@@ -947,72 +971,76 @@ const CRASH_SELECTION = [
 ];
 
 describe("ppcat fuzz: receivers that crash", () => {
-  it("--watch-log pins a supervised worker's crash on its case; --watch-pid and the service check catch a lone process", async () => {
-    const dir = mkdtempSync(`${tmpdir()}/ppcat-crash-`);
-    const log = `${dir}/receiver.log`;
-    writeFileSync(log, "started\n");
-    const [supervised, alone1, alone2] = await Promise.all([
-      crashReceiver(["supervised", log]),
-      crashReceiver(["alone"]),
-      crashReceiver(["alone"]),
-    ]);
-    try {
-      const [watched, pid, unwatched] = await Promise.all([
-        fuzzJsonChild([
-          `127.0.0.1:${supervised.port}`,
-          ...CRASH_SELECTION,
-          "--concurrency",
-          "8",
-          "--watch-log",
-          log,
-        ]),
-        fuzzJsonChild([
-          `127.0.0.1:${alone1.port}`,
-          ...CRASH_SELECTION,
-          "--concurrency",
-          "1",
-          "--watch-pid",
-          String(alone1.pid),
-        ]),
-        fuzzJsonChild([`127.0.0.1:${alone2.port}`, ...CRASH_SELECTION, "--concurrency", "1"]),
+  it(
+    "--watch-log pins a supervised worker's crash on its case; --watch-pid and the service check catch a lone process",
+    { timeout: 60_000 },
+    async () => {
+      const dir = mkdtempSync(`${tmpdir()}/ppcat-crash-`);
+      const log = `${dir}/receiver.log`;
+      writeFileSync(log, "started\n");
+      const [supervised, alone1, alone2] = await Promise.all([
+        crashReceiver(["supervised", log]),
+        crashReceiver(["alone"]),
+        crashReceiver(["alone"]),
       ]);
-      // Supervised, watched through its log: the crash is the NETNS case's, found by running
-      // the suspects again one at a time; every other case passes.
-      assert.equal(watched.code, 1);
-      assert.equal(watched.report.crashes.length, 1);
-      assert.equal(watched.report.crashes[0]!.attributedTo, "v2-tlv-netns");
-      assert.match(watched.report.crashes[0]!.evidence.detail, /killed with signal SIGABRT/);
-      const netns = caseOf(watched.report, "v2-tlv-netns");
-      assert.equal(netns.verdict, "violation");
-      assert.equal(netns.observed.crash?.by, "log");
-      assert.match(
-        netns.reason,
-        /^crashed the receiver \(log: worker \d+ killed with signal SIGABRT\)/,
-      );
-      assert.deepEqual(
-        watched.report.cases.filter((c) => c.verdict !== "pass").map((c) => c.name),
-        ["v2-tlv-netns"],
-      );
-      // Alone, watched by its pid: gone after the NETNS case, the rest not run.
-      assert.equal(pid.code, 1);
-      assert.equal(pid.report.crashes[0]?.attributedTo, "v2-tlv-netns");
-      assert.equal(caseOf(pid.report, "v2-tlv-netns").observed.crash?.by, "pid");
-      assert.ok(pid.report.notRun.length > 0);
-      // Alone, not watched: a valid header no longer gets service after the run.
-      assert.equal(unwatched.code, 1);
-      assert.equal(unwatched.report.service?.ok, false);
-      assert.deepEqual(unwatched.report.service?.resets, ["v2-tlv-netns"]);
-      assert.match(unwatched.err, /only seen with --watch-log/);
-      // Supervised and not watched: service is back, so only the refusal shows; the output
-      // says crashes of supervised workers need --watch-log.
-      const table = await runCli(["fuzz", `127.0.0.1:${supervised.port}`, ...CRASH_SELECTION]);
-      assert.equal(table.code, 1);
-      assert.match(table.out, /VIOLATION +v2-tlv-netns +MUST +(closed|reset)/);
-      assert.match(table.out, /^crashes: not watched; a worker that crashes and is restarted/m);
-    } finally {
-      await Promise.all([supervised.stop(), alone1.stop(), alone2.stop()]);
-    }
-  });
+      try {
+        const [watched, pid, unwatched] = await Promise.all([
+          fuzzJsonChild([
+            `127.0.0.1:${supervised.port}`,
+            ...CRASH_SELECTION,
+            "--concurrency",
+            "8",
+            "--watch-log",
+            log,
+          ]),
+          fuzzJsonChild([
+            `127.0.0.1:${alone1.port}`,
+            ...CRASH_SELECTION,
+            "--concurrency",
+            "1",
+            "--watch-pid",
+            String(alone1.pid),
+          ]),
+          fuzzJsonChild([`127.0.0.1:${alone2.port}`, ...CRASH_SELECTION, "--concurrency", "1"]),
+        ]);
+        // Supervised, watched through its log: the crash is the NETNS case's, found by running
+        // the suspects again one at a time; every other case passes.
+        assert.equal(watched.code, 1);
+        assert.equal(watched.report.crashes.length, 1);
+        assert.equal(watched.report.crashes[0]!.attributedTo, "v2-tlv-netns");
+        assert.match(watched.report.crashes[0]!.evidence.detail, /killed with signal SIGABRT/);
+        const netns = caseOf(watched.report, "v2-tlv-netns");
+        assert.equal(netns.verdict, "violation");
+        assert.equal(netns.observed.crash?.by, "log");
+        assert.match(
+          netns.reason,
+          /^crashed the receiver \(log: worker \d+ killed with signal SIGABRT\)/,
+        );
+        assert.deepEqual(
+          watched.report.cases.filter((c) => c.verdict !== "pass").map((c) => c.name),
+          ["v2-tlv-netns"],
+        );
+        // Alone, watched by its pid: gone after the NETNS case, the rest not run.
+        assert.equal(pid.code, 1);
+        assert.equal(pid.report.crashes[0]?.attributedTo, "v2-tlv-netns");
+        assert.equal(caseOf(pid.report, "v2-tlv-netns").observed.crash?.by, "pid");
+        assert.ok(pid.report.notRun.length > 0);
+        // Alone, not watched: a valid header no longer gets service after the run.
+        assert.equal(unwatched.code, 1);
+        assert.equal(unwatched.report.service?.ok, false);
+        assert.deepEqual(unwatched.report.service?.resets, ["v2-tlv-netns"]);
+        assert.match(unwatched.err, /only seen with --watch-log/);
+        // Supervised and not watched: service is back, so only the refusal shows; the output
+        // says crashes of supervised workers need --watch-log.
+        const table = await runCli(["fuzz", `127.0.0.1:${supervised.port}`, ...CRASH_SELECTION]);
+        assert.equal(table.code, 1);
+        assert.match(table.out, /VIOLATION +v2-tlv-netns +MUST +(closed|reset)/);
+        assert.match(table.out, /^crashes: not watched; a worker that crashes and is restarted/m);
+      } finally {
+        await Promise.all([supervised.stop(), alone1.stop(), alone2.stop()]);
+      }
+    },
+  );
 });
 
 // ---------------------------------------------------------------------------
@@ -1068,7 +1096,9 @@ function mailServer(kind: "smtp" | "imap" | "pop3") {
 }
 
 describe("ppcat fuzz: --expect smtp, imap, pop3", () => {
-  it("a greeting and an answer are acceptance; each protocol's own refusal is a refusal", async () => {
+  it("a greeting and an answer are acceptance; each protocol's own refusal is a refusal", {
+    timeout: 60_000,
+  }, async () => {
     const kinds = ["smtp", "imap", "pop3"] as const;
     const servers = await Promise.all(kinds.map((k) => serveTcp(mailServer(k))));
     try {
@@ -1137,51 +1167,55 @@ function shellWords(line: string): { words: string[]; redirect: string | null } 
 }
 
 describe("ppcat fuzz: reproduce lines", () => {
-  it("every line of a run, in every mode, parses with ppcat send's own parser", async () => {
-    const server = await serveTcp(buggyReceiver(ignoresLen, 3000));
-    try {
-      const { report } = await fuzzJson([
-        server.targetText,
-        "--only",
-        `2,${V2_SECTIONS}`,
-        "--hold",
-        "3.5",
-        "--concurrency",
-        "64",
-      ]);
-      assert.ok(report.cases.length > 150);
-      const lines = report.cases.map((c) => c.reproduce);
-      for (const mode of ["http", "smtp", "imap", "pop3", "banner", "none"] as const) {
-        for (const c of fuzzCatalog()) lines.push(reproduceCommand(c, "[::1]:8443", { mode }));
-      }
-      for (const line of lines) {
-        const { words, redirect } = shellWords(line);
-        assert.deepEqual(words.slice(0, 2), ["ppcat", "send"], line);
-        assert.ok(redirect === null || redirect === "/dev/null", line);
-        const parsed = parseSendArgs(words.slice(2));
-        assert.notEqual(
-          parsed.kind,
-          "usage",
-          `${line.slice(0, 200)}: ${parsed.kind === "usage" ? parsed.error.message : ""}`,
+  it(
+    "every line of a run, in every mode, parses with ppcat send's own parser",
+    { timeout: 60_000 },
+    async () => {
+      const server = await serveTcp(buggyReceiver(ignoresLen, 3000));
+      try {
+        const { report } = await fuzzJson([
+          server.targetText,
+          "--only",
+          `2,${V2_SECTIONS}`,
+          "--hold",
+          "3.5",
+          "--concurrency",
+          "64",
+        ]);
+        assert.ok(report.cases.length > 150);
+        const lines = report.cases.map((c) => c.reproduce);
+        for (const mode of ["http", "smtp", "imap", "pop3", "banner", "none"] as const) {
+          for (const c of fuzzCatalog()) lines.push(reproduceCommand(c, "[::1]:8443", { mode }));
+        }
+        for (const line of lines) {
+          const { words, redirect } = shellWords(line);
+          assert.deepEqual(words.slice(0, 2), ["ppcat", "send"], line);
+          assert.ok(redirect === null || redirect === "/dev/null", line);
+          const parsed = parseSendArgs(words.slice(2));
+          assert.notEqual(
+            parsed.kind,
+            "usage",
+            `${line.slice(0, 200)}: ${parsed.kind === "usage" ? parsed.error.message : ""}`,
+          );
+        }
+        // The deciding probe is on the line: the echo payload after every complete header.
+        assert.match(caseOf(report, "v2-tlv-alpn").reproduce, / --data 'ppcat-fuzz-probe\\n'$/);
+        assert.match(
+          caseOf(report, "delivery-v2-truncated-at-16-close").reproduce,
+          /--header-hex [0-9a-f]+ < \/dev\/null$/,
         );
+      } finally {
+        await server.close();
       }
-      // The deciding probe is on the line: the echo payload after every complete header.
-      assert.match(caseOf(report, "v2-tlv-alpn").reproduce, / --data 'ppcat-fuzz-probe\\n'$/);
-      assert.match(
-        caseOf(report, "delivery-v2-truncated-at-16-close").reproduce,
-        /--header-hex [0-9a-f]+ < \/dev\/null$/,
-      );
-    } finally {
-      await server.close();
-    }
-  });
+    },
+  );
 });
 
 // ---------------------------------------------------------------------------
 // A run a person can watch and stop.
 
 describe("ppcat fuzz: progress and Ctrl-C", () => {
-  it("on a terminal, a progress line at once", async () => {
+  it("on a terminal, a progress line at once", { timeout: 60_000 }, async () => {
     const server = await serveTcp(proxyThenEcho);
     try {
       const r = await runCli(["fuzz", server.targetText, "--case", "v2-tcp4,v1-tcp4"], {
@@ -1196,53 +1230,57 @@ describe("ppcat fuzz: progress and Ctrl-C", () => {
     }
   });
 
-  it("SIGINT prints the cases done so far (table or JSON) and exits 130", async () => {
-    const server = await serveTcp(buggyReceiver(strict, null));
-    const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-    const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-    const interrupt = (extra: string[], want: number) =>
-      new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-        const argv = [
-          ...(isDeno ? ["run", "-A", main] : [main]),
-          "fuzz",
-          server.targetText,
-          "--only",
-          "2,2.2",
-          ...extra,
-        ];
-        const child = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "pipe"] });
-        let out = "";
-        child.stdout!.on("data", (c: Uint8Array) => (out += new TextDecoder().decode(c)));
-        child.stderr!.resume();
-        // The held cases wait 12 s on this receiver; interrupt once most others are done.
-        const timer = setInterval(() => {
-          if (server.accepted >= want) {
+  it(
+    "SIGINT prints the cases done so far (table or JSON) and exits 130",
+    { timeout: 60_000 },
+    async () => {
+      const server = await serveTcp(buggyReceiver(strict, null));
+      const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+      const main = fileURLToPath(new URL("./main.ts", import.meta.url));
+      const interrupt = (extra: string[], want: number) =>
+        new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+          const argv = [
+            ...(isDeno ? ["run", "-A", main] : [main]),
+            "fuzz",
+            server.targetText,
+            "--only",
+            "2,2.2",
+            ...extra,
+          ];
+          const child = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "pipe"] });
+          let out = "";
+          child.stdout!.on("data", (c: Uint8Array) => (out += new TextDecoder().decode(c)));
+          child.stderr!.resume();
+          // The held cases wait 12 s on this receiver; interrupt once most others are done.
+          const timer = setInterval(() => {
+            if (server.accepted >= want) {
+              clearInterval(timer);
+              setTimeout(() => child.kill("SIGINT"), 1000);
+            }
+          }, 50);
+          child.once("error", reject);
+          child.once("close", (code, signal) => {
             clearInterval(timer);
-            setTimeout(() => child.kill("SIGINT"), 1000);
-          }
-        }, 50);
-        child.once("error", reject);
-        child.once("close", (code, signal) => {
-          clearInterval(timer);
-          // Deno's node:child_process reports an exit status above 128 as a signal (130 as
-          // SIGINT); the report on stdout shows the run was stopped by its handler, not killed.
-          resolve({ code: code ?? (signal === "SIGINT" ? 130 : null), out });
+            // Deno's node:child_process reports an exit status above 128 as a signal (130 as
+            // SIGINT); the report on stdout shows the run was stopped by its handler, not killed.
+            resolve({ code: code ?? (signal === "SIGINT" ? 130 : null), out });
+          });
         });
-      });
-    try {
-      const table = await interrupt([], 100);
-      const json = await interrupt(["--json"], server.accepted + 100);
-      assert.equal(table.code, 130);
-      assert.match(table.out, /^ {2}pass {7}v2-tcp4 /m);
-      assert.match(table.out, /interrupted: \d+ of \d+ cases done in/);
-      assert.doesNotMatch(table.out, /not run/);
-      assert.equal(json.code, 130);
-      const report = JSON.parse(json.out) as Report;
-      assert.equal(report.interrupted, true);
-      assert.ok(report.cases.length > 50, `${report.cases.length} done`);
-      assert.ok(report.cases.every((c) => !c.name.endsWith("-hold")));
-    } finally {
-      await server.close();
-    }
-  });
+      try {
+        const table = await interrupt([], 100);
+        const json = await interrupt(["--json"], server.accepted + 100);
+        assert.equal(table.code, 130);
+        assert.match(table.out, /^ {2}pass {7}v2-tcp4 /m);
+        assert.match(table.out, /interrupted: \d+ of \d+ cases done in/);
+        assert.doesNotMatch(table.out, /not run/);
+        assert.equal(json.code, 130);
+        const report = JSON.parse(json.out) as Report;
+        assert.equal(report.interrupted, true);
+        assert.ok(report.cases.length > 50, `${report.cases.length} done`);
+        assert.ok(report.cases.every((c) => !c.name.endsWith("-hold")));
+      } finally {
+        await server.close();
+      }
+    },
+  );
 });
