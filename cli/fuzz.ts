@@ -376,7 +376,7 @@ function settings(values: FlagValues<typeof OPTIONS>, positionals: string[]): Pa
     if (!s.ok) return s;
     seed = s.value;
   } else if (values.random !== undefined) {
-    seed = crypto.getRandomValues(new Uint32Array(1))[0];
+    seed = crypto.getRandomValues(new Uint32Array(1))[0] ?? 0;
   }
 
   let cases: FuzzCase[];

@@ -136,11 +136,13 @@ function supervised(log: string): void {
   );
 }
 
-const [mode, arg] = process.argv.slice(2).filter((a) => !a.endsWith(".ts"));
-if (mode === "alone") alone();
-else if (mode === "child") child();
-else if (mode === "supervised" && arg !== undefined) supervised(arg);
-else {
-  process.stderr.write("usage: _crash_receiver.ts alone | supervised LOGFILE | child\n");
-  process.exit(2);
+if (import.meta.main) {
+  const [mode, arg] = process.argv.slice(2).filter((a) => !a.endsWith(".ts"));
+  if (mode === "alone") alone();
+  else if (mode === "child") child();
+  else if (mode === "supervised" && arg !== undefined) supervised(arg);
+  else {
+    process.stderr.write("usage: _crash_receiver.ts alone | supervised LOGFILE | child\n");
+    process.exit(2);
+  }
 }

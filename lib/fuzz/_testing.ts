@@ -10,8 +10,11 @@ import { createStreamDecoder } from "../stream.ts";
 /** A marker free of CR, LF and NUL, as the runner would send. */
 export const MARKER: Uint8Array = new TextEncoder().encode("ppcat-fuzz-marker-7f3a");
 
-/** A case built by hand, for tests that must not depend on the catalog. */
-export function fakeCase(fields: Partial<FuzzCase> = {}): FuzzCase {
+/** A case built by hand, for tests that must not depend on the catalog; `undefined` drops a field. */
+export function fakeCase(
+  fields: { [K in keyof FuzzCase]?: FuzzCase[K] | undefined } = {},
+): FuzzCase {
+  const given = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
   return {
     name: "fake",
     section: "2.2",
@@ -24,7 +27,7 @@ export function fakeCase(fields: Partial<FuzzCase> = {}): FuzzCase {
     marker: "separate",
     expect: "accept",
     version: 2,
-    ...fields,
+    ...given,
   };
 }
 

@@ -19,7 +19,9 @@ import type { ErrorCode } from "../errors.ts";
  * ```ts
  * import assert from "node:assert/strict";
  * import { Requirement } from "./case.ts";
- * assert.equal(Requirement.SHOULD, "SHOULD");
+ * import { catalogCase } from "./catalog.ts";
+ * // Accepting a line without CRLF within 107 bytes breaks a SHOULD of §2.1.
+ * assert.equal(catalogCase("cve-2021-23351-no-newline")?.requirement, Requirement.SHOULD);
  * ```
  */
 export const Requirement = { MUST: "MUST", SHOULD: "SHOULD", MAY: "MAY" } as const;
@@ -42,7 +44,9 @@ export type Requirement = typeof Requirement[keyof typeof Requirement];
  * ```ts
  * import assert from "node:assert/strict";
  * import { Expectation } from "./case.ts";
- * assert.equal(Expectation.TOLERANCE, "tolerance");
+ * import { catalogCase } from "./catalog.ts";
+ * const split = catalogCase("delivery-v1-fragmented-after-proxy");
+ * assert.equal(split?.expect, Expectation.TOLERANCE);
  * ```
  */
 export const Expectation = {
@@ -121,7 +125,11 @@ export interface FuzzCase {
  * ```ts
  * import assert from "node:assert/strict";
  * import { MSS_HEADER_LIMIT } from "./case.ts";
- * assert.equal(MSS_HEADER_LIMIT, 576 - 40);
+ * import { sizeCases } from "./cases_size.ts";
+ * // Valid headers up to the limit must be accepted; beyond it a receiver may refuse them.
+ * for (const c of sizeCases()) {
+ *   assert.equal(c.expect, c.bytes.length <= MSS_HEADER_LIMIT ? "accept" : "either");
+ * }
  * ```
  */
 export const MSS_HEADER_LIMIT = 536;

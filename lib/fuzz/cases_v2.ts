@@ -67,7 +67,7 @@ export function v2Cases(): FuzzCase[] {
   for (let i = 0; i < 12; i++) {
     out.push(v2Bad(
       `v2-signature-byte-${pad2(i)}`,
-      patch(base, i, base[i] ^ 0x80),
+      patch(base, i, base[i]! ^ 0x80),
       "NOT_PROXY",
       `Signature byte ${i} damaged (top bit flipped).`,
       R.v2Signature,
@@ -470,7 +470,7 @@ export function v2Cases(): FuzzCase[] {
   out.push(
     crcBad(
       "v2-crc32c-mismatch",
-      patch(crcBase, 34, crcBase[34] ^ 0x01),
+      patch(crcBase, 34, crcBase[34]! ^ 0x01),
       "CRC_MISMATCH",
       "A CRC32C whose last bit is flipped.",
       R.crc,
@@ -484,7 +484,7 @@ export function v2Cases(): FuzzCase[] {
     ),
     crcBad(
       "v2-crc32c-address-tampered",
-      patch(crcBase, 19, crcBase[19] ^ 0x01),
+      patch(crcBase, 19, crcBase[19]! ^ 0x01),
       "CRC_MISMATCH",
       "The source address changed after the checksum was computed (a spoofing attempt).",
       R.crc,

@@ -15,8 +15,10 @@ import { ascii, type Detector, lines } from "./detector.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { IMAP_PROBE } from "./detect_imap.ts";
- * assert.equal(IMAP_PROBE, "a1 CAPABILITY\r\n");
+ * import { ascii } from "./detector.ts";
+ * import { IMAP_PROBE, imapDetector } from "./detect_imap.ts";
+ * const next = imapDetector().afterHeader(ascii("* OK ready\r\n"), "data");
+ * assert.deepEqual(next, { kind: "send", bytes: ascii(IMAP_PROBE) });
  * ```
  */
 export const IMAP_PROBE = "a1 CAPABILITY\r\n";

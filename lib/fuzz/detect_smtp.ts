@@ -15,8 +15,10 @@ import { ascii, type Detector, lines } from "./detector.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { SMTP_PROBE } from "./detect_smtp.ts";
- * assert.equal(SMTP_PROBE, "EHLO ppcat.fuzz\r\n");
+ * import { ascii } from "./detector.ts";
+ * import { SMTP_PROBE, smtpDetector } from "./detect_smtp.ts";
+ * const next = smtpDetector().afterHeader(ascii("220 mx ESMTP\r\n"), "data");
+ * assert.deepEqual(next, { kind: "send", bytes: ascii(SMTP_PROBE) });
  * ```
  */
 export const SMTP_PROBE = "EHLO ppcat.fuzz\r\n";

@@ -15,8 +15,13 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ObserveMode } from "./detector.ts";
- * assert.equal(ObserveMode.SMTP, "smtp");
+ * import { ascii, ObserveMode } from "./detector.ts";
+ * import { detectorFor } from "./detectors.ts";
+ * const ctx = {
+ *   afterHeader: new Uint8Array(0), sendsProbe: true, httpHost: "h", sent: () => new Uint8Array(0),
+ * };
+ * const pop3 = detectorFor(ObserveMode.POP3, ctx);
+ * assert.equal(pop3.afterHeader(ascii("-ERR no\r\n"), "data").kind, "refused");
  * ```
  */
 export const ObserveMode = {

@@ -40,8 +40,11 @@ export { type CaseRun, DEFAULT_DEADLINE_MS, observeCase, type ObserveOptions } f
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { DEFAULT_HOLD_MS } from "./run.ts";
- * assert.ok(DEFAULT_HOLD_MS >= 2 * 5000);
+ * import { catalogCase } from "./catalog.ts";
+ * import { DEFAULT_HOLD_MS, estimateCaseMs } from "./run.ts";
+ * // Held cases wait the hold window, whatever the deadline of the others.
+ * const held = catalogCase("delivery-v2-truncated-at-16-hold")!;
+ * assert.equal(estimateCaseMs(held, 5000), DEFAULT_HOLD_MS);
  * ```
  */
 export const DEFAULT_HOLD_MS = 12_000;

@@ -24,8 +24,12 @@ import type { FuzzCase, Requirement } from "./case.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { HEADER_TIMEOUT_MIN_MS } from "./verdict.ts";
- * assert.equal(HEADER_TIMEOUT_MIN_MS, 3000);
+ * import { catalogCase } from "./catalog.ts";
+ * import { HEADER_TIMEOUT_MIN_MS, judge } from "./verdict.ts";
+ * const silent = catalogCase("cve-2021-23409-silent-connection")!;
+ * const at = (afterMs: number) => judge(silent, { outcome: "closed", afterMs }).verdict;
+ * assert.equal(at(HEADER_TIMEOUT_MIN_MS), "pass");
+ * assert.equal(at(HEADER_TIMEOUT_MIN_MS - 1), "lenient");
  * ```
  */
 export const HEADER_TIMEOUT_MIN_MS = 3000;
@@ -44,8 +48,11 @@ export const HEADER_TIMEOUT_MIN_MS = 3000;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Outcome } from "./verdict.ts";
- * assert.equal(Outcome.ERROR_REPLY, "error-reply");
+ * import { catalogCase } from "./catalog.ts";
+ * import { judge, Outcome } from "./verdict.ts";
+ * // An HTTP 400 to a bad header is a refusal: the case passes.
+ * const bad = catalogCase("v2-command-f")!;
+ * assert.equal(judge(bad, { outcome: Outcome.ERROR_REPLY, afterMs: 3 }).verdict, "pass");
  * ```
  */
 export const Outcome = {
@@ -64,8 +71,10 @@ export type Outcome = typeof Outcome[keyof typeof Outcome];
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Verdict } from "./verdict.ts";
- * assert.equal(Verdict.LENIENT, "lenient");
+ * import { catalogCase } from "./catalog.ts";
+ * import { judge, Verdict } from "./verdict.ts";
+ * const noNewline = catalogCase("cve-2021-23351-no-newline")!; // a SHOULD of §2.1
+ * assert.equal(judge(noNewline, { outcome: "accepted", afterMs: 1 }).verdict, Verdict.LENIENT);
  * ```
  */
 export const Verdict = {
