@@ -42,12 +42,5 @@ export * from "./run.ts";
 export * from "./verdict.ts";
 // Types of lib/ that the fuzz API takes and returns.
 export type { ErrorCode } from "../errors.ts";
-export type {
-  Conn,
-  ConnectOptions,
-  InetAddr,
-  NetAddr,
-  Target,
-  UnixAddr,
-} from "../transport.ts";
+export type { Conn, ConnectOptions, InetAddr, NetAddr, Target, UnixAddr } from "../transport.ts";
 export type { TransportError, TransportErrorCode, TransportOp } from "../transport_error.ts";
