@@ -510,7 +510,7 @@ interface Report {
   readonly sizeLimit: SizeLimit;
   /** Service after the run (no monitors, cases were reset): null when not checked. */
   readonly service:
-    | { readonly ok: boolean; readonly observed: string; readonly resets: string[] }
+    | { readonly ok: boolean; readonly observed: string; readonly suspects: string[] }
     | null;
 }
 
@@ -549,7 +549,7 @@ function crashLine(c: CrashReport): string {
 function serviceLine(r: NonNullable<Report["service"]>): string {
   if (r.ok) return `service: a valid header still gets service after the run (${r.observed})`;
   return `SERVICE LOST: after the run a valid header got ${r.observed}; the receiver probably ` +
-    `crashed on ${r.resets.length === 1 ? "" : "one of "}${r.resets.join(", ")} (the last ` +
+    `crashed on ${r.suspects.length === 1 ? "" : "one of "}${r.suspects.join(", ")} (the last ` +
     "cases it did not serve before it stopped answering)";
 }
 
@@ -716,7 +716,7 @@ async function checkService(
     ? r.error.message
     : "no answer";
   const ok = r.status === "done" && r.observation.outcome === "accepted";
-  return { ok, observed, resets: suspects.map((x) => x.case.name) };
+  return { ok, observed, suspects: ok ? [] : suspects.map((x) => x.case.name) };
 }
 
 /** Options for {@linkcode run}. */

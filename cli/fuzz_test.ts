@@ -171,7 +171,7 @@ interface Report {
     suspects: string[];
     attributedTo: string | null;
   }[];
-  service: { ok: boolean; observed: string; resets: string[] } | null;
+  service: { ok: boolean; observed: string; suspects: string[] } | null;
 }
 
 function caseOf(report: Report, name: string): Report["cases"][number] {
@@ -1028,7 +1028,7 @@ describe("ppcat fuzz: receivers that crash", () => {
         // Alone, not watched: a valid header no longer gets service after the run.
         assert.equal(unwatched.code, 1);
         assert.equal(unwatched.report.service?.ok, false);
-        assert.deepEqual(unwatched.report.service?.resets, ["v2-tlv-netns"]);
+        assert.deepEqual(unwatched.report.service?.suspects, ["v2-tlv-netns"]);
         assert.match(unwatched.err, /only seen with --watch-log/);
         // Supervised and not watched: service is back, so only the refusal shows; the output
         // says crashes of supervised workers need --watch-log.
