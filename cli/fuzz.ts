@@ -93,7 +93,7 @@ const FLAGS = {
   expect: {
     type: "string",
     arg: "MODE",
-    help: "how acceptance is seen: echo (default), http, smtp, imap, pop3, banner, none",
+    help: "how acceptance is seen: echo (default), http, smtp, imap, pop3, banner or none",
   },
   json: { type: "boolean", help: "print one JSON object instead of the table" },
   case: {
@@ -135,7 +135,7 @@ const FLAGS = {
   "crash-pattern": {
     type: "string",
     arg: "REGEX",
-    help: "what a crash line looks like in --watch-log (default: panics, aborts...)",
+    help: "a crash line in --watch-log (default: panic, segfault, killed with signal...)",
   },
   "watch-pid": {
     type: "string",
@@ -145,7 +145,8 @@ const FLAGS = {
   concurrency: {
     type: "string",
     arg: "N",
-    help: `cases (connections) in flight at once (default ${DEFAULT_CONCURRENCY}, ` +
+    help:
+      `cases (connections) in flight at once, held cases aside (default ${DEFAULT_CONCURRENCY}, ` +
       `at most ${MAX_CONCURRENCY})`,
   },
   "total-timeout": {
