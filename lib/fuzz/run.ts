@@ -329,7 +329,11 @@ export async function runCases(
     // Invalid input still open: wait for the target's header timeout, all at once.
     const invalid = open.filter((i) => cases[i]!.expect === "reject");
     const valid = open.filter((i) => cases[i]!.expect !== "reject").slice(0, MAX_RETRIES_ALONE);
-    await Promise.all(invalid.map((i) => again(i, Math.max(holdMs, deadlineMs))));
+    let next = 0;
+    const holder = async () => {
+      while (next < invalid.length) await again(invalid[next++]!, Math.max(holdMs, deadlineMs));
+    };
+    await Promise.all(Array.from({ length: Math.min(holdConcurrency, invalid.length) }, holder));
     // A valid header without a reply: again alone, so load is not the reason.
     for (const i of valid) await again(i, deadlineMs);
   }

@@ -534,6 +534,48 @@ describe("runCases", () => {
     }
   });
 
+  it("runs inconclusive cases again: invalid input with the hold window, valid headers alone", async () => {
+    // Reads everything, answers nothing, closes 1 s after connecting.
+    const closesAt1s = async (conn: Conn) => {
+      const timer = setTimeout(() => conn.close(), 1000);
+      try {
+        const buf = new Uint8Array(1024);
+        while ((await conn.read(buf)) !== null) { /* keep reading */ }
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    const server = await serveTcp(closesAt1s);
+    try {
+      const invalid = named("v2-command-f");
+      const valid = named("v2-tcp4");
+      const run = await runCases([invalid, valid], {
+        target: server.target,
+        deadlineMs: 400,
+        holdMs: 2000,
+      });
+      const [bad, good] = run.results.map((r) => r.status === "done" ? r.observation : null);
+      // The invalid case, open at 400 ms, ran again with the hold window and saw the close.
+      assert.equal(bad?.retried, true);
+      assert.equal(bad?.outcome, "closed");
+      assert.ok((bad?.afterMs ?? 0) >= 1000 && bad?.windowMs === 2000, JSON.stringify(bad));
+      assert.equal(judge(invalid, bad!).verdict, "pass");
+      // The valid one got no reply either time: inconclusive, never a violation.
+      assert.equal(good?.retried, true);
+      assert.equal(good?.outcome, "timeout");
+      assert.equal(judge(valid, good!).verdict, "note");
+      const off = await runCases([invalid], {
+        target: server.target,
+        deadlineMs: 400,
+        retry: false,
+      });
+      const once = off.results[0]!;
+      assert.equal(once.status === "done" && once.observation.retried, undefined);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("the total timeout stops the run and reports the rest as not run", async () => {
     const server = await serveTcp(silent);
     try {
