@@ -37,9 +37,9 @@ export function detectorFor(mode: ObserveMode, ctx: DetectorContext): Detector {
     case "banner":
       return bannerDetector();
     case "smtp":
-      return smtpDetector();
+      return smtpDetector(ctx);
     case "imap":
-      return imapDetector();
+      return imapDetector(ctx);
     case "pop3":
       return pop3Detector();
     case "none":
