@@ -19,9 +19,10 @@ import { type FuzzCase, MSS_HEADER_LIMIT } from "./case.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { SIZE_LADDER } from "./cases_size.ts";
- * assert.equal(SIZE_LADDER[0], 107);
- * assert.equal(SIZE_LADDER.at(-1), 16 + 0xffff);
+ * import { SIZE_LADDER, sizeCases } from "./cases_size.ts";
+ * // One plain valid header per rung, up to the largest version 2 header (16 + 65535).
+ * assert.deepEqual(sizeCases().map((c) => c.bytes.length), SIZE_LADDER);
+ * assert.equal(Math.max(...SIZE_LADDER), 16 + 0xffff);
  * ```
  */
 export const SIZE_LADDER: readonly number[] = [107, 232, 256, 512, 536, 1024, 4096, 16384, 65551];

@@ -12,7 +12,10 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { catalogCase } from "./catalog.ts";
  * import { FUZZ_RULES } from "./rules.ts";
+ * // Each case quotes the sentence it probes, so a verdict can cite it.
+ * assert.equal(catalogCase("cve-2021-23351-no-newline")?.rule, FUZZ_RULES.v1TooLong);
  * assert.match(FUZZ_RULES.v1TooLong, /should declare the line invalid/);
  * ```
  */
