@@ -222,7 +222,9 @@ function checkObservation(o: Observation, minMs: number): void {
  * | timeout   | weighed by the case  | pass at ≥ 3 s, with the time; else lenient (2) | lenient (2)             |
  *
  * (1) A valid header at least as large as the smallest header the size
- * ladder saw refused is a note that names the size limit.
+ * ladder saw refused is a note that names the size limit; one between the
+ * largest accepted and the smallest refused rung is a note too
+ * (inconclusive: the limit may be the reason).
  * (2) Time is judged against §2's header-timeout sentence, a
  * recommendation (SHOULD): a receiver closing before 3 s, or not within the
  * window, is lenient, never a violation; the finding states the bound. A
@@ -288,13 +290,9 @@ export function judge(c: FuzzCase, o: Observation, options: JudgeOptions = {}): 
         );
       }
       const how = `refused (${what(o)})`;
-      const limit = options.sizeLimit?.smallestRefused ?? null;
-      if (limit !== null && c.bytes.length >= limit && !c.name.startsWith("size-")) {
-        return verdict(
-          "note",
-          `${how} a valid ${c.bytes.length}-byte header; the receiver refuses plain valid ` +
-            `headers of ${limit} bytes (size ladder), so this is its size limit, not this case`,
-        );
+      const size = sizeExplains(c, options.sizeLimit);
+      if (size !== null) {
+        return verdict("note", `${how} a valid ${c.bytes.length}-byte header; ${size}`);
       }
       if (c.expect === "either") {
         return verdict("note", `${how} a valid header the spec lets a receiver refuse: ${level}`);
@@ -352,6 +350,25 @@ export function judge(c: FuzzCase, o: Observation, options: JudgeOptions = {}): 
       return stillOpenVerdict(c, o, minMs, "a partial header must be rejected (§2)", again);
     }
   }
+}
+
+// Whether the size ladder explains refusing a valid header of this size: the receiver refuses
+// plain headers this large, or this size lies between the largest it accepted and the smallest
+// it refused (the ladder cannot tell). Null when the ladder says size is not the reason.
+function sizeExplains(c: FuzzCase, limit: SizeLimit | undefined): string | null {
+  if (limit === undefined || c.name.startsWith("size-")) return null;
+  const { largestAccepted, smallestRefused } = limit;
+  if (largestAccepted === null || smallestRefused === null) return null;
+  const n = c.bytes.length;
+  if (n >= smallestRefused) {
+    return `the receiver refuses plain valid headers of ${smallestRefused} bytes (size ladder), ` +
+      "so this is its size limit, not this case";
+  }
+  if (n > largestAccepted) {
+    return `the size ladder saw plain valid headers of ${largestAccepted} bytes accepted and ` +
+      `${smallestRefused} refused, so its size limit may be the reason: inconclusive`;
+  }
+  return null;
 }
 
 function stillOpenVerdict(

@@ -113,6 +113,13 @@ describe("judge: one rule for levels", () => {
     const small = fakeCase({ bytes: new Uint8Array(100), expect: "accept", requirement: "MUST" });
     const k = judge(small, o, { sizeLimit: { largestAccepted: 232, smallestRefused: 256 } });
     assert.equal(k.verdict, "violation");
+    // Between the rungs the ladder cannot tell: inconclusive, never a violation.
+    const between = judge(big, o, { sizeLimit: { largestAccepted: 256, smallestRefused: 512 } });
+    assert.equal(between.verdict, "note");
+    assert.match(between.reason, /256 bytes accepted and 512 refused.*inconclusive/);
+    // A receiver that refused every rung says nothing about size.
+    const none = judge(big, o, { sizeLimit: { largestAccepted: null, smallestRefused: 107 } });
+    assert.equal(none.verdict, "violation");
   });
 
   it("still open at the end of the window states the bound, never 'never closed'", () => {
