@@ -68,7 +68,7 @@ export const MAX_RETRIES_ALONE = 16;
 export const CRASH_SUSPECT_MS = 1000;
 
 /** After a suspect runs again alone, how long its crash may take to show in the log. */
-export const CRASH_SETTLE_MS = 300;
+export const CRASH_SETTLE_MS = 500;
 
 /**
  * Whether a case waits for the target to give up (its window is `holdMs`).
@@ -339,7 +339,8 @@ export async function runCases(
   }
 
   async function pinCrashes(): Promise<CrashReport[]> {
-    await new Promise((resolve) => setTimeout(resolve, CRASH_SETTLE_MS));
+    // A supervisor logs a worker's death a moment after the connection died with it.
+    await new Promise((resolve) => setTimeout(resolve, CRASH_SUSPECT_MS));
     pollMonitors();
     const reports: CrashReport[] = [];
     const fatal = monitors.some((m) => m.fatal);
