@@ -656,6 +656,12 @@ describe("ppcat fuzz: command line", () => {
     ["a bad --hold", ["127.0.0.1:1", "--hold", "0"], /--hold: "0"/],
     ["a bad --watch-pid", ["127.0.0.1:1", "--watch-pid", "x"], /--watch-pid/],
     ["--crash-pattern alone", ["127.0.0.1:1", "--crash-pattern", "x"], /needs --watch-log/],
+    ["--watch-pid of no process", ["127.0.0.1:1", "--watch-pid", "2147483646"], /no process/],
+    ["an unreadable --watch-log", [
+      "127.0.0.1:1",
+      "--watch-log",
+      "/nonexistent/receiver.log",
+    ], /--watch-log: cannot read/],
     ["a bad --crash-pattern", [
       "127.0.0.1:1",
       "--watch-log",
