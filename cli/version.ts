@@ -1,6 +1,6 @@
 /**
- * The ppcat version, printed by `ppcat --version`. Kept in code (not read from
- * package.json at run time) so compiled binaries carry it.
+ * The ppcat version, printed by `ppcat --version`; it lives in lib/version.ts,
+ * below cli/ and conformance/, which both read it.
  *
  * @example
  * ```ts
@@ -12,5 +12,4 @@
  * @module
  */
 
-/** Semantic version of this ppcat build. */
-export const VERSION = "0.1.0";
+export { VERSION } from "../lib/version.ts";

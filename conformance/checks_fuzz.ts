@@ -15,15 +15,7 @@
 import { type FuzzCase, fuzzCatalog } from "../lib/fuzz/catalog.ts";
 import { type CaseResult, type ObserveMode, runCases } from "../lib/fuzz/run.ts";
 import { judge, type Verdict } from "../lib/fuzz/verdict.ts";
-import {
-  type Cell,
-  type Column,
-  COLUMNS,
-  Group,
-  type GroupResult,
-  type Row,
-  Status,
-} from "./model.ts";
+import { type Cell, type Column, Group, type GroupResult, type Row, Status } from "./model.ts";
 
 /** One fuzz target: a matrix column, where it listens, and how acceptance shows. */
 export interface FuzzTarget {
@@ -50,6 +42,8 @@ export interface FuzzVerdict {
   readonly outcome?: string;
   readonly afterMs?: number;
   readonly reason: string;
+  /** For a timing observation turned into a note: the verdict lib/fuzz gave. */
+  readonly judged?: Verdict;
 }
 
 function verdictOf(r: CaseResult): FuzzVerdict {
@@ -86,6 +80,37 @@ function shortRule(rule: string): string {
 
 function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 48);
+}
+
+/**
+ * A peer's verdict that rests only on the peer holding the connection until
+ * the deadline becomes a `note`: how long a server waits is a timing
+ * observation this run cannot judge (its deadline is a few seconds), not a
+ * departure from the spec. The original verdict stays in `judged`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { untimed } from "./checks_fuzz.ts";
+ * const v = untimed({
+ *   name: "delivery-v1-slowloris", section: "2", requirement: "MAY", verdict: "violation",
+ *   outcome: "timeout", afterMs: 6000, reason: "kept the connection open",
+ * });
+ * assert.equal(v.verdict, "note");
+ * assert.equal(v.judged, "violation");
+ * assert.match(v.reason, /^timing, not judged: held the connection/);
+ * ```
+ */
+export function untimed(v: FuzzVerdict): FuzzVerdict {
+  if (v.outcome !== "timeout" || (v.verdict !== "violation" && v.verdict !== "lenient")) return v;
+  return {
+    ...v,
+    verdict: "note",
+    judged: v.verdict,
+    reason: `timing, not judged: held the connection until the ${
+      FUZZ_DEADLINE_MS / 1000
+    } s deadline (${v.reason})`,
+  };
 }
 
 /** The cell of one column for the cases of one rule. */
@@ -127,7 +152,11 @@ export async function fuzzChecks(
       httpHost: "conformance.ppcat.test",
     });
     log(`  fuzz ${t.column}: ${run.results.length} cases in ${run.wallMs} ms`);
-    return { column: t.column, verdicts: run.results.map(verdictOf) };
+    const verdicts = run.results.map(verdictOf);
+    return {
+      column: t.column,
+      verdicts: t.column === "ppcat" ? verdicts : verdicts.map(untimed),
+    };
   }));
   const byColumn = new Map(runs.map((r) => [r.column, r.verdicts]));
   // One row per spec rule, in catalog order.
@@ -135,15 +164,20 @@ export async function fuzzChecks(
   for (const c of cases) if (!rules.includes(c.rule)) rules.push(c.rule);
   const rows: Row[] = rules.map((rule) => {
     const indexes = cases.flatMap((c, i) => (c.rule === rule ? [i] : []));
-    const first = cases[indexes[0]];
-    const cells: Partial<Record<Column, Cell>> = {};
+    const first = cases[indexes[0] ?? 0] as FuzzCase;
+    const cells: Record<Column, Cell> = {};
+    const reproduce: Record<Column, string> = {};
     const details: Record<string, FuzzVerdict[]> = {};
-    for (const column of COLUMNS) {
-      const verdicts = byColumn.get(column);
-      if (verdicts === undefined) continue;
-      const mine = indexes.map((i) => verdicts[i]);
+    for (const [column, verdicts] of byColumn) {
+      const mine = indexes.flatMap((i) => verdicts[i] ?? []);
       cells[column] = ruleCell(column, mine);
       details[column] = mine;
+      const t = targets.find((x) => x.column === column);
+      const flagged = mine.filter((v) => v.verdict !== "pass");
+      const names = (flagged.length > 0 ? flagged : mine).map((v) => v.name).join(",");
+      reproduce[column] = column === "ppcat"
+        ? `ppcat listen 127.0.0.1:9000 & ppcat fuzz 127.0.0.1:9000 --case ${names}`
+        : `ppcat fuzz 127.0.0.1:$PORT --expect ${t?.mode ?? "http"} --case ${names}`;
     }
     return {
       id: `fuzz.${first.section}.${slug(rule)}`,
@@ -154,6 +188,7 @@ export async function fuzzChecks(
       cells,
       expected: indexes.map((i) => ({ name: cases[i].name, expect: cases[i].expect })),
       observed: details,
+      reproduce,
     };
   });
   log(

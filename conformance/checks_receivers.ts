@@ -45,7 +45,6 @@ import {
 } from "./net.ts";
 import { ppcatReceiverCell, receivedJson } from "./checks_senders.ts";
 import type { CapturedItem } from "./checks_wireshark.ts";
-import type { HaproxyPorts, NginxPorts } from "./templates.ts";
 
 const NGINX_STREAM_107 = "nginx 1.22's stream module takes at most 107 bytes (the v1 line " +
   'limit) for any header: v2 headers of 108 bytes or more are refused as "header is too ' +
@@ -182,12 +181,14 @@ export const RECEIVER_CASES: readonly ReceiverCase[] = [
 
 const HTTP_REQUEST = "GET / HTTP/1.1\r\nHost: conformance.ppcat.test\r\nConnection: close\r\n\r\n";
 
-function canonical(text: string | undefined): string | undefined {
+/** The address in canonical form (IPv6 compressed, lower case); other text as is. */
+export function canonical(text: string | undefined): string | undefined {
   if (text === undefined || text === "") return text;
   return canonicalAddress(text)?.address ?? text;
 }
 
-function portOf(text: string | undefined): number | string | undefined {
+/** A decimal port as a number; other text as is. */
+export function portOf(text: string | undefined): number | string | undefined {
   return text === undefined || !/^\d+$/.test(text) ? text : Number(text);
 }
 
@@ -197,7 +198,7 @@ function tlvText(init: HeaderInit, type: number): string {
 }
 
 /** What a receiver must report for `init` over a connection from `client` to `server`. */
-function expectedEndpoints(
+export function expectedEndpoints(
   init: HeaderInit,
   client: InetEndpoint,
   server: InetEndpoint,
@@ -365,12 +366,99 @@ function ppcatCell(
   return judgeFields(id, "ppcat", checks, `${self.observed}; every field as sent`);
 }
 
+/** One header of part 2 as sent: the row id, its case and its bytes. */
+export interface SentCase {
+  /** The row id, e.g. "receivers.v1.tcp4". */
+  readonly id: string;
+  /** The case. */
+  readonly case: ReceiverCase;
+  /** The encoded header. */
+  readonly header: Uint8Array;
+}
+
+/** What one receiver made of one header: its cell, and the raw observation for the JSON. */
+export interface ReceiverOutcome {
+  readonly cell: Cell;
+  readonly observed: unknown;
+}
+
+/** A real receiver of part 2: a column, and how ppcat's headers reach it and are judged. */
+export interface ReceiverTarget {
+  /** Its column. */
+  readonly column: Column;
+  /** Sends every case (in order) and returns one outcome per case, in the same order. */
+  run(cases: readonly SentCase[]): Promise<ReceiverOutcome[]>;
+  /** What follows the header, as printf text for the reproduce command ("" for nothing). */
+  readonly payload: string;
+}
+
+/** The printf form of the HTTP request the receivers get. */
+export const HTTP_REQUEST_PRINTF = "GET / HTTP/1.0\\r\\nHost: conformance.ppcat.test\\r\\n\\r\\n";
+
+/**
+ * A shell command that sends one case's exact header to a receiver by hand
+ * (`$PORT`: the receiver's port, e.g. from `ppcat conformance --keep`'s configuration).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reproduceSend } from "./checks_receivers.ts";
+ * assert.equal(
+ *   reproduceSend(new Uint8Array([0x50, 0x52]), "QUIT\\r\\n"),
+ *   "printf 'QUIT\\r\\n' | ppcat send --header-hex 5052 127.0.0.1:$PORT",
+ * );
+ * ```
+ */
+export function reproduceSend(header: Uint8Array, payload: string): string {
+  const send = `ppcat send --header-hex ${toHex(header)} 127.0.0.1:$PORT`;
+  return payload === "" ? `${send} < /dev/null` : `printf '${payload}' | ${send}`;
+}
+
+/** haproxy's `accept-proxy` http frontend at `port`, answering what it understood. */
+export function haproxyTarget(port: number): ReceiverTarget {
+  return {
+    column: "haproxy",
+    payload: HTTP_REQUEST_PRINTF,
+    async run(cases) {
+      const out: ReceiverOutcome[] = [];
+      for (const s of cases) {
+        const ex = await exchange("127.0.0.1", port, [s.header, bytesOf(HTTP_REQUEST)]);
+        out.push({
+          cell: haproxyCell(s.id, s.case, ex, port),
+          observed: { client: ex.local, answer: parseAnswer(ex.reply), end: ex.end },
+        });
+      }
+      return out;
+    },
+  };
+}
+
+/** nginx's stream (`http` false) or http `listen … proxy_protocol` server at `port`. */
+export function nginxTarget(column: Column, port: number, http: boolean): ReceiverTarget {
+  return {
+    column,
+    payload: http ? HTTP_REQUEST_PRINTF : "",
+    async run(cases) {
+      const out: ReceiverOutcome[] = [];
+      for (const s of cases) {
+        const writes = http ? [s.header, bytesOf(HTTP_REQUEST)] : [s.header];
+        const ex = await exchange("127.0.0.1", port, writes);
+        out.push({
+          cell: nginxCell(s.id, column, s.case, ex, port),
+          observed: { client: ex.local, answer: parseAnswer(ex.reply), end: ex.end },
+        });
+      }
+      return out;
+    },
+  };
+}
+
 /** What the receiver checks need. */
 export interface ReceiverContext {
   /** ppcat's own receiver. */
   readonly receiver: Receiver;
-  readonly haproxy: HaproxyPorts | null;
-  readonly nginx: NginxPorts | null;
+  /** The real receivers, from every running peer. */
+  readonly targets: readonly ReceiverTarget[];
   readonly log: (line: string) => void;
   /** Every header received, for part 4. */
   readonly captured?: CapturedItem[];
@@ -378,69 +466,71 @@ export interface ReceiverContext {
 
 let markerCount = 0;
 
-/** Runs part 2. */
+/** Runs part 2: every case to ppcat's receiver, then to every target (targets in parallel). */
 export async function receiverChecks(ctx: ReceiverContext): Promise<GroupResult> {
-  const rows: Row[] = [];
-  const skipped: string[] = [];
-  if (ctx.haproxy === null) skipped.push("haproxy receiver: haproxy is not running");
-  if (ctx.nginx === null) skipped.push("nginx receivers: nginx is not running");
-  for (const c of RECEIVER_CASES) {
+  const sent: SentCase[] = RECEIVER_CASES.map((c) => {
     const id = `receivers.${c.id}`;
     const encoded = encodeHeader(c.init);
     if (!encoded.ok) throw new Error(`${id}: ${encoded.error.message}`);
-    const header = encoded.value;
-    const cells: Partial<Record<Column, Cell>> = {};
-    const observed: Record<string, unknown> = { hex: toHex(header) };
-
-    const marker = `ppcat-conformance ${id} ${++markerCount}`;
-    await exchange("127.0.0.1", ctx.receiver.port, [header, bytesOf(`${marker}\n`)]);
+    return { id, case: c, header: encoded.value };
+  });
+  const own: { cell: Cell; observed?: unknown }[] = [];
+  for (const s of sent) {
+    const marker = `ppcat-conformance-${s.id}-${++markerCount}`;
+    await exchange("127.0.0.1", ctx.receiver.port, [s.header, bytesOf(`${marker}\n`)]);
     const r = await ctx.receiver.waitFor((x) => x.marker === marker, 3000);
     if (r === null) {
-      cells.ppcat = missingCell(id, "ppcat", "header", "ppcat's receiver reported nothing in 3 s");
-    } else {
-      ctx.captured?.push({
-        row: id,
-        title: `ppcat sends ${c.title}`,
-        receiverPort: ctx.receiver.port,
-        received: r,
+      own.push({
+        cell: missingCell(s.id, "ppcat", "header", "ppcat's receiver reported nothing in 3 s"),
       });
-      cells.ppcat = ppcatCell(id, c, r, marker);
-      observed.ppcat = receivedJson(r);
+      continue;
     }
-
-    if (ctx.haproxy !== null) {
-      const port = ctx.haproxy.accept;
-      const ex = await exchange("127.0.0.1", port, [header, bytesOf(HTTP_REQUEST)]);
-      cells.haproxy = haproxyCell(id, c, ex, port);
-      observed.haproxy = { client: ex.local, answer: parseAnswer(ex.reply), end: ex.end };
-    }
-    if (ctx.nginx !== null) {
-      const sp = ctx.nginx.streamAccept;
-      const stream = await exchange("127.0.0.1", sp, [header]);
-      cells["nginx-stream"] = nginxCell(id, "nginx-stream", c, stream, sp);
-      const hp = ctx.nginx.httpAccept;
-      const http = await exchange("127.0.0.1", hp, [header, bytesOf(HTTP_REQUEST)]);
-      cells["nginx-http"] = nginxCell(id, "nginx-http", c, http, hp);
-      observed.nginxStream = {
-        client: stream.local,
-        answer: parseAnswer(stream.reply),
-        end: stream.end,
-      };
-      observed.nginxHttp = { client: http.local, answer: parseAnswer(http.reply), end: http.end };
-    }
-    ctx.log(`  ${id}: ${Object.values(cells).map((x) => x?.status).join("/")}`);
-    rows.push({
-      id,
-      group: Group.RECEIVERS,
-      title: `ppcat sends ${c.title}`,
-      section: c.section,
-      cells,
-      expected: {
-        ...c.init,
-        tlvs: c.init.tlvs?.map((t) => ({ type: t.type, hex: toHex(t.value) })),
-      },
-      observed,
+    ctx.captured?.push({
+      row: s.id,
+      title: `ppcat sends ${s.case.title}`,
+      receiverPort: ctx.receiver.port,
+      received: r,
     });
+    own.push({ cell: ppcatCell(s.id, s.case, r, marker), observed: receivedJson(r) });
   }
-  return { group: Group.RECEIVERS, rows, skipped };
+  const outcomes = await Promise.all(ctx.targets.map(async (t) => {
+    try {
+      return await t.run(sent);
+    } catch (e) {
+      const cell: Cell = { status: "fail", observed: `could not run: ${(e as Error).message}` };
+      return sent.map(() => ({ cell, observed: null }));
+    }
+  }));
+  const rows: Row[] = sent.map((s, i) => {
+    const cells: Record<Column, Cell> = {};
+    const reproduce: Record<Column, string> = {
+      ppcat: `ppcat listen 127.0.0.1:0 & ${reproduceSend(s.header, "ppcat-ok\\n")}`,
+    };
+    const observed: Record<string, unknown> = { hex: toHex(s.header) };
+    const mine = own[i];
+    if (mine !== undefined) {
+      cells.ppcat = mine.cell;
+      if (mine.observed !== undefined) observed.ppcat = mine.observed;
+    }
+    ctx.targets.forEach((t, k) => {
+      const o = outcomes[k]?.[i];
+      if (o === undefined) return;
+      cells[t.column] = o.cell;
+      observed[t.column] = o.observed;
+      reproduce[t.column] = reproduceSend(s.header, t.payload);
+    });
+    ctx.log(`  ${s.id}: ${Object.values(cells).map((x) => x.status).join("/")}`);
+    const init = s.case.init;
+    return {
+      id: s.id,
+      group: Group.RECEIVERS,
+      title: `ppcat sends ${s.case.title}`,
+      section: s.case.section,
+      cells,
+      expected: { ...init, tlvs: init.tlvs?.map((t) => ({ type: t.type, hex: toHex(t.value) })) },
+      observed,
+      reproduce,
+    };
+  });
+  return { group: Group.RECEIVERS, rows, skipped: [] };
 }

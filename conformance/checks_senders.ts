@@ -8,10 +8,8 @@
  * @module
  */
 
-import { encodeHeader } from "../lib/encode.ts";
-import type { HeaderInit } from "../lib/header.ts";
 import { type HeaderJson, headerToJson } from "../lib/json.ts";
-import { authorityTlv, type TlvJson, uniqueIdTlv } from "../lib/tlv.ts";
+import type { TlvJson } from "../lib/tlv.ts";
 import { toHex } from "../lib/_bytes.ts";
 import type { CapturedItem } from "./checks_wireshark.ts";
 import type { Certs } from "./harness.ts";
@@ -35,9 +33,7 @@ import {
   type Received,
   type Receiver,
   RECEIVER_REPLY,
-  tlsExchange,
 } from "./net.ts";
-import { expectedUniqueId, type HaproxyPorts, type NginxPorts } from "./templates.ts";
 
 const VERIFY_ZERO = "haproxy 2.6 zeroes the SSL TLV and sets <verify> only when the client " +
   "presented a certificate, so a client without one is sent as verify 0; §2.2.6: zero only " +
@@ -206,10 +202,11 @@ export function ppcatReceiverCell(row: string, r: Received, marker: string | nul
     { field: "one-shot decode", expected: stream, observed: oneShot, level: "MUST" },
   ];
   if (marker !== null) {
+    // The first payload line carries the marker (alone, or in an HTTP request line).
     checks.push({
       field: "payload after header",
       expected: marker,
-      observed: r.marker,
+      observed: r.marker.includes(marker) ? marker : r.marker,
       level: "MUST",
     });
   }
@@ -271,28 +268,24 @@ export interface SenderContext {
   /** ppcat's receivers for health checks (haproxy only). */
   readonly checkV1: Receiver | null;
   readonly checkV2: Receiver | null;
-  /** haproxy's ports, or null when haproxy is not running. */
-  readonly haproxy: HaproxyPorts | null;
-  /** nginx's ports, or null when nginx is not running. */
-  readonly nginx: NginxPorts | null;
   /** Whether the IPv6 loopback is usable. */
   readonly ipv6: boolean;
   /** The harness's certificates; null when openssl is missing (no TLS checks). */
   readonly certs: Certs | null;
-  /** The ALPN protocol haproxy's TLS frontend offers. */
-  readonly alpn: string;
   /** Progress lines. */
   readonly log: (line: string) => void;
   /** Every header received, for part 4. */
   readonly captured?: CapturedItem[];
 }
 
-const WAIT_MS = 3000;
+/** How long a receiver is waited for. */
+export const WAIT_MS = 3000;
 let markerCount = 0;
 
+// No spaces: curl carries the marker in its request path.
 function newMarker(id: string): string {
   markerCount++;
-  return `ppcat-conformance ${id} ${markerCount}`;
+  return `ppcat-conformance-${id}-${markerCount}`;
 }
 
 /** What `receiver` got from the connection carrying `marker`, else a refusal since `before`. */
@@ -301,11 +294,12 @@ async function receivedFor(
   marker: string,
   before: number,
 ): Promise<Received | null> {
-  const found = await receiver.waitFor((r) => r.marker === marker, WAIT_MS);
+  const found = await receiver.waitFor((r) => r.marker.includes(marker), WAIT_MS);
   return found ?? receiver.records.slice(before).find((r) => !r.result.ok) ?? null;
 }
 
-interface Scenario {
+/** One client scenario of part 1: a client connects through a peer to one of ppcat's receivers. */
+export interface Scenario {
   readonly id: string;
   readonly title: string;
   readonly section: string;
@@ -320,7 +314,7 @@ async function runScenario(s: Scenario, ctx: SenderContext): Promise<Row> {
   const before = s.receiver.records.length;
   const { exchange: ex, expect: exp } = await s.run(marker);
   const received = await receivedFor(s.receiver, marker, before);
-  const cells: Partial<Record<Column, Cell>> = {};
+  const cells: Record<Column, Cell> = {};
   if (ex.end === "refused") {
     cells[s.column] = missingCell(s.id, s.column, "connection", "the client could not connect");
   } else if (received === null) {
@@ -332,7 +326,10 @@ async function runScenario(s: Scenario, ctx: SenderContext): Promise<Row> {
       SENDER_KNOWN_DEVIATIONS,
     );
   } else {
-    ctx.captured?.push({ row: s.id, title: s.title, receiverPort: s.receiver.port, received });
+    // A UNIX socket is not on the loopback interface: Wireshark cannot see it.
+    if (s.receiver.port !== 0) {
+      ctx.captured?.push({ row: s.id, title: s.title, receiverPort: s.receiver.port, received });
+    }
     cells.ppcat = ppcatReceiverCell(s.id, received, marker);
     const cell = senderCell(s.id, s.column, received, exp);
     const replied = ex.reply === RECEIVER_REPLY;
@@ -353,11 +350,13 @@ async function runScenario(s: Scenario, ctx: SenderContext): Promise<Row> {
   };
 }
 
-function localOf(ex: Exchange) {
+/** The client end of an exchange. */
+export function localOf(ex: Exchange): { address: string; port: number } {
   return { address: ex.local.address, port: ex.local.port };
 }
 
-function tcpScenario(
+/** A plain TCP client through a proxy at `port` (on 127.0.0.1 or ::1) carrying the marker line. */
+export function tcpScenario(
   id: string,
   title: string,
   section: string,
@@ -384,7 +383,8 @@ function tcpScenario(
   };
 }
 
-function plain(version: 1 | 2, family: 4 | 6, tlvs: ExpectedTlv[] = []) {
+/** The expectation of a plain TCP relay: the client as source, the proxy's address as destination. */
+export function plain(version: 1 | 2, family: 4 | 6, tlvs: ExpectedTlv[] = []) {
   return (
     client: { address: string; port: number },
     dst: { address: string; port: number },
@@ -398,376 +398,29 @@ function plain(version: 1 | 2, family: 4 | 6, tlvs: ExpectedTlv[] = []) {
   });
 }
 
-// The headers ppcat sends into haproxy's `accept-proxy` relay frontends.
-const RELAY_V1_SRC = { address: "203.0.113.7", port: 51000 };
-const RELAY_V1_DST = { address: "198.51.100.10", port: 443 };
-const RELAY_V1: HeaderInit = {
-  version: 1,
-  protocol: "TCP4",
-  source: RELAY_V1_SRC,
-  destination: RELAY_V1_DST,
-};
-const RELAY_V2_SRC = { address: "2001:db8::7", port: 51001 };
-const RELAY_V2_DST = { address: "2001:db8::10", port: 8443 };
-const RELAY_AUTHORITY = "relay.conformance.ppcat.test";
-const RELAY_V2: HeaderInit = {
-  version: 2,
-  protocol: "TCP6",
-  source: RELAY_V2_SRC,
-  destination: RELAY_V2_DST,
-  // haproxy relays AUTHORITY and builds its own UNIQUE_ID from unique-id-format.
-  tlvs: [authorityTlv(RELAY_AUTHORITY), uniqueIdTlv("from-ppcat-not-relayed")],
-  crc32c: true,
-};
-
-function relayScenario(
-  id: string,
-  title: string,
-  section: string,
-  receiver: Receiver,
-  port: number,
-  init: HeaderInit,
-  expect: SenderExpectation,
-): Scenario {
-  return {
-    id,
-    title,
-    section,
-    column: "haproxy",
-    receiver,
-    async run(marker) {
-      const header = encodeHeader(init);
-      if (!header.ok) throw new Error(`relay header: ${header.error.message}`);
-      const ex = await exchange("127.0.0.1", port, [header.value, bytesOf(`${marker}\n`)]);
-      return { exchange: ex, expect };
-    },
-  };
+/** What one peer brings to part 1. */
+export interface SenderPeer {
+  readonly senders?: (ctx: SenderContext) => Scenario[];
+  readonly senderRows?: (ctx: SenderContext) => Promise<Row[]>;
+  readonly skipped?: readonly string[];
+  readonly notes?: readonly string[];
 }
 
-function tlsScenario(
-  id: string,
-  title: string,
+/** Runs part 1: every peer's scenarios, peers in parallel, each peer's scenarios in order. */
+export async function senderChecks(
   ctx: SenderContext,
-  certs: Certs,
-  port: number,
-  withCert: boolean,
-  cn: boolean,
-): Scenario {
-  return {
-    id,
-    title,
-    section: "2.2.6",
-    column: "haproxy",
-    receiver: ctx.receiver,
-    async run(marker) {
-      const ex = await tlsExchange(port, `${marker}\n`, {
-        servername: certs.serverName,
-        caFile: certs.caFile,
-        cert: withCert
-          ? { certFile: certs.clientCertFile, keyFile: certs.clientKeyFile }
-          : undefined,
-        alpn: cn ? [ctx.alpn] : undefined,
-      });
-      const t = ex.tls ?? { version: "?", cipher: "?", alpn: "" };
-      const subs: Record<string, { value: string; level: Level }> = {
-        VERSION: { value: t.version, level: "MUST" },
-      };
-      const optional: Record<string, Level> = {};
-      if (cn) {
-        subs.CIPHER = { value: t.cipher, level: "MUST" };
-        // §2.2.6 gives examples only ("RSA-SHA256", "RSA2048"): the names are haproxy's.
-        subs.SIG_ALG = { value: certs.serverSigAlg, level: "MAY" };
-        subs.KEY_ALG = { value: certs.serverKeyAlg, level: "MAY" };
-        if (withCert) subs.CN = { value: certs.clientCn, level: "MUST" };
-      } else if (withCert) {
-        // §2.2.6: "In all cases, the ... Common Name ... is appended"; haproxy only does with -ssl-cn.
-        optional.CN = "MAY";
-      }
-      const tlvs: ExpectedTlv[] = [
-        sslExpectation({
-          clientFlags: withCert ? ["SSL", "CERT_CONN", "CERT_SESS"] : ["SSL"],
-          verified: withCert,
-          subs,
-          optional,
-        }),
-      ];
-      if (cn) {
-        tlvs.push(
-          tlvEquals("ALPN", t.alpn),
-          tlvEquals("AUTHORITY", certs.serverName),
-          tlvEquals("UNIQUE_ID", expectedUniqueId(ex.local.address, ex.local.port)),
-          { name: "CRC32C" },
-        );
-      }
-      return {
-        exchange: ex,
-        expect: plain(2, 4, tlvs)(localOf(ex), { address: "127.0.0.1", port }),
-      };
-    },
-  };
-}
-
-/** Waits for the next health check on `receiver` and judges it. */
-async function healthCheckRow(
-  id: string,
-  title: string,
-  section: string,
-  receiver: Receiver,
-  version: 1 | 2,
-  ctx: SenderContext,
-): Promise<Row> {
-  const r = await receiver.waitFor((x) => x.raw.length > 0, WAIT_MS);
-  if (r !== null) ctx.captured?.push({ row: id, title, receiverPort: receiver.port, received: r });
-  const cells: Partial<Record<Column, Cell>> = {};
-  let expected: unknown;
-  if (r === null) {
-    cells.haproxy = missingCell(id, "haproxy", "connection", "no health check arrived in 3 s");
-  } else {
-    cells.ppcat = ppcatReceiverCell(id, r, null);
-    if (!r.result.ok) {
-      cells.haproxy = missingCell(
-        id,
-        "haproxy",
-        "header",
-        `sent a header ppcat refuses: ${r.result.error?.code ?? r.result.reason}`,
-      );
-    } else {
-      const json = headerToJson(r.result.header);
-      const checks: FieldCheck[] = [
-        { field: "version", expected: version, observed: json.version, level: "MUST" },
-      ];
-      if (version === 2) {
-        // §2.2: LOCAL for health checks; "it should not present any address so it sets this
-        // field to zero".
-        checks.push(
-          { field: "command", expected: "LOCAL", observed: json.command, level: "MUST" },
-          { field: "protocol", expected: "UNSPEC", observed: json.protocol, level: "SHOULD" },
-          {
-            field: "address block length",
-            expected: 0,
-            observed: json.headerLength - 16,
-            level: "SHOULD",
-          },
-        );
-        expected = { version: 2, command: "LOCAL", protocol: "UNSPEC", blockLength: 0 };
-      } else {
-        // §2.1: "it SHOULD build a valid PROXY line which it will fill with a
-        // getsockname()/getpeername() pair"; senders SHOULD not use UNKNOWN.
-        const peer = r.peer as { hostname: string; port: number };
-        const source = { address: peer.hostname, port: peer.port };
-        const destination = { address: "127.0.0.1", port: receiver.port };
-        checks.push(
-          { field: "protocol", expected: "TCP4", observed: json.protocol, level: "SHOULD" },
-          { field: "source", expected: source, observed: json.source, level: "SHOULD" },
-          {
-            field: "destination",
-            expected: destination,
-            observed: json.destination,
-            level: "SHOULD",
-          },
-        );
-        expected = { version: 1, protocol: "TCP4", source, destination };
-      }
-      cells.haproxy = judgeFields(id, "haproxy", checks, `sent ${describe(json)}`);
-    }
-  }
-  ctx.log(`  ${id}: ${Object.values(cells).map((c) => c?.status).join("/")}`);
-  return {
-    id,
-    group: Group.SENDERS,
-    title,
-    section,
-    cells,
-    expected,
-    observed: r === null ? null : receivedJson(r),
-  };
-}
-
-/** Runs part 1. */
-export async function senderChecks(ctx: SenderContext): Promise<GroupResult> {
-  const rows: Row[] = [];
+  peers: readonly SenderPeer[],
+): Promise<GroupResult> {
   const skipped: string[] = [];
-  const families: (4 | 6)[] = ctx.ipv6 ? [4, 6] : [4];
+  const notes: string[] = [];
   if (!ctx.ipv6) skipped.push("IPv6 client variants: no ::1 loopback on this machine");
-  const rx = ctx.receiver;
-  const scenarios: Scenario[] = [];
-  const h = ctx.haproxy;
-  if (h !== null) {
-    for (const f of families) {
-      const ip = `IPv${f} client`;
-      scenarios.push(
-        tcpScenario(
-          `senders.haproxy.send-proxy.ipv${f}`,
-          `haproxy \`send-proxy\` (v1), ${ip}`,
-          "2.1",
-          "haproxy",
-          rx,
-          f,
-          h.v1,
-          plain(1, f),
-        ),
-        tcpScenario(
-          `senders.haproxy.send-proxy-v2.ipv${f}`,
-          `haproxy \`send-proxy-v2\`, ${ip}`,
-          "2.2",
-          "haproxy",
-          rx,
-          f,
-          h.v2,
-          plain(2, f),
-        ),
-      );
-    }
-    for (const f of families) {
-      scenarios.push(
-        tcpScenario(
-          `senders.haproxy.proxy-v2-options.ipv${f}`,
-          `haproxy \`send-proxy-v2 proxy-v2-options crc32c,unique-id,authority\`, IPv${f} ` +
-            "client (no SNI: no authority to send)",
-          "2.2.3, 2.2.5",
-          "haproxy",
-          rx,
-          f,
-          h.v2Options,
-          (client, dst) =>
-            plain(2, f, [
-              { name: "CRC32C" },
-              tlvEquals("UNIQUE_ID", expectedUniqueId(client.address, client.port)),
-            ])(client, dst),
-        ),
-      );
-    }
-    scenarios.push(
-      relayScenario(
-        "senders.haproxy.relay-v1",
-        "haproxy `accept-proxy` → `send-proxy`: relays a v1 header's addresses",
-        "2.1",
-        rx,
-        h.relayV1,
-        RELAY_V1,
-        {
-          version: 1,
-          command: "PROXY",
-          protocol: "TCP4",
-          source: RELAY_V1_SRC,
-          destination: RELAY_V1_DST,
-          tlvs: [],
-        },
-      ),
-      relayScenario(
-        "senders.haproxy.relay-v2-authority",
-        "haproxy `accept-proxy` → `send-proxy-v2 proxy-v2-options crc32c,unique-id,authority`: " +
-          "relays a v2 TCP6 header's addresses and AUTHORITY",
-        "2.2.2",
-        rx,
-        h.relayV2,
-        RELAY_V2,
-        {
-          version: 2,
-          command: "PROXY",
-          protocol: "TCP6",
-          source: RELAY_V2_SRC,
-          destination: RELAY_V2_DST,
-          tlvs: [
-            tlvEquals("AUTHORITY", RELAY_AUTHORITY),
-            tlvEquals("UNIQUE_ID", expectedUniqueId(RELAY_V2_SRC.address, RELAY_V2_SRC.port)),
-            { name: "CRC32C" },
-          ],
-        },
-      ),
-    );
-    const certs = ctx.certs;
-    if (certs === null) {
-      skipped.push("haproxy TLS senders: no openssl, or haproxy built without OpenSSL");
-    } else {
-      scenarios.push(
-        tlsScenario(
-          "senders.haproxy.send-proxy-v2-ssl.client-cert",
-          "haproxy `send-proxy-v2-ssl` behind a TLS frontend, verified client certificate",
-          ctx,
-          certs,
-          h.tls,
-          true,
-          false,
-        ),
-        tlsScenario(
-          "senders.haproxy.send-proxy-v2-ssl.no-client-cert",
-          "haproxy `send-proxy-v2-ssl` behind a TLS frontend, no client certificate",
-          ctx,
-          certs,
-          h.tls,
-          false,
-          false,
-        ),
-        tlsScenario(
-          "senders.haproxy.send-proxy-v2-ssl-cn.client-cert",
-          "haproxy `send-proxy-v2-ssl-cn` + `proxy-v2-options ssl-cipher,cert-sig,cert-key," +
-            "authority,crc32c,unique-id`, SNI, ALPN, verified client certificate",
-          ctx,
-          certs,
-          h.tlsCn,
-          true,
-          true,
-        ),
-        tlsScenario(
-          "senders.haproxy.send-proxy-v2-ssl-cn.no-client-cert",
-          "haproxy `send-proxy-v2-ssl-cn` + the same options, SNI, ALPN, no client certificate",
-          ctx,
-          certs,
-          h.tlsCn,
-          false,
-          true,
-        ),
-      );
-    }
-  } else {
-    skipped.push("haproxy senders: haproxy is not running");
-  }
-  const n = ctx.nginx;
-  if (n !== null) {
-    for (const f of families) {
-      scenarios.push(
-        tcpScenario(
-          `senders.nginx.proxy_protocol.ipv${f}`,
-          `nginx stream \`proxy_protocol on\` (v1), IPv${f} client`,
-          "2.1",
-          "nginx-stream",
-          rx,
-          f,
-          n.streamSend,
-          plain(1, f),
-        ),
-      );
-    }
-  } else {
-    skipped.push("nginx stream sender: nginx is not running");
-  }
-  for (const s of scenarios) rows.push(await runScenario(s, ctx));
-  if (h !== null && ctx.checkV2 !== null && ctx.checkV1 !== null) {
-    rows.push(
-      await healthCheckRow(
-        "senders.haproxy.check-send-proxy.v2",
-        "haproxy health check, `check-send-proxy` with `send-proxy-v2`: LOCAL",
-        "2.2",
-        ctx.checkV2,
-        2,
-        ctx,
-      ),
-      await healthCheckRow(
-        "senders.haproxy.check-send-proxy.v1",
-        "haproxy health check, `check-send-proxy` with `send-proxy`: a valid TCP4 line",
-        "2.1",
-        ctx.checkV1,
-        1,
-        ctx,
-      ),
-    );
-  }
-  const notes = h === null ? [] : [
-    "haproxy's plain layer-4 health check writes the PROXY header and resets the connection " +
-    "within microseconds, so a receiver that accepts a little late may never read the header; " +
-    "the suite's check backends use `option tcp-check` with `tcp-check expect string ppcat-ok`, " +
-    "which waits for ppcat's reply.",
-  ];
-  return { group: Group.SENDERS, rows, skipped, notes };
+  const perPeer = await Promise.all(peers.map(async (p) => {
+    skipped.push(...(p.skipped ?? []));
+    notes.push(...(p.notes ?? []));
+    const rows: Row[] = [];
+    for (const s of p.senders?.(ctx) ?? []) rows.push(await runScenario(s, ctx));
+    if (p.senderRows) rows.push(...await p.senderRows(ctx));
+    return rows;
+  }));
+  return { group: Group.SENDERS, rows: perPeer.flat(), skipped, notes };
 }

@@ -143,6 +143,7 @@ function fakeResult(status: "pass" | "fail"): SuiteResult {
       "nginx-stream": "nginx stream",
       "nginx-http": "nginx http",
     },
+    columnOrder: ["ppcat", "haproxy", "nginx-stream", "nginx-http"],
     groups: [{
       group: "receivers",
       skipped: ["nginx receivers: nginx is not running"],

@@ -17,13 +17,21 @@ import { delimiter, join } from "node:path";
 import process from "node:process";
 import { getTransport, type Listener } from "../lib/transport.ts";
 
-/** The programs the suite drives. */
-export type PeerName = "haproxy" | "nginx" | "tshark" | "openssl";
+/** The tools the suite uses besides its peers (conformance/peers/ describe those). */
+export type ToolName = "tshark" | "openssl";
+
+/** How to ask a program its version. */
+export interface VersionQuery {
+  /** Arguments that make it print its version. */
+  readonly versionArgs: readonly string[];
+  /** Finds the version in the output (first group). */
+  readonly versionPattern: RegExp;
+}
 
 /** A program found on this machine. */
 export interface Binary {
   /** Which program. */
-  readonly name: PeerName;
+  readonly name: string;
   /** Absolute path (or the path the user gave). */
   readonly path: string;
   /** The version it reports, e.g. "2.6.12-1+deb12u4". */
@@ -37,18 +45,9 @@ export type FindResult =
   | { readonly ok: true; readonly binary: Binary }
   | { readonly ok: false; readonly reason: string };
 
-const VERSION_ARGS: Readonly<Record<PeerName, readonly string[]>> = {
-  haproxy: ["-v"],
-  nginx: ["-V"],
-  tshark: ["--version"],
-  openssl: ["version"],
-};
-
-const VERSION_PATTERN: Readonly<Record<PeerName, RegExp>> = {
-  haproxy: /HA-?Proxy version (\S+)/i,
-  nginx: /nginx version: [^/\s]+\/(\S+)/,
-  tshark: /TShark \(Wireshark\) (\S+?)\.?\s/,
-  openssl: /^(?:OpenSSL|LibreSSL) (\S+)/m,
+const TOOLS: Readonly<Record<ToolName, VersionQuery>> = {
+  tshark: { versionArgs: ["--version"], versionPattern: /TShark \(Wireshark\) (\S+?)\.?\s/ },
+  openssl: { versionArgs: ["version"], versionPattern: /^(?:OpenSSL|LibreSSL) (\S+)/m },
 };
 
 // sbin directories are often missing from PATH for non-root users.
@@ -82,22 +81,26 @@ function lookPath(name: string): string | null {
  * ```ts
  * import assert from "node:assert/strict";
  * import { findBinary } from "./harness.ts";
- * const missing = findBinary("haproxy", "/nonexistent/haproxy");
+ * const missing = findBinary("openssl", "/nonexistent/openssl");
  * assert.equal(missing.ok, false);
  * ```
  */
-export function findBinary(name: PeerName, override?: string): FindResult {
+export function findBinary(
+  name: string,
+  override?: string,
+  query: VersionQuery = TOOLS[name as ToolName],
+): FindResult {
   const wanted = override ?? name;
   const path = wanted.includes("/") ? wanted : lookPath(wanted);
   if (path === null) return { ok: false, reason: `${wanted} not found on PATH` };
   if (!executable(path)) return { ok: false, reason: `${path} is not an executable file` };
-  const run = spawnSync(path, [...VERSION_ARGS[name]], { timeout: 10_000, encoding: "utf8" });
+  const run = spawnSync(path, [...query.versionArgs], { timeout: 10_000, encoding: "utf8" });
   if (run.error !== undefined) {
-    return { ok: false, reason: `${path} ${VERSION_ARGS[name].join(" ")}: ${run.error.message}` };
+    return { ok: false, reason: `${path} ${query.versionArgs.join(" ")}: ${run.error.message}` };
   }
   const details = `${run.stdout ?? ""}${run.stderr ?? ""}`;
-  const m = VERSION_PATTERN[name].exec(details);
-  if (m === null) {
+  const m = query.versionPattern.exec(details);
+  if (m === null || m[1] === undefined) {
     return { ok: false, reason: `${path} does not look like ${name} (no version in its output)` };
   }
   return { ok: true, binary: { name, path, version: m[1], details } };
@@ -197,6 +200,20 @@ async function exitsWithin(proc: Proc, ms: number): Promise<boolean> {
   }
 }
 
+// The process and everything in its group; a group already gone is fine.
+function signalGroup(p: ProcState, signal: "SIGTERM" | "SIGKILL"): void {
+  if (p.pid <= 0) return;
+  try {
+    process.kill(-p.pid, signal);
+  } catch {
+    try {
+      if (p.exit === null) p.child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
 /** Options for {@linkcode createHarness}. */
 export interface HarnessOptions {
   /** Keep the temporary directory (configs, certificates, logs) for inspection. */
@@ -243,15 +260,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
   let cleaned = false;
 
   const killAllSync = () => {
-    for (const p of procs) {
-      if (p.exit === null) {
-        try {
-          p.child.kill("SIGKILL");
-        } catch {
-          // already gone
-        }
-      }
-    }
+    for (const p of procs) signalGroup(p, "SIGKILL");
   };
   const removeDir = () => {
     if (options.keep) return;
@@ -276,20 +285,16 @@ export function createHarness(options: HarnessOptions = {}): Harness {
 
   const stop = async (proc: Proc, graceMs = 2000): Promise<void> => {
     const p = proc as ProcState;
-    if (p.exit !== null) return;
-    try {
-      p.child.kill("SIGTERM");
-    } catch {
-      // already gone
+    if (p.exit !== null) {
+      signalGroup(p, "SIGKILL"); // workers the leader left behind
+      return;
     }
+    signalGroup(p, "SIGTERM");
     if (!(await exitsWithin(p, graceMs))) {
-      try {
-        p.child.kill("SIGKILL");
-      } catch {
-        // already gone
-      }
+      signalGroup(p, "SIGKILL");
       await exitsWithin(p, 1000);
     }
+    signalGroup(p, "SIGKILL");
   };
 
   return {
@@ -301,7 +306,12 @@ export function createHarness(options: HarnessOptions = {}): Harness {
     },
     start(name, path, args) {
       if (cleaned) throw new Error("harness already cleaned up");
-      const child = spawn(path, [...args], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+      // Its own process group: stopping it also stops the workers it forked (apache2, postfix).
+      const child = spawn(path, [...args], {
+        cwd: dir,
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      });
       let output = "";
       const collect = (chunk: unknown) => {
         output += String(chunk);

@@ -1,9 +1,10 @@
 /**
- * `deno task conformance`: runs the conformance suite and regenerates
- * docs/CONFORMANCE.md (then formats it with `deno fmt`, so the repository's
- * `deno fmt --check` stays clean). Takes the flags of `ppcat conformance`
- * (e.g. `--haproxy PATH`, `--nginx PATH`, `--json`, `--no-fuzz`); exits
- * non-zero on any ppcat failure.
+ * `deno task conformance`: runs the conformance suite with the flags of
+ * `ppcat conformance` (e.g. `--peers haproxy,apache2`, `--json`, `--html
+ * FILE`). It writes no tracked file unless asked: `--write-docs` (or `deno
+ * task conformance:docs`) also regenerates docs/CONFORMANCE.md (formatted
+ * with `deno fmt`, so `deno fmt --check` stays clean) and docs/conformance.html.
+ * Exits non-zero on any ppcat failure.
  *
  * @module
  */
@@ -12,13 +13,25 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { conformance } from "../cli/conformance.ts";
+import { parseArgs } from "node:util";
+import {
+  CONFORMANCE_FLAGS,
+  CONFORMANCE_HELP_HEAD,
+  CONFORMANCE_HELP_TAIL,
+  conformanceConfig,
+  runConformance,
+} from "./command.ts";
 
 /** The repository's root. */
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-/** Where the matrix is written. */
+/** Where `--write-docs` writes the Markdown matrix. */
 export const DOC_PATH: string = fileURLToPath(new URL("../docs/CONFORMANCE.md", import.meta.url));
+
+/** Where `--write-docs` writes the HTML report. */
+export const HTML_PATH: string = fileURLToPath(
+  new URL("../docs/conformance.html", import.meta.url),
+);
 
 /** Formats the written matrix with the repository's deno and deno.json; false if it could not. */
 function formatDoc(): boolean {
@@ -29,15 +42,55 @@ function formatDoc(): boolean {
   return r.status === 0;
 }
 
-if (import.meta.main) {
-  const args = process.argv.slice(2);
-  const custom = args.some((a) => a === "--markdown" || a.startsWith("--markdown="));
-  const code = await conformance(
-    custom ? args : ["--markdown", DOC_PATH, ...args],
-    "`deno task conformance`",
+const USAGE = "Try 'deno task conformance --help'.\n";
+
+async function main(args: string[]): Promise<number> {
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
+    "write-docs": { type: "boolean" },
+  };
+  for (const [name, f] of Object.entries(CONFORMANCE_FLAGS)) {
+    options[name] = "short" in f ? { type: f.type, short: f.short } : { type: f.type };
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    process.stderr.write(`conformance: ${(e as Error).message.split("\n")[0]}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(
+      `${CONFORMANCE_HELP_HEAD}  (the flags of ppcat conformance --help), and\n` +
+        `  --write-docs  also write ${DOC_PATH} and ${HTML_PATH}\n${CONFORMANCE_HELP_TAIL}`,
+    );
+    return 0;
+  }
+  const checked = conformanceConfig(values);
+  if (!checked.ok) {
+    process.stderr.write(`conformance: ${checked.message}\n${USAGE}`);
+    return 2;
+  }
+  const docs = values["write-docs"] === true;
+  const config = docs
+    ? {
+      ...checked.config,
+      markdown: checked.config.markdown ?? DOC_PATH,
+      html: checked.config.html ?? HTML_PATH,
+    }
+    : checked.config;
+  const outcome = await runConformance(
+    config,
+    { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
+    values.quiet === true,
+    docs ? "`deno task conformance:docs`" : "`deno task conformance`",
   );
-  if (!custom && existsSync(DOC_PATH) && !formatDoc()) {
+  if (config.markdown === DOC_PATH && existsSync(DOC_PATH) && !formatDoc()) {
     process.stderr.write(`could not format ${DOC_PATH}: run deno fmt on it\n`);
   }
-  process.exitCode = code;
+  if (outcome.failure !== undefined) process.stderr.write(`conformance: ${outcome.failure}\n`);
+  return outcome.code;
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2));
 }

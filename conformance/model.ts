@@ -38,7 +38,9 @@ export const Status = {
 export type Status = typeof Status[keyof typeof Status];
 
 /**
- * The matrix's columns.
+ * The ids of the columns that exist whatever peers run: ppcat's own, and the
+ * ones haproxy and nginx contribute. Every other peer's column id is its name
+ * (conformance/peers/).
  *
  * @example
  * ```ts
@@ -53,16 +55,8 @@ export const Column = {
   NGINX_STREAM: "nginx-stream",
   NGINX_HTTP: "nginx-http",
 } as const;
-/** One of the {@linkcode Column} values. */
-export type Column = typeof Column[keyof typeof Column];
-
-/** Every column, in matrix order. */
-export const COLUMNS: readonly Column[] = [
-  Column.PPCAT,
-  Column.HAPROXY,
-  Column.NGINX_STREAM,
-  Column.NGINX_HTTP,
-];
+/** A column id: ppcat, or one of a peer's columns (e.g. "apache2", "nginx-http"). */
+export type Column = string;
 
 /**
  * The suite's parts, in report order.
@@ -102,11 +96,13 @@ export interface Row {
   /** The spec section that decides, e.g. "2.2.6". */
   readonly section: string;
   /** The cells that apply; a missing column is "not applicable". */
-  readonly cells: Partial<Record<Column, Cell>>;
+  readonly cells: Readonly<Record<Column, Cell>>;
   /** What was expected, field by field (JSON output). */
   readonly expected?: unknown;
   /** What was observed, field by field, raw bytes in hex (JSON output). */
   readonly observed?: unknown;
+  /** Per column, a shell command that replays the check by hand. */
+  readonly reproduce?: Readonly<Record<Column, string>>;
 }
 
 /** A part of the suite and its rows, or why it did not run. */
@@ -238,6 +234,11 @@ export function missingCell(
     : { status: Status.VIOLATION, observed: `${observed} (known: ${k.reason})` };
 }
 
+/** A row's cell in `column`, if it has one. */
+export function cellOf(row: Row, column: Column): Cell | undefined {
+  return row.cells[column];
+}
+
 /** The whole run. */
 export interface SuiteResult {
   /** ppcat's version. */
@@ -254,6 +255,8 @@ export interface SuiteResult {
   >;
   /** Column labels, e.g. {"haproxy": "haproxy 2.6"}. */
   readonly columns: Readonly<Record<Column, string>>;
+  /** The columns in matrix order: ppcat first, then each peer's. */
+  readonly columnOrder: readonly Column[];
   /** The parts, in order. */
   readonly groups: readonly GroupResult[];
   /** Problems that stopped part of the run (a peer that would not start, …). */
@@ -309,8 +312,7 @@ function flagged(
   const out: Flagged[] = [];
   for (const g of groups) {
     for (const r of g.rows) {
-      for (const column of COLUMNS) {
-        const cell = r.cells[column];
+      for (const [column, cell] of Object.entries(r.cells)) {
         if (cell !== undefined && keep(cell.status, column)) {
           out.push({ row: r.id, title: r.title, column, cell });
         }

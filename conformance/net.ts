@@ -48,7 +48,7 @@ export interface Received {
 
 /** ppcat's receiver: accepts, reads the header, records it, answers a marker line. */
 export interface Receiver {
-  /** The listening port on 127.0.0.1. */
+  /** The listening port on 127.0.0.1 (0 on a UNIX socket). */
   readonly port: number;
   /** Everything received so far, in arrival order. */
   readonly records: readonly Received[];
@@ -108,8 +108,13 @@ async function readLine(conn: Conn, timeoutMs: number): Promise<string> {
  * With `markers: false` (health checks carry no payload) the reply goes out
  * as soon as the header is in, then the connection is closed.
  */
-export async function startReceiver(markers = true): Promise<Receiver> {
-  const listener = await getTransport().listen({ hostname: "127.0.0.1", port: 0 });
+export async function startReceiver(
+  markers = true,
+  where: { readonly hostname: string } | { readonly path: string } = { hostname: "127.0.0.1" },
+): Promise<Receiver> {
+  const listener = await getTransport().listen(
+    "path" in where ? { path: where.path } : { hostname: where.hostname, port: 0 },
+  );
   const records: Received[] = [];
   const open = new Set<Conn>();
   const waiters = new Set<() => void>();
@@ -154,7 +159,7 @@ export async function startReceiver(markers = true): Promise<Receiver> {
   acceptUntilClosed(listener, () => closed, handle);
 
   return {
-    port: (listener.addr as { port: number }).port,
+    port: (listener.addr as { port?: number }).port ?? 0,
     records,
     waitFor(pick, timeoutMs) {
       const found = records.find(pick);
@@ -254,6 +259,8 @@ export interface TlsClientOptions {
   readonly cert?: { readonly certFile: string; readonly keyFile: string };
   /** ALPN protocols to offer. */
   readonly alpn?: readonly string[];
+  /** Where to connect (default 127.0.0.1). */
+  readonly host?: string;
 }
 
 /**
@@ -272,7 +279,7 @@ export function tlsExchange(
     let info: Exchange["tls"];
     let local = { address: "", port: 0 };
     const socket = tls.connect({
-      host: "127.0.0.1",
+      host: options.host ?? "127.0.0.1",
       port,
       servername: options.servername,
       ca: readFileSync(options.caFile, "utf8"),

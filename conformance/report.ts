@@ -11,7 +11,6 @@ import { dirname } from "node:path";
 import {
   type Cell,
   type Column,
-  COLUMNS,
   failures,
   findings,
   type Flagged,
@@ -67,21 +66,40 @@ function md(text: string): string {
   return stablePorts(text).replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
 }
 
+// With a column per peer the matrix only holds statuses; what was observed follows the table.
 function cellMd(cell: Cell | undefined): string {
   if (cell === undefined) return "—";
-  const strong = cell.status === "pass" ? cell.status : `**${cell.status}**`;
-  return `${strong}: ${md(cell.observed)}`;
+  return cell.status === "pass" ? cell.status : `**${cell.status}**`;
+}
+
+function label(result: SuiteResult, column: Column): string {
+  return result.columns[column] ?? column;
 }
 
 function header(result: SuiteResult): string {
-  const labels = COLUMNS.map((c) => result.columns[c]);
+  const labels = result.columnOrder.map((c) => label(result, c));
   return `| check | § | ${labels.join(" | ")} |\n| --- | --- |${" --- |".repeat(labels.length)}\n`;
 }
 
-function rowMd(r: Row): string {
+function rowMd(r: Row, result: SuiteResult): string {
   return `| ${md(r.title)} | ${r.section} | ${
-    COLUMNS.map((c) => cellMd(r.cells[c])).join(" | ")
+    result.columnOrder.map((c) => cellMd(r.cells[c])).join(" | ")
   } |\n`;
+}
+
+/** What each column observed for the rows of a part, one bullet per row (passes in short). */
+function observedMd(rows: readonly Row[], result: SuiteResult): string {
+  let out = "";
+  for (const r of rows) {
+    const parts: string[] = [];
+    for (const c of result.columnOrder) {
+      const cell = r.cells[c];
+      if (cell === undefined) continue;
+      parts.push(`${label(result, c)}: ${cellMd(cell)}: ${md(cell.observed)}`);
+    }
+    if (parts.length > 0) out += `- ${md(r.title)}\n${parts.map((p) => `  - ${p}\n`).join("")}`;
+  }
+  return out;
 }
 
 function countCells(rows: readonly Row[], column: Column): string {
@@ -120,12 +138,12 @@ function fuzzDetails(g: GroupResult, result: SuiteResult): string {
   const lines: string[] = [];
   for (const r of g.rows) {
     const observed = r.observed as Partial<Record<Column, FuzzDetail[]>> | undefined;
-    for (const column of COLUMNS) {
+    for (const column of result.columnOrder) {
       for (const d of observed?.[column] ?? []) {
         if (d.verdict === "pass" || d.verdict === "note") continue;
         const seen = d.outcome === undefined ? "" : `${d.outcome} ${when(d.afterMs ?? 0)}`;
         lines.push(
-          `| \`${d.name}\` | ${d.section} | ${result.columns[column]} | **${d.verdict}** | ` +
+          `| \`${d.name}\` | ${d.section} | ${label(result, column)} | **${d.verdict}** | ` +
             `${seen} | ${md(d.reason)} |`,
         );
       }
@@ -140,7 +158,7 @@ function fuzzDetails(g: GroupResult, result: SuiteResult): string {
 
 function flaggedList(items: readonly Flagged[], result: SuiteResult): string {
   return items.map((f) =>
-    `- **${result.columns[f.column]}**, ${md(f.title)}: ${f.cell.status}: ${md(f.cell.observed)}`
+    `- **${label(result, f.column)}**, ${md(f.title)}: ${f.cell.status}: ${md(f.cell.observed)}`
   ).join("\n") + "\n";
 }
 
@@ -185,11 +203,11 @@ Generated on ${date} by ppcat ${result.ppcat} (${result.runtime}) on the loopbac
     : `**Result: FAIL**: ${fails.length} failing cells and ${result.errors.length} errors, ` +
       "listed at the end.\n\n";
   out += `## Legend\n\n${LEGEND}\n## Summary\n\n| part | rows | ${
-    COLUMNS.map((c) => result.columns[c]).join(" | ")
-  } |\n| --- | --- |${" --- |".repeat(COLUMNS.length)}\n`;
+    result.columnOrder.map((c) => label(result, c)).join(" | ")
+  } |\n| --- | --- |${" --- |".repeat(result.columnOrder.length)}\n`;
   for (const g of result.groups) {
     out += `| ${GROUP_TITLES[g.group]} | ${g.rows.length} | ${
-      COLUMNS.map((c) => countCells(g.rows, c)).join(" | ")
+      result.columnOrder.map((c) => countCells(g.rows, c)).join(" | ")
     } |\n`;
   }
   for (const g of result.groups) {
@@ -199,8 +217,9 @@ Generated on ${date} by ppcat ${result.ppcat} (${result.runtime}) on the loopbac
     if (g.skipped.length > 0 || (g.notes ?? []).length > 0) out += "\n";
     if (g.rows.length === 0) continue;
     out += header(result);
-    for (const r of g.rows) out += rowMd(r);
+    for (const r of g.rows) out += rowMd(r, result);
     if (g.group === Group.FUZZ) out += fuzzDetails(g, result);
+    else out += `\n### What was observed\n\n${observedMd(g.rows, result)}`;
   }
   out += "\n## Findings: the real servers against the spec\n\n";
   const serious = finds.filter((f) => f.cell.status !== "note");
@@ -266,10 +285,10 @@ export function renderText(result: SuiteResult): string {
     for (const n of g.notes ?? []) out += `  note: ${n}\n`;
     for (const r of g.rows) {
       out += `  ${worst(r).padEnd(4)}  ${r.title}\n`;
-      for (const column of COLUMNS) {
+      for (const column of result.columnOrder) {
         const c = r.cells[column];
         if (c === undefined || c.status === "pass") continue;
-        out += `        ${result.columns[column]}: ${c.status}: ${c.observed}\n`;
+        out += `        ${label(result, column)}: ${c.status}: ${c.observed}\n`;
       }
     }
   }

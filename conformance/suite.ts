@@ -1,14 +1,17 @@
 /**
- * The conformance suite from start to end: find the peers, generate the
- * certificates and configurations, start ppcat's receivers, tshark, haproxy
- * and nginx on free loopback ports, run the four parts, and stop everything,
- * whatever happens (the harness also cleans up on SIGINT and SIGTERM).
+ * The conformance suite from start to end: find the peers (conformance/peers/),
+ * generate the certificates, start ppcat's receivers and tshark, reserve
+ * free loopback ports, start every peer in parallel, run the four parts, and
+ * stop everything, whatever happens (the harness also cleans up on SIGINT and
+ * SIGTERM). A peer whose program is missing is a column of `skip` naming its
+ * Debian package.
  *
  * @module
  */
 
 import process from "node:process";
-import { VERSION } from "../cli/version.ts";
+import { join } from "node:path";
+import { VERSION } from "../lib/version.ts";
 import { fuzzCatalog } from "../lib/fuzz/catalog.ts";
 import { receiverChecks } from "./checks_receivers.ts";
 import { senderChecks } from "./checks_senders.ts";
@@ -27,46 +30,73 @@ import {
   findBinary,
   freePorts,
   generateCerts,
-  type Harness,
   ipv6Loopback,
-  type Proc,
-  runSync,
-  waitListening,
 } from "./harness.ts";
-import { Column, Group, type GroupResult, type SuiteResult } from "./model.ts";
-import { type EchoReceiver, type Receiver, startEchoReceiver, startReceiver } from "./net.ts";
 import {
-  haproxyConfig,
-  type HaproxyPorts,
-  nginxConfig,
-  type NginxPorts,
-  streamModule,
-} from "./templates.ts";
+  type Cell,
+  type Column,
+  Group,
+  type GroupResult,
+  type Row,
+  Status,
+  type SuiteResult,
+} from "./model.ts";
+import { type EchoReceiver, type Receiver, startEchoReceiver, startReceiver } from "./net.ts";
+import { PEERS } from "./peers/mod.ts";
+import { missingText, type PeerDef, type PeerRun, type Role } from "./peers/peer.ts";
 
 /** Options for {@linkcode runSuite}. */
 export interface SuiteOptions {
   /** haproxy binary (path or name); default `haproxy` on PATH or in an sbin directory. */
-  readonly haproxy?: string;
+  readonly haproxy?: string | undefined;
   /** nginx binary; default `nginx`. */
-  readonly nginx?: string;
+  readonly nginx?: string | undefined;
   /** tshark binary; default `tshark`. */
-  readonly tshark?: string;
+  readonly tshark?: string | undefined;
   /** openssl binary; default `openssl`. */
-  readonly openssl?: string;
+  readonly openssl?: string | undefined;
+  /** Only these peers (names as in conformance/peers/mod.ts); default all. */
+  readonly peers?: readonly string[] | undefined;
   /** Run part 3 (the fuzz catalog); default true. */
-  readonly fuzz?: boolean;
+  readonly fuzz?: boolean | undefined;
   /** Run part 4 (Wireshark); default true. */
-  readonly wireshark?: boolean;
-  /** A missing haproxy or nginx skips its checks instead of failing the run. */
-  readonly skipMissing?: boolean;
+  readonly wireshark?: boolean | undefined;
   /** Keep the temporary directory (configs, certificates, logs, capture). */
-  readonly keep?: boolean;
+  readonly keep?: boolean | undefined;
   /** Progress lines (stderr in the CLI). */
-  readonly log?: (line: string) => void;
+  readonly log?: ((line: string) => void) | undefined;
 }
 
-/** The ALPN protocol haproxy's TLS frontend offers and the client asks for. */
-const ALPN = "ppcat-conformance";
+/**
+ * The peers `names` selects, in matrix order; an unknown name is an error.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { selectPeers } from "./suite.ts";
+ * const r = selectPeers(["apache2", "haproxy"]);
+ * assert.ok(r.ok);
+ * assert.deepEqual(r.peers.map((p) => p.name), ["haproxy", "apache2"]);
+ * assert.deepEqual(selectPeers(["iis"]), {
+ *   ok: false,
+ *   error: 'unknown peer "iis" (known: haproxy, nginx, apache2, lighttpd, squid, postfix, stunnel4, curl)',
+ * });
+ * ```
+ */
+export function selectPeers(
+  names: readonly string[] | undefined,
+): { ok: true; peers: PeerDef[] } | { ok: false; error: string } {
+  if (names === undefined) return { ok: true, peers: [...PEERS] };
+  for (const n of names) {
+    if (!PEERS.some((p) => p.name === n)) {
+      return {
+        ok: false,
+        error: `unknown peer "${n}" (known: ${PEERS.map((p) => p.name).join(", ")})`,
+      };
+    }
+  }
+  return { ok: true, peers: PEERS.filter((p) => names.includes(p.name)) };
+}
 
 function runtimeName(): string {
   const g = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };
@@ -75,145 +105,115 @@ function runtimeName(): string {
   return `node ${process.version}`;
 }
 
-interface Peer {
-  readonly binary: Binary | null;
-  readonly missing: string | null;
-}
-
-function find(name: "haproxy" | "nginx" | "tshark" | "openssl", override?: string): Peer {
+function find(name: "tshark" | "openssl", override?: string) {
   const r = findBinary(name, override);
   return r.ok ? { binary: r.binary, missing: null } : { binary: null, missing: r.reason };
 }
 
-/** Whether this haproxy was built with OpenSSL (`haproxy -vv`); custom builds may not be. */
-function haproxyHasSsl(bin: Binary, h: Harness): boolean {
-  try {
-    return /Built with OpenSSL|USE_OPENSSL=1/.test(runSync(bin.path, ["-vv"], h.dir));
-  } catch {
-    return false;
+function peerLabel(peer: PeerDef, bin: Binary | null): string {
+  if (bin === null) return peer.name;
+  return peer.label ? peer.label(bin.version) : `${peer.name} ${branchOf(bin.version)}`;
+}
+
+/** Which part a role takes part in. */
+const GROUP_ROLE: Readonly<Record<Group, Role | null>> = {
+  [Group.SENDERS]: "sender",
+  [Group.RECEIVERS]: "receiver",
+  [Group.FUZZ]: "receiver",
+  [Group.WIRESHARK]: null,
+};
+
+/** Fills the columns of peers that did not run with `skip` cells saying why. */
+function addSkipCells(
+  group: GroupResult,
+  notRun: readonly { peer: PeerDef; why: string }[],
+): GroupResult {
+  const role = GROUP_ROLE[group.group];
+  if (role === null) return group;
+  const rows: Row[] = [...group.rows];
+  for (const { peer, why } of notRun) {
+    const cols = peer.columns.filter((c) => c.roles.includes(role));
+    if (cols.length === 0) continue;
+    const cell: Cell = { status: Status.SKIP, observed: why };
+    if (group.group === Group.SENDERS) {
+      // A sender's rows are its own scenarios: one row stands for them.
+      const cells: Record<Column, Cell> = {};
+      for (const c of cols) cells[c.id] = cell;
+      rows.push({
+        id: `senders.${peer.name}`,
+        group: Group.SENDERS,
+        title: `${peer.name} as a sender`,
+        section: "2",
+        cells,
+      });
+      continue;
+    }
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i] as Row;
+      const cells: Record<Column, Cell> = { ...r.cells };
+      for (const c of cols) cells[c.id] ??= cell;
+      rows[i] = { ...r, cells };
+    }
   }
-}
-
-async function startHaproxy(
-  h: Harness,
-  bin: Binary,
-  ports: HaproxyPorts,
-  ipv6: boolean,
-  certs: Certs | null,
-): Promise<Proc> {
-  const cfg = h.write(
-    "haproxy.cfg",
-    haproxyConfig({
-      ports,
-      ipv6,
-      tls: certs === null ? null : { serverPemFile: certs.serverPemFile, caFile: certs.caFile },
-      alpn: ALPN,
-    }),
-  );
-  runSync(bin.path, ["-c", "-q", "-f", cfg], h.dir);
-  const proc = h.start("haproxy", bin.path, ["-db", "-f", cfg]);
-  const listening = [
-    ports.v1,
-    ports.v2,
-    ports.v2Options,
-    ports.relayV1,
-    ports.relayV2,
-    ports.accept,
-  ];
-  if (certs !== null) listening.push(ports.tls, ports.tlsCn);
-  await Promise.all(listening.map((p) => waitListening("127.0.0.1", p, proc)));
-  return proc;
-}
-
-function versionAtLeast(version: string, min: readonly number[]): boolean {
-  const parts = version.split(/[.-]/).map((x) => parseInt(x, 10));
-  for (let i = 0; i < min.length; i++) {
-    const v = Number.isNaN(parts[i]) || parts[i] === undefined ? 0 : parts[i];
-    if (v !== min[i]) return v > min[i];
-  }
-  return true;
-}
-
-async function startNginx(
-  h: Harness,
-  bin: Binary,
-  ports: NginxPorts,
-  ipv6: boolean,
-): Promise<Proc> {
-  const stream = streamModule(bin.details);
-  if (stream.kind === "absent") throw new Error("nginx was built without the stream module");
-  const conf = h.write(
-    "nginx.conf",
-    nginxConfig({
-      ports,
-      ipv6,
-      dir: h.dir,
-      streamModule: stream.kind === "dynamic" ? stream.path : null,
-    }),
-  );
-  // -e (nginx ≥ 1.19.5): the error log before the configuration is read, not the built-in path.
-  const early = versionAtLeast(bin.version, [1, 19, 5]) ? ["-e", `${h.dir}/nginx-error.log`] : [];
-  const args = ["-p", h.dir, "-c", conf, ...early, "-g", "daemon off;"];
-  runSync(bin.path, ["-t", "-q", ...args], h.dir);
-  const proc = h.start("nginx", bin.path, args);
-  await Promise.all(
-    [ports.streamSend, ports.streamAccept, ports.httpAccept].map((p) =>
-      waitListening("127.0.0.1", p, proc)
-    ),
-  );
-  return proc;
+  return { ...group, rows };
 }
 
 /**
  * Runs the whole suite and returns the matrix. Never leaves a process or the
- * temporary directory behind (unless `keep`). Peers that cannot be found or
- * started are reported in `errors` (or, with `skipMissing`, skipped).
+ * temporary directory behind (unless `keep`). A missing peer is skipped (its
+ * columns say which package to install); one given by path that is not there,
+ * or one that does not start, is an error.
  */
 export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult> {
   const log = options.log ?? (() => {});
-  const started = performance.now();
+  const began = performance.now();
   const startedAt = new Date().toISOString();
   const errors: string[] = [];
-  const haproxyPeer = find("haproxy", options.haproxy);
-  const nginxPeer = find("nginx", options.nginx);
-  const tsharkPeer = options.wireshark === false ? null : find("tshark", options.tshark);
-  const opensslPeer = find("openssl", options.openssl);
-  for (const [name, peer] of [["haproxy", haproxyPeer], ["nginx", nginxPeer]] as const) {
-    if (peer.missing === null) continue;
-    const given = name === "haproxy" ? options.haproxy : options.nginx;
-    if (given !== undefined || !options.skipMissing) {
-      errors.push(`${name}: ${peer.missing}${given ? "" : ` (install it or pass --${name} PATH)`}`);
+  const selected = selectPeers(options.peers);
+  if (!selected.ok) throw new Error(selected.error);
+  const overrides: Record<string, string | undefined> = {
+    haproxy: options.haproxy,
+    nginx: options.nginx,
+  };
+  const peers: Record<string, { path: string; version: string } | { missing: string }> = {};
+  const columns: Record<Column, string> = { ppcat: `ppcat ${VERSION}` };
+  const columnOrder: Column[] = ["ppcat"];
+  const found: { peer: PeerDef; bin: Binary }[] = [];
+  const notRun: { peer: PeerDef; why: string }[] = [];
+  for (const peer of selected.peers) {
+    const given = overrides[peer.name];
+    const r = findBinary(peer.program, given, peer);
+    const bin = r.ok ? r.binary : null;
+    for (const c of peer.columns) {
+      const label = peerLabel(peer, bin);
+      columns[c.id] = c.suffix === undefined ? label : `${label} ${c.suffix}`;
+      columnOrder.push(c.id);
+    }
+    if (r.ok) {
+      found.push({ peer, bin: r.binary });
+      peers[peer.name] = { path: r.binary.path, version: r.binary.version };
+    } else {
+      const why = missingText(peer, r.reason);
+      peers[peer.name] = { missing: why };
+      // A binary asked for by path must be there; an absent default one is skipped.
+      if (given !== undefined) errors.push(`${peer.name}: ${r.reason}`);
+      notRun.push({ peer, why });
     }
   }
-  // A tshark asked for by path must be there; only an absent default one is skipped.
+  const tsharkPeer = options.wireshark === false ? null : find("tshark", options.tshark);
+  const opensslPeer = find("openssl", options.openssl);
   if (options.tshark !== undefined && tsharkPeer?.missing) {
     errors.push(`tshark: ${tsharkPeer.missing}`);
   }
-  const peers: Record<string, { path: string; version: string } | { missing: string }> = {};
-  for (
-    const [name, peer] of [
-      ["haproxy", haproxyPeer],
-      ["nginx", nginxPeer],
-      ["tshark", tsharkPeer],
-      ["openssl", opensslPeer],
-    ] as const
-  ) {
-    if (peer === null) continue;
-    peers[name] = peer.binary
-      ? { path: peer.binary.path, version: peer.binary.version }
-      : { missing: peer.missing ?? "" };
+  for (const [name, tool] of [["tshark", tsharkPeer], ["openssl", opensslPeer]] as const) {
+    if (tool === null) continue;
+    peers[name] = tool.binary
+      ? { path: tool.binary.path, version: tool.binary.version }
+      : { missing: tool.missing ?? "" };
   }
-  const hv = haproxyPeer.binary ? `haproxy ${branchOf(haproxyPeer.binary.version)}` : "haproxy";
-  const nv = nginxPeer.binary ? `nginx ${branchOf(nginxPeer.binary.version)}` : "nginx";
-  const columns = {
-    [Column.PPCAT]: `ppcat ${VERSION}`,
-    [Column.HAPROXY]: hv,
-    [Column.NGINX_STREAM]: `${nv} stream`,
-    [Column.NGINX_HTTP]: `${nv} http`,
-  };
 
   const groups: GroupResult[] = [];
-  const h = createHarness({ keep: options.keep });
+  const h = createHarness({ keep: options.keep ?? false });
   const receivers: (Receiver | EchoReceiver)[] = [];
   let capture: Capture | null = null;
   try {
@@ -231,97 +231,83 @@ export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult>
     const checkV1 = await startReceiver(false);
     const checkV2 = await startReceiver(false);
     receivers.push(rx, checkV1, checkV2);
+    const rx6 = ipv6 ? await startReceiver(true, { hostname: "::1" }) : null;
+    if (rx6 !== null) receivers.push(rx6);
+    const unixPath = join(h.dir, "ppcat-receiver.sock");
+    const unix = await startReceiver(true, { path: unixPath });
+    receivers.push(unix);
 
     const captured: CapturedItem[] = [];
     const wiresharkSkipped: string[] = [];
+    const capturePorts = [rx.port, checkV1.port, checkV2.port, ...(rx6 ? [rx6.port] : [])];
     if (tsharkPeer === null) wiresharkSkipped.push("Wireshark: --no-wireshark");
     else if (tsharkPeer.binary === null) {
       wiresharkSkipped.push(`Wireshark: tshark is not installed (${tsharkPeer.missing})`);
-    } else {
-      try {
-        capture = await startCapture(h, tsharkPeer.binary, [rx.port, checkV1.port, checkV2.port]);
-        log(`tshark ${tsharkPeer.binary.version} capturing`);
-      } catch (e) {
+    }
+    // tshark and the peers start at the same time: both take a while.
+    const tsharkStart = tsharkPeer?.binary
+      ? startCapture(h, tsharkPeer.binary, capturePorts).then((c) => {
+        capture = c;
+        log(`tshark ${tsharkPeer.binary?.version} capturing`);
+      }, (e) => {
         errors.push(`tshark: ${(e as Error).message}`);
-      }
-    }
+      })
+      : Promise.resolve();
 
-    // One call: every port distinct (8 for haproxy, 3 for nginx).
-    const free = await freePorts(11, ipv6);
-    const a = free.slice(0, 8);
-    const b = free.slice(8);
-    let haproxy: HaproxyPorts | null = null;
-    let nginx: NginxPorts | null = null;
-    const starting: Promise<void>[] = [];
-    let haproxyCerts = certs;
-    if (haproxyPeer.binary !== null && certs !== null && !haproxyHasSsl(haproxyPeer.binary, h)) {
-      haproxyCerts = null;
-      log("haproxy was built without OpenSSL: no TLS checks");
-    }
-    if (haproxyPeer.binary !== null) {
-      const ports: HaproxyPorts = {
-        v1: a[0],
-        v2: a[1],
-        v2Options: a[2],
-        relayV1: a[3],
-        relayV2: a[4],
-        tls: a[5],
-        tlsCn: a[6],
-        accept: a[7],
-        receiver: rx.port,
-        checkV1: checkV1.port,
-        checkV2: checkV2.port,
-      };
-      const bin = haproxyPeer.binary;
-      starting.push(
-        startHaproxy(h, bin, ports, ipv6, haproxyCerts).then(() => {
-          haproxy = ports;
-          log(`haproxy ${bin.version} listening`);
-        }, (e) => {
-          errors.push(`haproxy: ${(e as Error).message}`);
-        }),
-      );
-    }
-    if (nginxPeer.binary !== null) {
-      const ports: NginxPorts = {
-        streamSend: b[0],
-        streamAccept: b[1],
-        httpAccept: b[2],
-        receiver: rx.port,
-      };
-      const bin = nginxPeer.binary;
-      starting.push(
-        startNginx(h, bin, ports, ipv6).then(() => {
-          nginx = ports;
-          log(`nginx ${bin.version} listening`);
-        }, (e) => {
-          errors.push(`nginx: ${(e as Error).message}`);
-        }),
-      );
-    }
-    await Promise.all(starting);
+    // One call: every port distinct.
+    const free = await freePorts(found.reduce((n, f) => n + f.peer.ports, 0), ipv6);
+    let next = 0;
+    const started: (PeerRun | undefined)[] = found.map(() => undefined);
+    const peerStarts = found.map(({ peer, bin }, i) => {
+      const ports = free.slice(next, next + peer.ports);
+      next += peer.ports;
+      const t0 = performance.now();
+      return peer.start({
+        h,
+        bin,
+        ports,
+        ipv6,
+        certs,
+        ppcat: { rx, rx6, unix, unixPath, checkV1, checkV2 },
+        log,
+      }).then((run) => {
+        started[i] = run;
+        log(`${peer.name} ${bin.version} ready in ${Math.round(performance.now() - t0)} ms`);
+      }, (e) => {
+        errors.push(`${peer.name}: ${(e as Error).message}`);
+        notRun.push({ peer, why: `did not start: ${(e as Error).message}` });
+      });
+    });
+    await Promise.all([tsharkStart, ...peerStarts]);
+    // Matrix order, whatever order they became ready in.
+    const runs = started.filter((r): r is PeerRun => r !== undefined);
 
     log("part 1: senders → ppcat");
-    const senders = await senderChecks({
+    const senderCtx = {
       receiver: rx,
       checkV1,
       checkV2,
-      haproxy,
-      nginx,
       ipv6,
-      certs: haproxyCerts,
-      alpn: ALPN,
+      certs,
       log,
       captured,
-    });
-    groups.push(senders);
+    };
+    groups.push(await senderChecks(senderCtx, runs));
 
     log("part 2: ppcat → receivers");
-    groups.push(await receiverChecks({ receiver: rx, haproxy, nginx, log, captured }));
+    groups.push(
+      await receiverChecks({
+        receiver: rx,
+        targets: runs.flatMap((r) => r.receivers ?? []),
+        log,
+        captured,
+      }),
+    );
 
-    if (capture !== null && tsharkPeer?.binary) {
+    const cap = capture as Capture | null;
+    if (cap !== null && tsharkPeer?.binary) {
       log("part 4: Wireshark");
-      const file = await capture.stop();
+      const file = await cap.stop();
       capture = null;
       try {
         groups.push(wiresharkChecks(tsharkPeer.binary, file, captured));
@@ -339,35 +325,16 @@ export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult>
       const echo = await startEchoReceiver();
       receivers.push(echo);
       const targets: FuzzTarget[] = [
-        { column: Column.PPCAT, hostname: "127.0.0.1", port: echo.port, mode: "echo" },
+        { column: "ppcat", hostname: "127.0.0.1", port: echo.port, mode: "echo" },
+        ...runs.flatMap((r) => r.fuzz ?? []),
       ];
-      const hp = haproxy as HaproxyPorts | null;
-      const np = nginx as NginxPorts | null;
-      if (hp !== null) {
-        targets.push({
-          column: Column.HAPROXY,
-          hostname: "127.0.0.1",
-          port: hp.accept,
-          mode: "http",
-        });
-      }
-      if (np !== null) {
-        targets.push(
-          {
-            column: Column.NGINX_STREAM,
-            hostname: "127.0.0.1",
-            port: np.streamAccept,
-            mode: "banner",
-          },
-          { column: Column.NGINX_HTTP, hostname: "127.0.0.1", port: np.httpAccept, mode: "http" },
-        );
-      }
       groups.push(await fuzzChecks(targets, log));
     }
   } catch (e) {
     errors.push(`harness: ${(e as Error).message}`);
   } finally {
-    if (capture !== null) await capture.stop().catch(() => "");
+    const cap = capture as Capture | null;
+    if (cap !== null) await cap.stop().catch(() => "");
     for (const r of receivers) r.close();
     await h.cleanup();
   }
@@ -377,10 +344,11 @@ export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult>
     ppcat: VERSION,
     runtime: runtimeName(),
     startedAt,
-    durationMs: Math.round(performance.now() - started),
+    durationMs: Math.round(performance.now() - began),
     peers,
     columns,
-    groups,
+    columnOrder,
+    groups: groups.map((g) => addSkipCells(g, notRun)),
     errors,
   };
 }
