@@ -15,6 +15,7 @@
 import { type FuzzCase, fuzzCatalog } from "../lib/fuzz/catalog.ts";
 import { type CaseResult, type ObserveMode, runCases } from "../lib/fuzz/run.ts";
 import { judge, type Verdict } from "../lib/fuzz/verdict.ts";
+import { concatBytes, toHex } from "../lib/_bytes.ts";
 import { type Cell, type Column, Group, type GroupResult, type Row, Status } from "./model.ts";
 
 /** One fuzz target: a matrix column, where it listens, and how acceptance shows. */
@@ -135,6 +136,31 @@ export function ruleCell(column: Column, verdicts: readonly FuzzVerdict[]): Cell
   return { status, observed };
 }
 
+/**
+ * A `ppcat send` command that sends one case's exact bytes (header, then what
+ * follows it in the catalog, then a request the mode's server answers).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fuzzCatalog } from "../lib/fuzz/catalog.ts";
+ * import { sendCommand } from "./checks_fuzz.ts";
+ * const c = fuzzCatalog().find((x) => x.name === "v1-port-65536");
+ * assert.ok(c !== undefined);
+ * assert.match(sendCommand(c, "127.0.0.1:$PORT", "http"), /^printf 'GET \/ HTTP\/1\.0.*' \| ppcat send --header-hex 50524f5859 ?[0-9a-f]* 127\.0\.0\.1:\$PORT$/);
+ * ```
+ */
+export function sendCommand(c: FuzzCase, target: string, mode: ObserveMode): string {
+  const hex = toHex(concatBytes([c.bytes, c.afterHeader]));
+  const payload = mode === "http"
+    ? "GET / HTTP/1.0\\r\\nHost: conformance.ppcat.test\\r\\n\\r\\n"
+    : mode === "echo"
+    ? "ping\\n"
+    : "";
+  const send = `ppcat send --header-hex ${hex} ${target}`;
+  return payload === "" ? `${send} < /dev/null` : `printf '${payload}' | ${send}`;
+}
+
 /** Runs part 3 against every target at once. */
 export async function fuzzChecks(
   targets: readonly FuzzTarget[],
@@ -175,9 +201,13 @@ export async function fuzzChecks(
       const t = targets.find((x) => x.column === column);
       const flagged = mine.filter((v) => v.verdict !== "pass");
       const names = (flagged.length > 0 ? flagged : mine).map((v) => v.name).join(",");
-      reproduce[column] = column === "ppcat"
+      const mode = t?.mode ?? "http";
+      const fuzz = column === "ppcat"
         ? `ppcat listen 127.0.0.1:9000 & ppcat fuzz 127.0.0.1:9000 --case ${names}`
-        : `ppcat fuzz 127.0.0.1:$PORT --expect ${t?.mode ?? "http"} --case ${names}`;
+        : `ppcat fuzz 127.0.0.1:$PORT --expect ${mode} --case ${names}`;
+      const first = cases.find((c) => c.name === flagged[0]?.name);
+      reproduce[column] = first === undefined ? fuzz : `${fuzz}\n# by hand, ${first.name}:\n` +
+        sendCommand(first, column === "ppcat" ? "127.0.0.1:9000" : "127.0.0.1:$PORT", mode);
     }
     return {
       id: `fuzz.${first.section}.${slug(rule)}`,

@@ -1,6 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { encodeHeader } from "../lib/encode.ts";
 import { headerToJson } from "../lib/json.ts";
 import { decodeHeader } from "../lib/decode.ts";
@@ -9,7 +11,8 @@ import { compareWithWireshark, type Dissected, flatTlvs } from "./checks_wiresha
 import { createHarness, findBinary, sleep, waitListening } from "./harness.ts";
 import { failures, findings, suitePassed, type SuiteResult } from "./model.ts";
 import { renderMarkdown, renderText } from "./report.ts";
-import { runSuite } from "./suite.ts";
+import { renderHtml } from "./report_html.ts";
+import { chromium, drawnStatuses, dumpDom } from "./_testing.ts";
 
 function alive(pid: number): boolean {
   try {
@@ -186,55 +189,26 @@ describe("report", () => {
   });
 });
 
-const haproxy = findBinary("haproxy");
-const nginx = findBinary("nginx");
-const missing = [haproxy, nginx].filter((r) => !r.ok).map((r) => !r.ok && r.reason);
-const skip = missing.length > 0
-  ? `haproxy and nginx are needed (${missing.join("; ")}): ` +
-    "apt-get install haproxy nginx libnginx-mod-stream tshark"
-  : false;
-
-describe("the suite against the installed haproxy and nginx", () => {
-  it("passes, finds the known deviations, and leaves nothing behind", {
-    skip,
-    timeout: 120_000,
-  }, async () => {
-    let dir = "";
-    const result = await runSuite({
-      log: (line) => {
-        const m = /^temporary directory: (\S+)/.exec(line);
-        if (m) dir = m[1];
-      },
-    });
-    assert.deepEqual(result.errors, []);
-    assert.deepEqual(failures(result.groups), []);
-    assert.ok(dir !== "" && !existsSync(dir), `temporary directory ${dir} removed`);
-    const rows = new Map(result.groups.flatMap((g) => g.rows.map((r) => [r.id, r])));
-    assert.equal(rows.get("senders.haproxy.send-proxy.ipv4")?.cells.haproxy?.status, "pass");
-    assert.equal(rows.get("senders.haproxy.check-send-proxy.v2")?.cells.haproxy?.status, "pass");
-    assert.equal(
-      rows.get("senders.nginx.proxy_protocol.ipv4")?.cells["nginx-stream"]?.status,
-      "pass",
-    );
-    assert.equal(rows.get("receivers.v2.tcp6.tlvs")?.cells.haproxy?.status, "pass");
-    assert.equal(rows.get("receivers.v1.tcp4")?.cells["nginx-http"]?.status, "pass");
-    // The deviations documented for the Debian 12 builds (haproxy 2.6, nginx 1.22).
-    if (haproxy.ok && haproxy.binary.version.startsWith("2.6.")) {
-      const ssl = rows.get("senders.haproxy.send-proxy-v2-ssl.no-client-cert")?.cells.haproxy;
-      assert.equal(ssl?.status, "violation", ssl?.observed ?? "no cell");
+describe("HTML report", () => {
+  const browser = chromium();
+  it("runs its script in Chromium and draws each cell with its status", {
+    skip: "missing" in browser ? browser.missing : false,
+    timeout: 60_000,
+  }, () => {
+    const result = fakeResult("fail");
+    const out = mkdtempSync(join(tmpdir(), "ppcat-html-unit-"));
+    try {
+      const file = join(out, "r.html");
+      writeFileSync(file, renderHtml(result, "a test"));
+      const dom = dumpDom((browser as { path: string }).path, file);
+      assert.match(dom, /data-rendered="yes"/);
+      assert.deepEqual(drawnStatuses(dom), { fail: 1, violation: 1 });
+      assert.match(
+        dom,
+        /<tr class="sec" data-section="2\.1"><th colspan="5">2\.1\. Human-readable/,
+      );
+    } finally {
+      rmSync(out, { recursive: true, force: true });
     }
-    if (nginx.ok && nginx.binary.version.startsWith("1.22.")) {
-      const big = rows.get("receivers.v2.tcp4.tlvs")?.cells["nginx-stream"];
-      assert.equal(big?.status, "violation", big?.observed ?? "no cell");
-    }
-    const fuzz = result.groups.find((g) => g.group === "fuzz");
-    assert.ok(fuzz !== undefined && fuzz.rows.length > 10);
-    for (const r of fuzz.rows) {
-      assert.ok(["pass", "note"].includes(r.cells.ppcat?.status ?? ""), `${r.id}: ppcat`);
-    }
-    const wireshark = result.groups.find((g) => g.group === "wireshark");
-    assert.ok(wireshark !== undefined);
-    if (findBinary("tshark").ok) assert.ok(wireshark.rows.length >= 8);
-    else assert.match(wireshark.skipped.join(), /tshark is not installed/);
   });
 });

@@ -282,6 +282,12 @@ const SCRIPT = `
   var out = $("counts");
   out.textContent = Object.keys(counts).sort().map(function (k) { return counts[k] + " " + k; }).join(", ");
   out.dataset.counts = JSON.stringify(counts);
+  // #cell=ROW_ID/COLUMN opens that cell's detail (links from CI logs, the screenshot test).
+  var m = new RegExp("^#cell=([^/]+)/(.+)$").exec(decodeURIComponent(location.hash));
+  if (m) {
+    var td = document.querySelector('td[data-row="' + m[1] + '"][data-col="' + m[2] + '"]');
+    if (td) td.click();
+  }
   document.body.dataset.rendered = "yes";
 })();
 `;
