@@ -174,13 +174,15 @@ function flaggedList(items: readonly Flagged[], result: SuiteResult): string {
  *   peers: { haproxy: { path: "/usr/sbin/haproxy", version: "2.6.12" } },
  *   columns: { ppcat: "ppcat 0.1.0", haproxy: "haproxy 2.6", "nginx-stream": "nginx 1.22 stream",
  *     "nginx-http": "nginx 1.22 http" },
+ *   columnOrder: ["ppcat", "haproxy", "nginx-stream", "nginx-http"],
  *   groups: [{ group: "senders", skipped: [], rows: [{
  *     id: "a", group: "senders", title: "a | b", section: "2.1",
  *     cells: { haproxy: { status: "pass", observed: "sent 127.0.0.1:4242" } },
  *   }] }],
  *   errors: [],
  * }, "test");
- * assert.match(text, /\| a \\\| b \| 2\.1 \| — \| pass: sent 127\.0\.0\.1:port \| — \| — \|/);
+ * assert.match(text, /\| a \\\| b \| 2\.1 \| — \| pass \| — \| — \|/);
+ * assert.match(text, /- a \\\| b\n {2}- haproxy 2\.6: pass: sent 127\.0\.0\.1:port\n/);
  * assert.ok(text.includes("**Result: pass**"));
  * ```
  */
@@ -267,6 +269,7 @@ function worst(r: Row): "FAIL" | "find" | "ok" | "skip" {
  *   peers: {},
  *   columns: { ppcat: "ppcat 0.1.0", haproxy: "haproxy 2.6", "nginx-stream": "nginx 1.22 stream",
  *     "nginx-http": "nginx 1.22 http" },
+ *   columnOrder: ["ppcat", "haproxy", "nginx-stream", "nginx-http"],
  *   groups: [{ group: "receivers", skipped: [], rows: [{
  *     id: "r", group: "receivers", title: "ppcat sends v1 TCP4", section: "2.1",
  *     cells: { ppcat: { status: "fail", observed: "refused" } },

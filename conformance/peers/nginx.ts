@@ -48,7 +48,7 @@ export const NGINX_ANSWER = "addr=$proxy_protocol_addr\\nport=$proxy_protocol_po
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { nginxConfig } from "./haproxy.ts";
+ * import { nginxConfig } from "./nginx.ts";
  * const conf = nginxConfig({
  *   ports: { streamSend: 1, streamAccept: 2, httpAccept: 3, receiver: 4 },
  *   ipv6: true,
@@ -121,7 +121,7 @@ http {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { streamModule } from "./haproxy.ts";
+ * import { streamModule } from "./nginx.ts";
  * assert.deepEqual(streamModule("--modules-path=/m --with-stream=dynamic"), {
  *   kind: "dynamic", path: "/m/ngx_stream_module.so",
  * });
