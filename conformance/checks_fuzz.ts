@@ -216,7 +216,10 @@ export async function fuzzChecks(
         `${indexes.length === 1 ? "" : "s"})`,
       section: first.section,
       cells,
-      expected: indexes.map((i) => ({ name: cases[i].name, expect: cases[i].expect })),
+      expected: indexes.map((i) => {
+        const c = cases[i] as FuzzCase;
+        return { name: c.name, expect: c.expect };
+      }),
       observed: details,
       reproduce,
     };

@@ -163,7 +163,7 @@ export function wiresharkView(d: Dissected): {
   protocol: string;
   source: { address: string; port: number } | null;
   destination: { address: string; port: number } | null;
-  blockLength?: number;
+  blockLength?: number | undefined;
   tlvs: { type: number; length: number; hex: string }[];
   ssl: Record<string, string | number>;
 } {
@@ -306,7 +306,7 @@ export function compareWithWireshark(row: string, json: HeaderJson, d: Dissected
     // Only the SSL fields Wireshark reached are comparable.
     const ssl = sslView(json);
     const reached: Record<string, string | number> = {};
-    for (const k of Object.keys(w.ssl)) reached[k] = ssl[k];
+    for (const k of Object.keys(w.ssl)) reached[k] = ssl[k] ?? "";
     checks.push({ field: "SSL fields", expected: reached, observed: w.ssl, level: "MUST" });
     if (shown.length < mine.length) {
       tail = `; Wireshark listed ${shown.length} of ${mine.length} TLVs and sub-TLVs ` +

@@ -37,7 +37,11 @@ export interface Received {
   /** acceptProxy's header, or why it refused the connection. */
   readonly result:
     | { readonly ok: true; readonly header: ProxyHeader }
-    | { readonly ok: false; readonly reason: RejectReason; readonly error?: ProxyError };
+    | {
+      readonly ok: false;
+      readonly reason: RejectReason;
+      readonly error?: ProxyError | undefined;
+    };
   /** The one-shot decoder's verdict on the same bytes (ppcat must agree with itself). */
   readonly oneShot: ReturnType<typeof decodeHeader>;
   /** The first payload line after the header, without its newline ("" at end of stream). */
@@ -197,7 +201,9 @@ export interface Exchange {
   /** Why reading stopped. */
   readonly end: "closed" | "reset" | "timeout" | "refused";
   /** For TLS: the negotiated protocol version, cipher (OpenSSL name) and ALPN. */
-  readonly tls?: { readonly version: string; readonly cipher: string; readonly alpn: string };
+  readonly tls?:
+    | { readonly version: string; readonly cipher: string; readonly alpn: string }
+    | undefined;
 }
 
 async function readAll(conn: Conn, timeoutMs: number): Promise<[string, Exchange["end"]]> {
@@ -256,11 +262,11 @@ export interface TlsClientOptions {
   /** CA to trust (the harness's). */
   readonly caFile: string;
   /** Present this client certificate (PEM files) when given. */
-  readonly cert?: { readonly certFile: string; readonly keyFile: string };
+  readonly cert?: { readonly certFile: string; readonly keyFile: string } | undefined;
   /** ALPN protocols to offer. */
-  readonly alpn?: readonly string[];
+  readonly alpn?: readonly string[] | undefined;
   /** Where to connect (default 127.0.0.1). */
-  readonly host?: string;
+  readonly host?: string | undefined;
 }
 
 /**
@@ -329,7 +335,7 @@ export function parseAnswer(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of text.split(/\r?\n/)) {
     const m = /^([a-z_]+)=(.*)$/.exec(line);
-    if (m !== null) out[m[1]] = m[2];
+    if (m?.[1] !== undefined) out[m[1]] = m[2] ?? "";
   }
   return out;
 }
