@@ -29,20 +29,24 @@ const GROUP_TITLES: Readonly<Record<Group, string>> = {
 };
 
 const GROUP_INTROS: Readonly<Record<Group, string>> = {
-  [Group.SENDERS]: "A client connects through haproxy or nginx to ppcat's receiver, which must " +
-    "report exactly the client's real address and port, the proxy's destination, every TLV " +
-    "the proxy was configured to send and a valid CRC32C. The ppcat column says whether ppcat's " +
-    "stream receiver and one-shot decoder agree and the payload after the header arrived intact; " +
-    "the server's column judges the header it sent.",
-  [Group.RECEIVERS]: "ppcat sends a header, then a request; each receiver answers with what it " +
-    "understood (haproxy: `%[src]:%[src_port] %[dst]:%[dst_port]`, `fc_pp_authority`, " +
-    "`fc_pp_unique_id`; nginx: `$proxy_protocol_addr`, `_port`, `_server_addr`, `_server_port`), " +
-    "which must equal what was sent. The ppcat column is ppcat's own receiver.",
+  [Group.SENDERS]: "A client connects through each sender (haproxy, nginx stream, stunnel4; curl " +
+    "connects itself) to ppcat's receiver, which must report exactly the client's real address " +
+    "and port, the proxy's destination, every TLV the proxy was configured to send and a valid " +
+    "CRC32C. The ppcat column says whether ppcat's stream receiver and one-shot decoder agree " +
+    "and the payload after the header arrived intact; the sender's column judges the header it " +
+    "sent.",
+  [Group.RECEIVERS]: "ppcat sends a header, then a request; each receiver says what it " +
+    "understood, which must equal what was sent: haproxy answers `%[src]`, `%[src_port]`, " +
+    "`%[dst]`, `%[dst_port]`, `fc_pp_authority`, `fc_pp_unique_id`; nginx answers " +
+    "`$proxy_protocol_addr`, `_port`, `_server_addr`, `_server_port`; apache2 (`%a " +
+    "%{remote}p`), lighttpd (`%h %{remote}p`) and squid (`%>a %>p`) log the client in their " +
+    "access log, postfix in its `connect from` line. The ppcat column is ppcat's own receiver.",
   [Group.FUZZ]: "Every case of ppcat's fuzz catalog against each receiver, judged by " +
     "lib/fuzz/verdict.ts; one row per spec rule. ppcat's column must be pass (or note): the " +
-    "catalog's expectations come from ppcat's own decoder.",
-  [Group.WIRESHARK]: "tshark captures every header ppcat's receiver got in parts 1 and 2 (what " +
-    "ppcat sent, and what haproxy and nginx sent); Wireshark's PROXY dissector must decode each " +
+    "catalog's expectations come from ppcat's own decoder. A peer's verdict that rests only on " +
+    "it holding the connection until the deadline is a note (timing, not judged).",
+  [Group.WIRESHARK]: "tshark captures every header ppcat's TCP receivers got in parts 1 and 2 " +
+    "(what ppcat sent, and what the senders sent); Wireshark's PROXY dissector must decode each " +
     "to the same fields as ppcat.",
 };
 
