@@ -13,6 +13,8 @@ import { failures, findings, suitePassed, type SuiteResult } from "./model.ts";
 import { renderMarkdown, renderText } from "./report.ts";
 import { renderHtml } from "./report_html.ts";
 import { chromium, drawnStatuses, dumpDom } from "./_testing.ts";
+import type { PeerDef } from "./peers/peer.ts";
+import { runSuite } from "./suite.ts";
 
 function alive(pid: number): boolean {
   try {
@@ -209,6 +211,45 @@ describe("HTML report", () => {
       );
     } finally {
       rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a peer that is not installed", () => {
+  const absent: PeerDef = {
+    name: "absent",
+    program: "ppcat-test-no-such-program",
+    packages: ["absent-server"],
+    versionArgs: ["-v"],
+    versionPattern: /(\d+)/,
+    columns: [
+      { id: "absent-tx", suffix: "sender", roles: ["sender"] },
+      { id: "absent-rx", suffix: "receiver", roles: ["receiver"] },
+    ],
+    ports: 1,
+    start: () => Promise.reject(new Error("must not be started")),
+  };
+
+  it("is a column of skip naming its package, and the run passes", {
+    timeout: 30_000,
+  }, async () => {
+    const result = await runSuite({ definitions: [absent], fuzz: false, wireshark: false });
+    assert.deepEqual(result.errors, []);
+    assert.equal(suitePassed(result), true);
+    assert.deepEqual(result.columnOrder, ["ppcat", "absent-tx", "absent-rx"]);
+    assert.match(
+      (result.peers.absent as { missing: string }).missing,
+      /^not installed \(.*\): apt-get install absent-server$/,
+    );
+    const senders = result.groups.find((g) => g.group === "senders");
+    const row = senders?.rows.find((r) => r.id === "senders.absent");
+    assert.equal(row?.cells["absent-tx"]?.status, "skip");
+    assert.match(row?.cells["absent-tx"]?.observed ?? "", /apt-get install absent-server/);
+    const receivers = result.groups.find((g) => g.group === "receivers");
+    assert.ok(receivers !== undefined && receivers.rows.length > 0);
+    for (const r of receivers.rows) {
+      assert.equal(r.cells["absent-rx"]?.status, "skip", r.id);
+      assert.equal(r.cells.ppcat?.status, "pass", r.id);
     }
   });
 });

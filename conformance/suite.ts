@@ -57,6 +57,8 @@ export interface SuiteOptions {
   readonly openssl?: string | undefined;
   /** Only these peers (names as in conformance/peers/mod.ts); default all. */
   readonly peers?: readonly string[] | undefined;
+  /** The peers to choose from (default: conformance/peers/mod.ts; tests pass their own). */
+  readonly definitions?: readonly PeerDef[] | undefined;
   /** Run part 3 (the fuzz catalog); default true. */
   readonly fuzz?: boolean | undefined;
   /** Run part 4 (Wireshark); default true. */
@@ -85,17 +87,18 @@ export interface SuiteOptions {
  */
 export function selectPeers(
   names: readonly string[] | undefined,
+  all: readonly PeerDef[] = PEERS,
 ): { ok: true; peers: PeerDef[] } | { ok: false; error: string } {
-  if (names === undefined) return { ok: true, peers: [...PEERS] };
+  if (names === undefined) return { ok: true, peers: [...all] };
   for (const n of names) {
-    if (!PEERS.some((p) => p.name === n)) {
+    if (!all.some((p) => p.name === n)) {
       return {
         ok: false,
-        error: `unknown peer "${n}" (known: ${PEERS.map((p) => p.name).join(", ")})`,
+        error: `unknown peer "${n}" (known: ${all.map((p) => p.name).join(", ")})`,
       };
     }
   }
-  return { ok: true, peers: PEERS.filter((p) => names.includes(p.name)) };
+  return { ok: true, peers: all.filter((p) => names.includes(p.name)) };
 }
 
 function runtimeName(): string {
@@ -169,7 +172,7 @@ export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult>
   const began = performance.now();
   const startedAt = new Date().toISOString();
   const errors: string[] = [];
-  const selected = selectPeers(options.peers);
+  const selected = selectPeers(options.peers, options.definitions);
   if (!selected.ok) throw new Error(selected.error);
   const overrides: Record<string, string | undefined> = {
     haproxy: options.haproxy,
@@ -189,7 +192,11 @@ export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult>
       columns[c.id] = c.suffix === undefined ? label : `${label} ${c.suffix}`;
       columnOrder.push(c.id);
     }
-    if (r.ok) {
+    const why = r.ok ? peer.unavailable?.() ?? null : null;
+    if (r.ok && why !== null) {
+      peers[peer.name] = { path: r.binary.path, version: r.binary.version };
+      notRun.push({ peer, why: `not run: ${why}` });
+    } else if (r.ok) {
       found.push({ peer, bin: r.binary });
       peers[peer.name] = { path: r.binary.path, version: r.binary.version };
     } else {

@@ -96,6 +96,11 @@ export interface PeerDef {
   readonly label?: (version: string) => string;
   /** Its columns, in matrix order. */
   readonly columns: readonly PeerColumn[];
+  /**
+   * Why it cannot run here although installed (postfix's master needs root), or null: then its
+   * columns are `skip` with that reason, as for a missing package.
+   */
+  readonly unavailable?: () => string | null;
   /** How many loopback ports it listens on. */
   readonly ports: number;
   /** Starts it (configuration written into `ctx.h.dir`), waits until ready, returns its parts. */

@@ -109,8 +109,11 @@ export const postfix: PeerDef = {
   label: (v) => `postfix ${v.split(".").slice(0, 2).join(".")}`,
   columns: [{ id: "postfix", roles: ["receiver"] }],
   ports: 1,
+  unavailable: () =>
+    process.getuid?.() === 0
+      ? null
+      : "postfix's master must run as root (it drops privileges itself)",
   async start(ctx) {
-    if (process.getuid?.() !== 0) throw new Error("postfix's master must run as root");
     const port = ctx.ports[0] as number;
     const daemons = runSync(ctx.bin.path, ["-h", "daemon_directory"], ctx.h.dir).trim();
     const dir = `${ctx.h.dir}/postfix`;
