@@ -305,6 +305,8 @@ export interface Scenario {
   readonly section: string;
   readonly column: Column;
   readonly receiver: Receiver;
+  /** A shell command that replays the scenario by hand, if it is short enough to give. */
+  readonly reproduce?: string;
   /** Runs the client; returns the exchange and the expectation it implies. */
   run(marker: string): Promise<{ exchange: Exchange; expect: SenderExpectation }>;
 }
@@ -347,6 +349,9 @@ async function runScenario(s: Scenario, ctx: SenderContext): Promise<Row> {
     cells,
     expected: exp,
     observed: received === null ? { client: ex } : receivedJson(received),
+    ...(s.reproduce === undefined
+      ? {}
+      : { reproduce: { [s.column]: s.reproduce, ppcat: s.reproduce } }),
   };
 }
 

@@ -54,12 +54,21 @@ function scenario(
   args: (marker: string) => string[],
   expect: (peer: { address: string; port: number } | null) => SenderExpectation,
 ): Scenario {
+  const by = args("x").map((a) =>
+    a.replace(/:\d+\//, ":8080/").replace(/^\/.*\.sock$/, "/tmp/rx.sock")
+  );
+  const listen = by.includes("--unix-socket")
+    ? "/tmp/rx.sock"
+    : by.some((a) => a.includes("[::1]"))
+    ? "[::1]:8080"
+    : "127.0.0.1:8080";
   return {
     id,
     title,
     section: "2.1",
     column: "curl",
     receiver,
+    reproduce: `ppcat listen ${listen} & curl ${by.join(" ")}`,
     async run(marker) {
       const r = await runCurl(path, args(marker));
       const got = await receiver.waitFor((x) => x.marker.includes(marker), 1000);
