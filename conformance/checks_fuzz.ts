@@ -15,7 +15,7 @@
 import { type FuzzCase, fuzzCatalog } from "../lib/fuzz/catalog.ts";
 import { type CaseResult, type ObserveMode, runCases } from "../lib/fuzz/run.ts";
 import { judge, type Verdict } from "../lib/fuzz/verdict.ts";
-import { concatBytes, toHex } from "../lib/_bytes.ts";
+import { reproduceCommand } from "../lib/fuzz/reproduce.ts";
 import { type Cell, type Column, Group, type GroupResult, type Row, Status } from "./model.ts";
 
 /** One fuzz target: a matrix column, where it listens, and how acceptance shows. */
@@ -43,8 +43,6 @@ export interface FuzzVerdict {
   readonly outcome?: string;
   readonly afterMs?: number;
   readonly reason: string;
-  /** For a timing observation turned into a note: the verdict lib/fuzz gave. */
-  readonly judged?: Verdict;
 }
 
 function verdictOf(r: CaseResult): FuzzVerdict {
@@ -83,37 +81,6 @@ function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 48);
 }
 
-/**
- * A peer's verdict that rests only on the peer holding the connection until
- * the deadline becomes a `note`: how long a server waits is a timing
- * observation this run cannot judge (its deadline is a few seconds), not a
- * departure from the spec. The original verdict stays in `judged`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { untimed } from "./checks_fuzz.ts";
- * const v = untimed({
- *   name: "delivery-v1-slowloris", section: "2", requirement: "MAY", verdict: "violation",
- *   outcome: "timeout", afterMs: 6000, reason: "kept the connection open",
- * });
- * assert.equal(v.verdict, "note");
- * assert.equal(v.judged, "violation");
- * assert.match(v.reason, /^timing, not judged: held the connection/);
- * ```
- */
-export function untimed(v: FuzzVerdict): FuzzVerdict {
-  if (v.outcome !== "timeout" || (v.verdict !== "violation" && v.verdict !== "lenient")) return v;
-  return {
-    ...v,
-    verdict: "note",
-    judged: v.verdict,
-    reason: `timing, not judged: held the connection until the ${
-      FUZZ_DEADLINE_MS / 1000
-    } s deadline (${v.reason})`,
-  };
-}
-
 /** The cell of one column for the cases of one rule. */
 export function ruleCell(column: Column, verdicts: readonly FuzzVerdict[]): Cell {
   const counts = new Map<string, number>();
@@ -137,28 +104,30 @@ export function ruleCell(column: Column, verdicts: readonly FuzzVerdict[]): Cell
 }
 
 /**
- * A `ppcat send` command that sends one case's exact bytes (header, then what
- * follows it in the catalog, then a request the mode's server answers).
+ * A `ppcat send` command that replays one case by hand (lib/fuzz's
+ * replay line, with the mode's probe), against `target`; `$PORT` stays a
+ * shell variable.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { fuzzCatalog } from "../lib/fuzz/catalog.ts";
+ * import { catalogCase } from "../lib/fuzz/catalog.ts";
  * import { sendCommand } from "./checks_fuzz.ts";
- * const c = fuzzCatalog().find((x) => x.name === "v1-port-65536");
+ * const c = catalogCase("v1-port-65536");
  * assert.ok(c !== undefined);
- * assert.match(sendCommand(c, "127.0.0.1:$PORT", "http"), /^printf 'GET \/ HTTP\/1\.0.*' \| ppcat send --header-hex 50524f5859 ?[0-9a-f]* 127\.0\.0\.1:\$PORT$/);
+ * assert.match(
+ *   sendCommand(c, "127.0.0.1:$PORT", "http"),
+ *   /^ppcat send 127\.0\.0\.1:\$PORT --header-hex 50524f5859[0-9a-f]* --data 'GET \/ /,
+ * );
  * ```
  */
 export function sendCommand(c: FuzzCase, target: string, mode: ObserveMode): string {
-  const hex = toHex(concatBytes([c.bytes, c.afterHeader]));
-  const payload = mode === "http"
-    ? "GET / HTTP/1.0\\r\\nHost: conformance.ppcat.test\\r\\n\\r\\n"
-    : mode === "echo"
-    ? "ping\\n"
-    : "";
-  const send = `ppcat send --header-hex ${hex} ${target}`;
-  return payload === "" ? `${send} < /dev/null` : `printf '${payload}' | ${send}`;
+  const placeholder = "127.0.0.1:1";
+  const line = reproduceCommand(c, target.endsWith(":$PORT") ? placeholder : target, {
+    mode,
+    httpHost: "conformance.ppcat.test",
+  });
+  return target.endsWith(":$PORT") ? line.replace(placeholder, target) : line;
 }
 
 /** Runs part 3 against every target at once. */
@@ -178,11 +147,7 @@ export async function fuzzChecks(
       httpHost: "conformance.ppcat.test",
     });
     log(`  fuzz ${t.column}: ${run.results.length} cases in ${run.wallMs} ms`);
-    const verdicts = run.results.map(verdictOf);
-    return {
-      column: t.column,
-      verdicts: t.column === "ppcat" ? verdicts : verdicts.map(untimed),
-    };
+    return { column: t.column, verdicts: run.results.map(verdictOf) };
   }));
   const byColumn = new Map(runs.map((r) => [r.column, r.verdicts]));
   // One row per spec rule, in catalog order.

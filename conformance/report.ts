@@ -43,8 +43,8 @@ const GROUP_INTROS: Readonly<Record<Group, string>> = {
     "access log, postfix in its `connect from` line. The ppcat column is ppcat's own receiver.",
   [Group.FUZZ]: "Every case of ppcat's fuzz catalog against each receiver, judged by " +
     "lib/fuzz/verdict.ts; one row per spec rule. ppcat's column must be pass (or note): the " +
-    "catalog's expectations come from ppcat's own decoder. A peer's verdict that rests only on " +
-    "it holding the connection until the deadline is a note (timing, not judged).",
+    "catalog's expectations come from ppcat's own decoder. Cases that wait for the receiver to " +
+    "give up (partial headers, silent connections) get lib/fuzz's hold window.",
   [Group.WIRESHARK]: "tshark captures every header ppcat's TCP receivers got in parts 1 and 2 " +
     "(what ppcat sent, and what the senders sent); Wireshark's PROXY dissector must decode each " +
     "to the same fields as ppcat.",

@@ -14,7 +14,7 @@ import process from "node:process";
 import { runSync, waitListening } from "../harness.ts";
 import { type LoggedEntry, loggedTarget, readText } from "../logged.ts";
 import { bytesOf } from "../net.ts";
-import type { ObserveMode } from "../../lib/fuzz/run.ts";
+import type { ObserveMode } from "../../lib/fuzz/detector.ts";
 import type { KnownDeviation } from "../model.ts";
 import type { PeerDef } from "./peer.ts";
 
@@ -28,11 +28,8 @@ export const POSTFIX_KNOWN_DEVIATIONS: readonly KnownDeviation[] = [{
     "connection's endpoints",
 }];
 
-/**
- * How the fuzz part sees postfix accept a header: its 220 greeting.
- * SWITCH: "banner" until lib/fuzz has an SMTP expectation; then "smtp".
- */
-export const POSTFIX_FUZZ_MODE: ObserveMode = "banner";
+/** How the fuzz part sees postfix accept a header: its SMTP dialogue (220 greeting, EHLO reply). */
+export const POSTFIX_FUZZ_MODE: ObserveMode = "smtp";
 
 /** main.cf for a private instance under `dir`. */
 export function postfixMain(dir: string): string {
