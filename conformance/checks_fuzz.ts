@@ -130,6 +130,9 @@ export function sendCommand(c: FuzzCase, target: string, mode: ObserveMode): str
   return target.endsWith(":$PORT") ? line.replace(placeholder, target) : line;
 }
 
+/** The longest replay line a report shows. */
+const MAX_REPLAY = 400;
+
 /** Runs part 3 against every target at once. */
 export async function fuzzChecks(
   targets: readonly FuzzTarget[],
@@ -171,8 +174,13 @@ export async function fuzzChecks(
         ? `ppcat listen 127.0.0.1:9000 & ppcat fuzz 127.0.0.1:9000 --case ${names}`
         : `ppcat fuzz 127.0.0.1:$PORT --expect ${mode} --case ${names}`;
       const first = cases.find((c) => c.name === flagged[0]?.name);
-      reproduce[column] = first === undefined ? fuzz : `${fuzz}\n# by hand, ${first.name}:\n` +
-        sendCommand(first, column === "ppcat" ? "127.0.0.1:9000" : "127.0.0.1:$PORT", mode);
+      const send = first === undefined
+        ? ""
+        : sendCommand(first, column === "ppcat" ? "127.0.0.1:9000" : "127.0.0.1:$PORT", mode);
+      // A replay line of kilobytes helps nobody in a report: `ppcat fuzz --json` prints it.
+      reproduce[column] = send === "" || send.length > MAX_REPLAY
+        ? fuzz
+        : `${fuzz}\n# by hand, ${first?.name}:\n${send}`;
     }
     return {
       id: `fuzz.${first.section}.${slug(rule)}`,
