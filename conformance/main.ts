@@ -3,8 +3,9 @@
  * `ppcat conformance` (e.g. `--peers haproxy,apache2`, `--json`, `--html
  * FILE`). It writes no tracked file unless asked: `--write-docs` (or `deno
  * task conformance:docs`) also regenerates docs/CONFORMANCE.md (formatted
- * with `deno fmt`, so `deno fmt --check` stays clean) and docs/conformance.html.
- * Exits non-zero on any ppcat failure.
+ * with `deno fmt`, so `deno fmt --check` stays clean) and docs/conformance.html,
+ * from a run without errors (one that could not start its peers leaves them as
+ * they are). Exits non-zero on any ppcat failure.
  *
  * @module
  */
@@ -21,6 +22,8 @@ import {
   conformanceConfig,
   runConformance,
 } from "./command.ts";
+import { renderMarkdown, writeReport } from "./report.ts";
+import { renderHtml } from "./report_html.ts";
 
 /** The repository's root. */
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -71,21 +74,25 @@ async function main(args: string[]): Promise<number> {
     return 2;
   }
   const docs = values["write-docs"] === true;
-  const config = docs
-    ? {
-      ...checked.config,
-      markdown: checked.config.markdown ?? DOC_PATH,
-      html: checked.config.html ?? HTML_PATH,
-    }
-    : checked.config;
+  const generatedBy = docs ? "`deno task conformance:docs`" : "`deno task conformance`";
   const outcome = await runConformance(
-    config,
+    checked.config,
     { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
     values.quiet === true,
-    docs ? "`deno task conformance:docs`" : "`deno task conformance`",
+    generatedBy,
   );
-  if (config.markdown === DOC_PATH && existsSync(DOC_PATH) && !formatDoc()) {
-    process.stderr.write(`could not format ${DOC_PATH}: run deno fmt on it\n`);
+  if (docs) {
+    // A run that could not start its peers (a busy machine, a missing tool) says nothing about
+    // them: the tracked documents keep the last complete run.
+    if (outcome.result.errors.length > 0) {
+      process.stderr.write(
+        `conformance: ${DOC_PATH} and ${HTML_PATH} not written: the run had errors\n`,
+      );
+    } else {
+      writeReport(DOC_PATH, renderMarkdown(outcome.result, generatedBy));
+      writeReport(HTML_PATH, renderHtml(outcome.result, generatedBy));
+      if (!formatDoc()) process.stderr.write(`could not format ${DOC_PATH}: run deno fmt on it\n`);
+    }
   }
   if (outcome.failure !== undefined) process.stderr.write(`conformance: ${outcome.failure}\n`);
   return outcome.code;
