@@ -81,9 +81,9 @@ export function chromium(): { path: string } | { missing: string } {
 
 const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"];
 
-/** The DOM of `file` after its scripts ran (`--dump-dom`). */
-export function dumpDom(browser: string, file: string): string {
-  const r = spawnSync(browser, [...CHROMIUM_FLAGS, "--dump-dom", `file://${file}`], {
+/** The DOM of `file` (and `hash`, e.g. "#status=fail") after its scripts ran (`--dump-dom`). */
+export function dumpDom(browser: string, file: string, hash = ""): string {
+  const r = spawnSync(browser, [...CHROMIUM_FLAGS, "--dump-dom", `file://${file}${hash}`], {
     encoding: "utf8",
     timeout: 60_000,
     maxBuffer: 64 * 1024 * 1024,

@@ -209,6 +209,18 @@ describe("HTML report", () => {
         dom,
         /<tr class="sec" data-section="2\.1"><th colspan="5">2\.1\. Human-readable/,
       );
+      const path = (browser as { path: string }).path;
+      // The filters: a status no cell has hides the row and its section; one it has keeps it.
+      const none = dumpDom(path, file, "#status=pass");
+      assert.match(none, /<tr class="rule" data-section="2\.1" style="display: none;">/);
+      assert.match(none, /<tr class="sec" data-section="2\.1" style="display: none;">/);
+      const some = dumpDom(path, file, "#status=violation&peer=haproxy");
+      assert.match(some, /<tr class="rule" data-section="2\.1">/);
+      assert.match(some, /<td data-col="nginx-stream" class="na" style="display: none;">/);
+      // A cell opened from the URL shows its detail.
+      const open = dumpDom(path, file, "#cell=receivers.v1.tcp4/ppcat");
+      assert.match(open, /<aside id="detail" class="open">/);
+      assert.match(open, /<pre id="d-observed">port: expected 1, got 2<\/pre>/);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

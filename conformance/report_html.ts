@@ -282,8 +282,14 @@ const SCRIPT = `
   var out = $("counts");
   out.textContent = Object.keys(counts).sort().map(function (k) { return counts[k] + " " + k; }).join(", ");
   out.dataset.counts = JSON.stringify(counts);
-  // #cell=ROW_ID/COLUMN opens that cell's detail (links from CI logs, the screenshot test).
-  var m = new RegExp("^#cell=([^/]+)/(.+)$").exec(decodeURIComponent(location.hash));
+  // #status=…&peer=…&section=… sets the filters; #cell=ROW_ID/COLUMN opens that cell's detail
+  // (links from CI logs, the browser test).
+  var params = new URLSearchParams(location.hash.slice(1));
+  if (params.get("status")) fStatus.value = params.get("status");
+  if (params.get("peer")) fPeer.value = params.get("peer");
+  if (params.get("section")) fSec.value = params.get("section");
+  apply();
+  var m = /^([^/]+)[/](.+)$/.exec(params.get("cell") || "");
   if (m) {
     var td = document.querySelector('td[data-row="' + m[1] + '"][data-col="' + m[2] + '"]');
     if (td) td.click();
