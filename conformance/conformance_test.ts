@@ -265,3 +265,45 @@ describe("a peer that is not installed", () => {
     }
   });
 });
+
+describe("a peer that fails to start", () => {
+  let pid = -1;
+  const broken: PeerDef = {
+    name: "broken",
+    program: "sh",
+    packages: ["dash"],
+    versionArgs: ["-c", "echo broken 1.0"],
+    versionPattern: /broken (\S+)/,
+    columns: [{ id: "broken", roles: ["receiver"] }],
+    ports: 1,
+    start(ctx) {
+      // It leaves a process behind, then fails: the harness must still stop it.
+      const proc = ctx.h.start("broken", "/bin/sh", ["-c", "sleep 30"]);
+      pid = proc.pid;
+      return Promise.reject(new Error("would not listen"));
+    },
+  };
+
+  it("fails the run with its reason and leaves nothing running", { timeout: 30_000 }, async () => {
+    let dir = "";
+    const result = await runSuite({
+      definitions: [broken],
+      fuzz: false,
+      wireshark: false,
+      log: (line) => {
+        const m = /^temporary directory: (\S+)/.exec(line);
+        if (m?.[1] !== undefined) dir = m[1];
+      },
+    });
+    assert.deepEqual(result.errors, ["broken: would not listen"]);
+    assert.equal(suitePassed(result), false);
+    const receivers = result.groups.find((g) => g.group === "receivers");
+    assert.match(
+      receivers?.rows[0]?.cells.broken?.observed ?? "",
+      /did not start: would not listen/,
+    );
+    assert.ok(pid > 0);
+    assert.equal(alive(pid), false, "its process was stopped");
+    assert.equal(existsSync(dir), false);
+  });
+});
