@@ -167,7 +167,7 @@ let eventBytes = 0;
 /** `ppcat listen --json 127.0.0.1:0`, events serialised then dropped. Returns the port. */
 async function ppcatListen(): Promise<number> {
   const checked = configFromArgs(["--json", "127.0.0.1:0"]);
-  if (!checked.ok) throw new Error(checked.message);
+  if (checked.kind !== "run") throw new Error("bad listen flags");
   const server = await startListen({
     ...checked.config,
     onEvent: (event) => {

@@ -1,12 +1,13 @@
 /**
- * Strict flag parsing with `node:util` parseArgs, turning its exceptions into
- * one-line {@linkcode UsageError} values.
+ * Strict flag parsing with `node:util` parseArgs, turning its exceptions into one-line usage
+ * errors (with a "did you mean" for a mistyped flag), and the `-v`/`-q` flags every subcommand
+ * shares.
  *
  * @module
  */
 
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
-import { type UsageError, usageError } from "./exit.ts";
+import { bad, type CommandParse, ok, type Parsed, usage } from "./parsed.ts";
 
 /** One flag: its parseArgs configuration plus what `--help` says about it. */
 export interface FlagSpec {
@@ -83,36 +84,127 @@ export type FlagValues<O extends ParseArgsOptionsConfig> = ReturnType<
   typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: true }>
 >["values"];
 
-/** Parsed flags and positionals, or a usage error. */
-export type ParsedArgs<O extends ParseArgsOptionsConfig> =
-  | { readonly ok: true; readonly values: FlagValues<O>; readonly positionals: string[] }
-  | { readonly ok: false; readonly error: UsageError };
-
-function quoted(message: string): string {
-  const m = /'([^']*)'/.exec(message);
-  return m === null ? "" : m[1].replace(/ <value>$/, "");
+/** Parsed flags and positionals. */
+export interface ArgsOf<O extends ParseArgsOptionsConfig> {
+  readonly values: FlagValues<O>;
+  readonly positionals: string[];
 }
 
 /**
- * Translates a parseArgs error into one line.
+ * Edit distance between two short strings (flag and command names): insertions, deletions,
+ * substitutions and swaps of two neighbouring characters count one each (optimal string
+ * alignment), so the commonest typos are one edit away.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { editDistance } from "./args.ts";
+ * assert.equal(editDistance("--jsn", "--json"), 1);
+ * assert.equal(editDistance("sned", "send"), 1);
+ * assert.equal(editDistance("bench", "fuzz"), 5);
+ * ```
+ */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    const row: number[] = [i];
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) {
+        row.push(j);
+        continue;
+      }
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(
+        (d[i - 1]?.[j] ?? 0) + 1,
+        (row[j - 1] ?? 0) + 1,
+        (d[i - 1]?.[j - 1] ?? 0) + cost,
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, (d[i - 2]?.[j - 2] ?? 0) + 1);
+      }
+      row.push(best);
+    }
+    d.push(row);
+  }
+  return d[a.length]?.[b.length] ?? 0;
+}
+
+/**
+ * The candidate closest to `name` when it is close enough to be a typo (at most 2 edits, and
+ * at most half of the name's characters), or null; a candidate that starts with `name` (an
+ * abbreviation of 3 characters or more) counts as close.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { suggest } from "./args.ts";
+ * assert.equal(suggest("lsten", ["listen", "send"]), "listen");
+ * assert.equal(suggest("--verb", ["--verbose", "--version"]), "--verbose");
+ * assert.equal(suggest("xyz", ["listen", "send"]), null);
+ * ```
+ */
+export function suggest(name: string, candidates: Iterable<string>): string | null {
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = c.startsWith(name) && name.length >= 3 ? 0.5 : editDistance(name, c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  const letters = name.replace(/^-+/, "").length;
+  return bestDistance <= 2 && bestDistance <= letters / 2 ? best : null;
+}
+
+/** `(did you mean X?)` after a name that is not known, or "" when nothing is close. */
+function didYouMean(name: string, candidates: Iterable<string>): string {
+  const close = suggest(name, candidates);
+  return close === null ? "" : ` (did you mean ${close}?)`;
+}
+
+function quoted(message: string): string {
+  const m = /'([^']*)'/.exec(message);
+  return m === null ? "" : (m[1] ?? "").replace(/ <value>$/, "");
+}
+
+/** Every spelling of the flags in `options`: --long and -s. */
+function flagNames(options: ParseArgsOptionsConfig): string[] {
+  const names: string[] = [];
+  for (const [name, option] of Object.entries(options)) {
+    names.push(`--${name}`);
+    if (option.short !== undefined) names.push(`-${option.short}`);
+  }
+  return names;
+}
+
+/**
+ * Translates a parseArgs error into one line; an unknown flag gets the closest known one of
+ * `options` as a suggestion.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { describeParseError } from "./args.ts";
- * const e = Object.assign(new TypeError("Unknown option '--x'. To specify…"), {
+ * const e = Object.assign(new TypeError("Unknown option '--jsn'. To specify…"), {
  *   code: "ERR_PARSE_ARGS_UNKNOWN_OPTION",
  * });
- * assert.equal(describeParseError(e), 'unknown flag "--x"');
+ * assert.equal(describeParseError(e), 'unknown flag "--jsn"');
+ * assert.equal(
+ *   describeParseError(e, { json: { type: "boolean" } }),
+ *   'unknown flag "--jsn" (did you mean --json?)',
+ * );
  * ```
  */
-export function describeParseError(error: unknown): string {
+export function describeParseError(error: unknown, options: ParseArgsOptionsConfig = {}): string {
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
   const name = quoted(message);
   switch (code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
-      return `unknown flag "${name}"`;
+      return `unknown flag "${name}"${
+        name.startsWith("--") ? didYouMean(name.replace(/=.*$/s, ""), flagNames(options)) : ""
+      }`;
     case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
       return `unexpected argument "${name}"`;
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
@@ -122,31 +214,36 @@ export function describeParseError(error: unknown): string {
       }
       return `flag ${name} needs a value`;
     default:
-      return message.split("\n")[0];
+      return message.split("\n")[0] ?? message;
   }
 }
 
 /**
- * Parses `args` strictly against `options`: unknown flags, missing values and (unless
- * `allowPositionals`) stray arguments become a {@linkcode UsageError} for `command`.
+ * Parses `args` strictly against `options`: unknown flags and missing values become a usage
+ * error; `-h`/`--help` (a `help` flag in `options`) asks for the help; unless
+ * `allowPositionals`, a stray argument is a usage error.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { parseCommandArgs } from "./args.ts";
- * const options = { json: { type: "boolean" } } as const;
- * const ok = parseCommandArgs("decode", ["--json", "x"], options, true);
- * assert.ok(ok.ok && ok.values.json === true && ok.positionals[0] === "x");
- * const bad = parseCommandArgs("decode", ["--jsn"], options, true);
- * assert.ok(!bad.ok && bad.error.message === 'unknown flag "--jsn"');
+ * const options = { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } as const;
+ * const ok = parseCommandArgs(["--json", "x"], options, true);
+ * assert.ok(ok.kind === "run" && ok.config.values.json === true && ok.config.positionals[0] === "x");
+ * assert.deepEqual(parseCommandArgs(["-h", "--jsn"], options), { kind: "help" });
+ * assert.deepEqual(parseCommandArgs(["--jsn"], options), {
+ *   kind: "usage",
+ *   message: 'unknown flag "--jsn" (did you mean --json?)',
+ * });
  * ```
  */
 export function parseCommandArgs<const O extends ParseArgsOptionsConfig>(
-  command: string,
   args: string[],
   options: O,
   allowPositionals = false,
-): ParsedArgs<O> {
+): CommandParse<ArgsOf<O>> {
+  // -h anywhere wins over every other problem, as in most tools.
+  if ("help" in options && args.some((a) => a === "--help" || a === "-h")) return { kind: "help" };
   try {
     const { values, positionals } = parseArgs({
       args,
@@ -154,11 +251,56 @@ export function parseCommandArgs<const O extends ParseArgsOptionsConfig>(
       strict: true,
       allowPositionals: true,
     });
+    if ((values as { help?: unknown }).help === true) return { kind: "help" };
     if (!allowPositionals && positionals.length > 0) {
-      return { ok: false, error: usageError(command, `unexpected argument "${positionals[0]}"`) };
+      return usage(`unexpected argument "${positionals[0]}"`);
     }
-    return { ok: true, values, positionals };
+    return { kind: "run", config: { values, positionals } };
   } catch (error) {
-    return { ok: false, error: usageError(command, describeParseError(error)) };
+    return usage(describeParseError(error, options));
   }
+}
+
+/** How much a subcommand says on stderr: `-q` errors only, `-v` more. */
+export type Verbosity = "quiet" | "normal" | "verbose";
+
+/**
+ * The `-v`/`--verbose` and `-q`/`--quiet` flags every subcommand takes, with what they mean
+ * there. Data on stdout never depends on them; `-q` leaves only error lines on stderr.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { flagHelp, verbosityFlags } from "./args.ts";
+ * const flags = verbosityFlags("stderr: the input's size", "no warnings on stderr");
+ * assert.match(flagHelp(flags), /^  -v, --verbose  stderr: the input's size$/m);
+ * ```
+ */
+export function verbosityFlags(verbose: string, quiet: string) {
+  return {
+    verbose: { type: "boolean", short: "v", help: verbose },
+    quiet: { type: "boolean", short: "q", help: quiet },
+  } as const;
+}
+
+/**
+ * The {@linkcode Verbosity} asked for by `-v`/`-q`; both at once is a usage error.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { verbosityOf } from "./args.ts";
+ * assert.deepEqual(verbosityOf({ quiet: true }), { ok: true, value: "quiet" });
+ * assert.deepEqual(verbosityOf({}), { ok: true, value: "normal" });
+ * assert.deepEqual(verbosityOf({ verbose: true, quiet: true }), {
+ *   ok: false,
+ *   message: "-v and -q exclude each other",
+ * });
+ * ```
+ */
+export function verbosityOf(
+  values: { readonly verbose?: boolean | undefined; readonly quiet?: boolean | undefined },
+): Parsed<Verbosity> {
+  if (values.verbose && values.quiet) return bad("-v and -q exclude each other");
+  return ok(values.verbose ? "verbose" : values.quiet ? "quiet" : "normal");
 }

@@ -13,10 +13,11 @@ import { type BenchProgress, runBench } from "../lib/bench/engine.ts";
 import { type BenchResult, benchResult, mergeBenchResults } from "../lib/bench/result.ts";
 import { headerBuilder } from "./bench_header.ts";
 import { MERGE_HELP, runMerge } from "./bench_merge.ts";
-import { BENCH_FLAGS_HELP, type BenchArgs, parseBenchArgs } from "./bench_options.ts";
+import { BENCH_FLAGS_HELP, type BenchArgs, engineArgs, parseBenchArgs } from "./bench_options.ts";
 import { formatSummary, progressLine, type ProgressTotals } from "./bench_report.ts";
 import { runWorkers } from "./bench_workers.ts";
-import { ExitCode, reportFailure, reportUsage, usageError } from "./exit.ts";
+import { ExitCode, reportFailure, reportParse, reportUsage } from "./exit.ts";
+import type { Verbosity } from "./args.ts";
 import { HEADER_FLAGS_HELP } from "./header_flags.ts";
 import { isTty, writeErr, writeOut } from "./io.ts";
 
@@ -50,10 +51,11 @@ USAGE
   HDR histograms (3 significant digits): TCP connect, first byte (from the
   connect), and per message with -r.
 
-  -w N runs N processes (default: the number of cores, at most -c), each with
-  its share of -c and --connect-rate; their --json results are merged exactly as
-  'ppcat bench merge' does. TIME is 10s, 500ms, 1m, 0.5 (seconds); RATE and N
-  take k (1000) and m (1000000).
+  --workers N runs N processes (default: the number of cores, at most -c), each
+  with its share of -c and --connect-rate; their --json results are merged
+  exactly as 'ppcat bench merge' does. TIME is 10s, 500ms, 1m, 0.5 (a bare
+  number is seconds); RATE and N take k (1000) and m (1000000). -w is the
+  connect timeout, as nc -w (tcpkali's -w, the workers, is --workers here).
 
 ${BENCH_FLAGS_HELP}
 ${HEADER_FLAGS_HELP}
@@ -117,7 +119,7 @@ function defaultWorkers(): number {
  * const code = await run(["--connections", "0", "127.0.0.1:9"]);
  * restore();
  * assert.equal(code, 2);
- * assert.match(mem.err(), /^ppcat bench: --connections: 0 is not a whole number/);
+ * assert.match(mem.err(), /^ppcat bench: --connections: 0 is not in 1\.\.10000000/);
  * ```
  */
 export async function run(args: string[]): Promise<number> {
@@ -127,14 +129,11 @@ export async function run(args: string[]): Promise<number> {
     return ExitCode.OK;
   }
   const parsed = parseBenchArgs(args);
-  if (parsed.kind === "help") {
-    writeOut(HELP);
-    return ExitCode.OK;
-  }
-  if (parsed.kind === "usage") return reportUsage(parsed.error);
-  const plan = parsed.plan;
-  const header = headerBuilder(plan);
-  if (!header.ok) return reportUsage(usageError(COMMAND, header.message));
+  if (parsed.kind !== "run") return reportParse(COMMAND, HELP, parsed);
+  const plan = parsed.config;
+  const built = headerBuilder(plan);
+  if (!built.ok) return reportUsage(COMMAND, built.message);
+  const header = { build: built.value };
 
   if (plan.worker !== null) return await runAsWorker(plan, header.build);
 
@@ -143,8 +142,8 @@ export async function run(args: string[]): Promise<number> {
   process.once("SIGINT", onSigint);
   try {
     const workers = Math.max(1, Math.min(plan.workers ?? defaultWorkers(), plan.connections));
-    writeErr(`Destination: ${plan.targetText}\n`);
-    const progress = new Progress(workers, plan.connections);
+    if (plan.verbosity !== "quiet") writeErr(`Destination: ${plan.targetText}\n`);
+    const progress = new Progress(workers, plan.connections, plan.verbosity);
     let results: BenchResult[];
     if (workers === 1) {
       results = [await runHere(plan, header.build, 0, 1, progress, abort.signal)];
@@ -159,7 +158,9 @@ export async function run(args: string[]): Promise<number> {
       if (!outcome.ok) {
         if (outcome.reason === "spawn" && plan.workers === null) {
           // e.g. Deno without --allow-run: one worker in this process instead.
-          writeErr(`ppcat bench: cannot start worker processes (${outcome.message}); using 1\n`);
+          if (plan.verbosity !== "quiet") {
+            writeErr(`ppcat bench: cannot start worker processes (${outcome.message}); using 1\n`);
+          }
           results = [await runHere(plan, header.build, 0, 1, progress, abort.signal)];
         } else {
           return reportFailure(COMMAND, `workers: ${outcome.message}`);
@@ -198,17 +199,9 @@ async function runHere(
 ): Promise<BenchResult> {
   const { connections, connectRate } = share(plan, index, count);
   const outcome = await runBench({
-    hostname: plan.hostname,
-    port: plan.port,
+    ...engineArgs(plan),
     connections,
     connectRate,
-    connectTimeoutMs: plan.connectTimeoutMs,
-    durationMs: plan.durationMs,
-    message: plan.message,
-    firstMessage: plan.firstMessage,
-    messageRate: plan.messageRate,
-    channelLifetimeMs: plan.channelLifetimeMs,
-    nagle: plan.nagle,
     header: build,
     firstIndex: index,
     indexStep: count,
@@ -250,18 +243,23 @@ async function runAsWorker(
   }
 }
 
-/** The "Ramped up" line and, when stderr is a terminal, the live progress line. */
+/**
+ * The "Ramped up" line and, when stderr is a terminal (or with -v), the live progress line;
+ * nothing with -q.
+ */
 class Progress {
   readonly tty = isTty(2);
   readonly latest: (BenchProgress | null)[];
   readonly target: number;
+  readonly verbosity: Verbosity;
   previous: ProgressTotals | null = null;
   rampedUp = false;
   shown = false;
 
-  constructor(workers: number, target: number) {
+  constructor(workers: number, target: number, verbosity: Verbosity) {
     this.latest = new Array(workers).fill(null);
     this.target = target;
+    this.verbosity = verbosity;
   }
 
   update(index: number, p: BenchProgress): void {
@@ -274,11 +272,13 @@ class Progress {
       this.rampedUp = true;
       const opened = Math.min(this.target, sum((x) => x.opened));
       this.clear();
-      writeErr(
-        opened >= this.target
-          ? `Ramped up to ${this.target} connections.\n`
-          : `Ramped up to ${opened} of ${this.target} connections.\n`,
-      );
+      if (this.verbosity !== "quiet") {
+        writeErr(
+          opened >= this.target
+            ? `Ramped up to ${this.target} connections.\n`
+            : `Ramped up to ${opened} of ${this.target} connections.\n`,
+        );
+      }
     }
     const now: ProgressTotals = {
       elapsedSeconds: Math.max(...all.map((x) => x.elapsedSeconds)),
@@ -288,9 +288,13 @@ class Progress {
       received: sum((x) => x.received),
       messages: sum((x) => x.messages),
     };
-    if (this.tty && this.previous !== null) {
-      writeErr(`\r\x1b[K${progressLine(this.previous, now)}`);
-      this.shown = true;
+    if (this.verbosity !== "quiet" && this.previous !== null) {
+      if (this.tty) {
+        writeErr(`\r\x1b[K${progressLine(this.previous, now)}`);
+        this.shown = true;
+      } else if (this.verbosity === "verbose") {
+        writeErr(`${progressLine(this.previous, now)}\n`);
+      }
     }
     this.previous = now;
   }

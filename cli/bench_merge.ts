@@ -7,11 +7,19 @@
  */
 
 import { type BenchResult, mergeBenchResults, parseBenchResult } from "../lib/bench/result.ts";
-import { flagHelp, optionsOf, parseCommandArgs } from "./args.ts";
+import {
+  flagHelp,
+  optionsOf,
+  parseCommandArgs,
+  type Verbosity,
+  verbosityFlags,
+  verbosityOf,
+} from "./args.ts";
 import { parsePercentiles } from "./bench_options.ts";
 import { formatSummary } from "./bench_report.ts";
-import { ExitCode, reportFailure, reportUsage, usageError } from "./exit.ts";
-import { readFile, writeOut } from "./io.ts";
+import { ExitCode, reportFailure, reportParse } from "./exit.ts";
+import { readFile, writeErr, writeOut } from "./io.ts";
+import { type CommandParse, usage } from "./parsed.ts";
 
 const COMMAND = "bench merge";
 
@@ -22,6 +30,7 @@ const MERGE_FLAGS = {
     help: "percentiles to report (default: those of the first file)",
   },
   json: { type: "boolean", help: "stdout: the merged result as JSON" },
+  ...verbosityFlags("stderr: one line per FILE read", "stderr: errors only (the default)"),
   help: { type: "boolean", short: "h", help: "show this help" },
 } as const;
 
@@ -64,25 +73,65 @@ export function runMerge(args: string[]): Promise<number> {
   return Promise.resolve(merge(args));
 }
 
-function merge(args: string[]): number {
-  const parsed = parseCommandArgs(COMMAND, args, optionsOf(MERGE_FLAGS), true);
-  if (!parsed.ok) return reportUsage(parsed.error);
-  const { values, positionals } = parsed;
-  if (values.help) {
-    writeOut(MERGE_HELP);
-    return ExitCode.OK;
-  }
-  if (positionals.length === 0) return reportUsage(usageError(COMMAND, "no FILE to merge"));
+/** What `ppcat bench merge` was asked to do. */
+export interface MergeConfig {
+  /** The files, in order. */
+  readonly files: readonly string[];
+  /** `--latency-percentiles`, or undefined for those of the first file. */
+  readonly percentiles: readonly number[] | undefined;
+  /** `--json`. */
+  readonly json: boolean;
+  /** `-v` / `-q`. */
+  readonly verbosity: Verbosity;
+}
+
+/**
+ * Parses the arguments of `ppcat bench merge` (after `merge`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseMergeArgs } from "./bench_merge.ts";
+ * const r = parseMergeArgs(["--json", "a.json", "b.json"]);
+ * assert.ok(r.kind === "run");
+ * assert.deepEqual(r.config.files, ["a.json", "b.json"]);
+ * assert.deepEqual(parseMergeArgs([]), { kind: "usage", message: "no FILE to merge" });
+ * ```
+ */
+export function parseMergeArgs(args: string[]): CommandParse<MergeConfig> {
+  const parsed = parseCommandArgs(args, optionsOf(MERGE_FLAGS), true);
+  if (parsed.kind !== "run") return parsed;
+  const { values, positionals } = parsed.config;
+  const verbosity = verbosityOf(values);
+  if (!verbosity.ok) return usage(verbosity.message);
+  if (positionals.length === 0) return usage("no FILE to merge");
   let percentiles: number[] | undefined;
   if (values["latency-percentiles"] !== undefined) {
     const p = parsePercentiles(values["latency-percentiles"]);
-    if (!p.ok) return reportUsage(usageError(COMMAND, p.message));
+    if (!p.ok) return usage(p.message);
     percentiles = p.value;
   }
+  return {
+    kind: "run",
+    config: {
+      files: positionals,
+      percentiles,
+      json: values.json ?? false,
+      verbosity: verbosity.value,
+    },
+  };
+}
+
+function merge(args: string[]): number {
+  const parsed = parseMergeArgs(args);
+  if (parsed.kind !== "run") return reportParse(COMMAND, MERGE_HELP, parsed);
+  const { files, percentiles, json: asJson, verbosity } = parsed.config;
   const results: BenchResult[] = [];
-  for (const path of positionals) {
+  for (const path of files) {
     const file = readFile(path);
-    if (!file.ok) return reportFailure(COMMAND, `cannot read ${path}: ${file.reason}`);
+    if (!file.ok) {
+      return reportFailure(COMMAND, `cannot read ${JSON.stringify(path)}: ${file.reason}`);
+    }
     let json: unknown;
     try {
       json = JSON.parse(new TextDecoder().decode(file.bytes));
@@ -91,10 +140,13 @@ function merge(args: string[]): number {
     }
     const r = parseBenchResult(json);
     if (!r.ok) return reportFailure(COMMAND, `${path}: ${r.message}`);
+    if (verbosity === "verbose") {
+      writeErr(`* ${path}: ${r.value.connections.opened} connections opened\n`);
+    }
     results.push(r.value);
   }
   const merged = mergeBenchResults(results, percentiles);
   if (!merged.ok) return reportFailure(COMMAND, `${merged.code}: ${merged.message}`);
-  writeOut(values.json ? `${JSON.stringify(merged.value)}\n` : formatSummary(merged.value));
+  writeOut(asJson ? `${JSON.stringify(merged.value)}\n` : formatSummary(merged.value));
   return ExitCode.OK;
 }

@@ -1,27 +1,31 @@
 /**
- * `ppcat bench`: its flags (tcpkali's names where they exist) and the pure parsing behind them
- * (durations, rates, percentiles), turning the command line into a {@linkcode BenchArgs} plan.
- * Nothing here touches the network.
+ * `ppcat bench`: its flags (tcpkali's names where they exist; `-w` is the timeout, as in nc and
+ * the other subcommands) and the pure parsing behind them, turning the command line into a
+ * {@linkcode BenchArgs} plan; the header flags become a header template here, once. Nothing
+ * here touches the network.
  *
  * @module
  */
 
 import { canonicalAddress } from "../lib/address.ts";
+import type { BenchPlan } from "../lib/bench/engine.ts";
 import { DEFAULT_PERCENTILES } from "../lib/bench/result.ts";
-import { flagHelp, optionsOf, parseCommandArgs } from "./args.ts";
-import { type UsageError, usageError } from "./exit.ts";
 import {
-  HEADER_FLAGS,
-  headerFlagsGiven,
-  type HeaderFlagValues,
-  HELP_WIDTH,
-} from "./header_flags.ts";
+  flagHelp,
+  optionsOf,
+  parseCommandArgs,
+  suggest,
+  type Verbosity,
+  verbosityFlags,
+  verbosityOf,
+} from "./args.ts";
+import { HEADER_FLAGS, headerFlagsGiven, HELP_WIDTH, parseHeaderFlags } from "./header_flags.ts";
+import type { HeaderTemplate } from "./header_template.ts";
 import { readFile } from "./io.ts";
-import { bad, type Parsed } from "./parsed.ts";
-import { MAX_TIMER_MS, parseEscapes } from "./send_options.ts";
-import { oneTarget } from "./target.ts";
-
-const COMMAND = "bench";
+import { bad, type CommandParse, ok, type Parsed, usage } from "./parsed.ts";
+import { parseEscapes } from "./send_options.ts";
+import { joinHostPort, oneTarget } from "./target.ts";
+import { parseChoice, parseDuration, parseInteger, parseRate } from "./values.ts";
 
 /** Load flags: connections, messages, rates, duration. */
 const LOAD_FLAGS = {
@@ -36,7 +40,12 @@ const LOAD_FLAGS = {
     arg: "RATE",
     help: "new connections per second at most (default 100; 0: no limit)",
   },
-  "connect-timeout": { type: "string", arg: "TIME", help: "give up a connect after (default 1s)" },
+  "connect-timeout": {
+    type: "string",
+    short: "w",
+    arg: "TIME",
+    help: "give up a connect after TIME, as nc -w (default 1s)",
+  },
   duration: {
     type: "string",
     short: "T",
@@ -76,7 +85,6 @@ const LOAD_FLAGS = {
   nagle: { type: "string", arg: "on|off", help: "Nagle's algorithm (default off: TCP_NODELAY)" },
   workers: {
     type: "string",
-    short: "w",
     arg: "N",
     help: "processes, each its own event loop (default: cores)",
   },
@@ -90,6 +98,10 @@ const OUTPUT_FLAGS = {
     help: "e.g. 50,90,99,99.9 (the default)",
   },
   json: { type: "boolean", help: "stdout: the result as one JSON object" },
+  ...verbosityFlags(
+    "stderr: the progress line every second also when stderr is not a terminal",
+    "stderr: errors only (no Destination, Ramped up or progress lines)",
+  ),
   help: { type: "boolean", short: "h", help: "show this help" },
 } as const;
 
@@ -119,67 +131,6 @@ ${flagHelp(LOAD_FLAGS, HELP_WIDTH)}
 OUTPUT FLAGS
 ${flagHelp(OUTPUT_FLAGS, HELP_WIDTH)}`;
 
-const TIME_UNITS: Readonly<Record<string, number>> = {
-  ms: 1,
-  s: 1000,
-  "": 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
-/**
- * Parses a duration as tcpkali writes them: a number with an optional fraction and unit `ms`,
- * `s` (the default), `m` or `h`; to milliseconds.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseDuration } from "./bench_options.ts";
- * assert.deepEqual(parseDuration("duration", "10s"), { ok: true, value: 10_000 });
- * assert.deepEqual(parseDuration("duration", "500ms"), { ok: true, value: 500 });
- * assert.deepEqual(parseDuration("duration", "1m"), { ok: true, value: 60_000 });
- * assert.deepEqual(parseDuration("duration", "0.25"), { ok: true, value: 250 });
- * assert.equal(parseDuration("duration", "10 s").ok, false);
- * assert.equal(parseDuration("duration", "-1s").ok, false);
- * ```
- */
-export function parseDuration(flag: string, text: string): Parsed<number> {
-  const m = /^([0-9]{1,9}(?:\.[0-9]{1,6})?)(ms|s|m|h|)$/.exec(text);
-  if (m === null) {
-    return bad(`--${flag}: ${JSON.stringify(text)} is not a duration (e.g. 10s, 500ms, 1m)`);
-  }
-  const ms = Math.round(Number(m[1]) * TIME_UNITS[m[2]]);
-  if (ms > MAX_TIMER_MS) return bad(`--${flag}: ${text} is too long`);
-  return { ok: true, value: ms };
-}
-
-/**
- * Parses a rate or count with tcpkali's multipliers `k` (1000) and `m` (1 000 000).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseRate } from "./bench_options.ts";
- * assert.deepEqual(parseRate("message-rate", "5k"), { ok: true, value: 5000 });
- * assert.deepEqual(parseRate("message-rate", "0.5"), { ok: true, value: 0.5 });
- * assert.equal(parseRate("message-rate", "fast").ok, false);
- * ```
- */
-export function parseRate(flag: string, text: string): Parsed<number> {
-  const m = /^([0-9]{1,12}(?:\.[0-9]{1,6})?)([km]?)$/.exec(text);
-  if (m === null) return bad(`--${flag}: ${JSON.stringify(text)} is not a number (e.g. 100, 5k)`);
-  return { ok: true, value: Number(m[1]) * (m[2] === "k" ? 1e3 : m[2] === "m" ? 1e6 : 1) };
-}
-
-function parseCount(flag: string, text: string, min: number, max: number): Parsed<number> {
-  const r = parseRate(flag, text);
-  if (!r.ok) return r;
-  if (!Number.isInteger(r.value) || r.value < min || r.value > max) {
-    return bad(`--${flag}: ${text} is not a whole number in ${min}..${max}`);
-  }
-  return r;
-}
-
 /**
  * Parses `--latency-percentiles`: numbers in 0..100 separated by "," or "/".
  *
@@ -204,51 +155,64 @@ export function parsePercentiles(text: string): Parsed<number[]> {
   return { ok: true, value: out };
 }
 
-/** Everything `ppcat bench` was asked to do, checked. */
-export interface BenchArgs {
-  /** TARGET as written. */
+/** The engine settings (lib/bench/engine.ts) that come straight from the command line. */
+const ENGINE_KEYS = [
+  "hostname",
+  "port",
+  "connections",
+  "connectRate",
+  "connectTimeoutMs",
+  "durationMs",
+  "message",
+  "firstMessage",
+  "messageRate",
+  "channelLifetimeMs",
+  "nagle",
+] as const satisfies readonly (keyof BenchPlan)[];
+
+/** The part of a {@linkcode BenchPlan} the command line sets. */
+export type EngineArgs = Pick<BenchPlan, typeof ENGINE_KEYS[number]>;
+
+/**
+ * The engine settings of `args`, to spread into a {@linkcode BenchPlan}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { engineArgs, parseBenchArgs } from "./bench_options.ts";
+ * const r = parseBenchArgs(["-c", "2", "127.0.0.1:1122"]);
+ * assert.ok(r.kind === "run");
+ * const e = engineArgs(r.config);
+ * assert.equal(e.connections, 2);
+ * assert.equal("percentiles" in e, false);
+ * ```
+ */
+export function engineArgs(args: EngineArgs): EngineArgs {
+  return Object.fromEntries(ENGINE_KEYS.map((k) => [k, args[k]])) as unknown as EngineArgs;
+}
+
+/**
+ * Everything `ppcat bench` was asked to do, checked: the engine's settings (for all workers
+ * together; `connections` and `connectRate` are shared out), plus what the CLI itself uses.
+ */
+export interface BenchArgs extends EngineArgs {
+  /** TARGET as written (HOST PORT joined). */
   readonly targetText: string;
-  /** Host (no brackets) and port. */
-  readonly hostname: string;
-  /** Target port. */
-  readonly port: number;
   /** 4 or 6 for an address literal, null for a name. */
   readonly family: 4 | 6 | null;
-  /** `-c`. */
-  readonly connections: number;
-  /** `--connect-rate`, per second; Infinity for none. */
-  readonly connectRate: number;
-  /** `--connect-timeout`, ms. */
-  readonly connectTimeoutMs: number;
-  /** `-T`, ms. */
-  readonly durationMs: number;
-  /** `-m` / `-f` bytes (empty when not given). */
-  readonly message: Uint8Array;
-  /** `-1` / `--first-message-file` bytes (empty when not given). */
-  readonly firstMessage: Uint8Array;
-  /** `-r`, per connection per second; 0: bulk. */
-  readonly messageRate: number;
-  /** `--channel-lifetime`, ms; Infinity: none. */
-  readonly channelLifetimeMs: number;
-  /** The header: built from the flags (null `header` flags mean none). */
-  readonly header: { readonly version: 1 | 2; readonly values: HeaderFlagValues } | null;
-  /** `--nagle on`. */
-  readonly nagle: boolean;
-  /** `-w`, or null when not given (default: cores). */
+  /** The header flags, parsed; null for `--header none`. */
+  readonly header: HeaderTemplate | null;
+  /** `--workers`, or null when not given (default: cores). */
   readonly workers: number | null;
   /** `--latency-percentiles`. */
   readonly percentiles: readonly number[];
   /** `--json`. */
   readonly json: boolean;
+  /** `-v` / `-q`. */
+  readonly verbosity: Verbosity;
   /** `--worker I/N` (internal), or null. */
   readonly worker: { readonly index: number; readonly count: number } | null;
 }
-
-/** Result of {@linkcode parseBenchArgs}. */
-export type BenchArgsResult =
-  | { readonly kind: "plan"; readonly plan: BenchArgs }
-  | { readonly kind: "help" }
-  | { readonly kind: "usage"; readonly error: UsageError };
 
 function bytesFrom(
   flag: string,
@@ -268,7 +232,7 @@ function bytesFrom(
     if (!file.ok) return bad(`--${fileFlag}: cannot read ${JSON.stringify(path)}: ${file.reason}`);
     return { ok: true, value: file.bytes };
   }
-  return { ok: true, value: new Uint8Array(0) };
+  return ok(new Uint8Array(0));
 }
 
 /**
@@ -280,125 +244,127 @@ function bytesFrom(
  * import assert from "node:assert/strict";
  * import { parseBenchArgs } from "./bench_options.ts";
  * const r = parseBenchArgs(["-c", "50", "-T", "10s", "--header", "v1", "-m", "PING\\r\\n", "127.0.0.1:1122"]);
- * assert.equal(r.kind, "plan");
- * if (r.kind === "plan") {
- *   assert.equal(r.plan.connections, 50);
- *   assert.equal(r.plan.durationMs, 10_000);
- *   assert.equal(r.plan.header?.version, 1);
- *   assert.deepEqual([...r.plan.message], [80, 73, 78, 71, 13, 10]);
- * }
- * const u = parseBenchArgs(["-c", "many", "127.0.0.1:1"]);
- * assert.ok(u.kind === "usage" && u.error.message.startsWith("--connections"));
+ * assert.ok(r.kind === "run");
+ * assert.equal(r.config.connections, 50);
+ * assert.equal(r.config.durationMs, 10_000);
+ * assert.equal(r.config.header?.version, 1);
+ * assert.deepEqual([...r.config.message], [80, 73, 78, 71, 13, 10]);
+ * assert.deepEqual(parseBenchArgs(["-c", "many", "127.0.0.1:1"]), {
+ *   kind: "usage",
+ *   message: '--connections: "many" is not a whole number',
+ * });
  * ```
  */
-export function parseBenchArgs(args: string[]): BenchArgsResult {
-  const parsed = parseCommandArgs(COMMAND, args, BENCH_OPTIONS, true);
-  if (!parsed.ok) return { kind: "usage", error: parsed.error };
-  const { values, positionals } = parsed;
-  if (values.help) return { kind: "help" };
-  const usage = (message: string): BenchArgsResult => ({
-    kind: "usage",
-    error: usageError(COMMAND, message),
-  });
+export function parseBenchArgs(args: string[]): CommandParse<BenchArgs> {
+  const parsed = parseCommandArgs(args, BENCH_OPTIONS, true);
+  if (parsed.kind !== "run") return parsed;
+  const { values, positionals } = parsed.config;
+  const verbosity = verbosityOf(values);
+  if (!verbosity.ok) return usage(verbosity.message);
   const target = oneTarget(positionals, "HOST:PORT or [IPV6]:PORT");
-  if (!target.ok) return usage(target.message);
+  if (!target.ok) {
+    const close = positionals.length === 1 ? suggest(positionals[0] ?? "", ["merge"]) : null;
+    return usage(
+      close === null ? target.message : `${target.message} (did you mean ppcat bench ${close}?)`,
+    );
+  }
   if (target.value.kind !== "inet") return usage("TARGET: bench runs over TCP (HOST:PORT)");
   const t = target.value;
 
-  const num = <T>(r: Parsed<T>): T | UsageError => r.ok ? r.value : usageError(COMMAND, r.message);
-  const isErr = (v: unknown): v is UsageError =>
-    typeof v === "object" && v !== null && (v as UsageError).kind === "usage";
-
-  const connections = values.connections === undefined
-    ? 1
-    : num(parseCount("connections", values.connections, 1, 10_000_000));
-  if (isErr(connections)) return { kind: "usage", error: connections };
+  let connections = 1;
+  if (values.connections !== undefined) {
+    const n = parseInteger("connections", values.connections, { min: 1, max: 10_000_000 });
+    if (!n.ok) return usage(n.message);
+    connections = n.value;
+  }
   let connectRate = 100;
   if (values["connect-rate"] !== undefined) {
-    const r = num(parseRate("connect-rate", values["connect-rate"]));
-    if (isErr(r)) return { kind: "usage", error: r };
-    connectRate = r === 0 ? Infinity : r;
+    const r = parseRate("connect-rate", values["connect-rate"]);
+    if (!r.ok) return usage(r.message);
+    connectRate = r.value === 0 ? Infinity : r.value;
   }
-  const connectTimeoutMs = values["connect-timeout"] === undefined
-    ? 1000
-    : num(parseDuration("connect-timeout", values["connect-timeout"]));
-  if (isErr(connectTimeoutMs)) return { kind: "usage", error: connectTimeoutMs };
-  if (connectTimeoutMs === 0) return usage("--connect-timeout: must be more than 0");
-  const durationMs = values.duration === undefined
-    ? 10_000
-    : num(parseDuration("duration", values.duration));
-  if (isErr(durationMs)) return { kind: "usage", error: durationMs };
+  let connectTimeoutMs = 1000;
+  if (values["connect-timeout"] !== undefined) {
+    const d = parseDuration("connect-timeout", values["connect-timeout"], { min: 1 });
+    if (!d.ok) return usage(d.message);
+    connectTimeoutMs = d.value;
+  }
+  let durationMs = 10_000;
+  if (values.duration !== undefined) {
+    const d = parseDuration("duration", values.duration);
+    if (!d.ok) return usage(d.message);
+    durationMs = d.value;
+  }
 
-  const message = num(bytesFrom("message", values.message, "message-file", values["message-file"]));
-  if (isErr(message)) return { kind: "usage", error: message };
-  const firstMessage = num(
-    bytesFrom(
-      "first-message",
-      values["first-message"],
-      "first-message-file",
-      values["first-message-file"],
-    ),
+  const message = bytesFrom("message", values.message, "message-file", values["message-file"]);
+  if (!message.ok) return usage(message.message);
+  const firstMessage = bytesFrom(
+    "first-message",
+    values["first-message"],
+    "first-message-file",
+    values["first-message-file"],
   );
-  if (isErr(firstMessage)) return { kind: "usage", error: firstMessage };
+  if (!firstMessage.ok) return usage(firstMessage.message);
 
   let messageRate = 0;
   if (values["message-rate"] !== undefined) {
-    const r = num(parseRate("message-rate", values["message-rate"]));
-    if (isErr(r)) return { kind: "usage", error: r };
-    if (r <= 0) return usage("--message-rate: must be more than 0 (leave it out for bulk)");
-    if (message.length === 0) return usage("--message-rate needs --message or --message-file");
-    messageRate = r;
+    const r = parseRate("message-rate", values["message-rate"]);
+    if (!r.ok) return usage(r.message);
+    if (r.value <= 0) return usage("--message-rate: must be more than 0 (leave it out for bulk)");
+    if (message.value.length === 0) {
+      return usage("--message-rate needs --message or --message-file");
+    }
+    messageRate = r.value;
   }
   let channelLifetimeMs = Infinity;
   if (values["channel-lifetime"] !== undefined) {
-    const r = num(parseDuration("channel-lifetime", values["channel-lifetime"]));
-    if (isErr(r)) return { kind: "usage", error: r };
-    channelLifetimeMs = r;
+    const d = parseDuration("channel-lifetime", values["channel-lifetime"]);
+    if (!d.ok) return usage(d.message);
+    channelLifetimeMs = d.value;
   }
 
   // --- header
   const given = headerFlagsGiven(values);
   let version: 1 | 2 | null = values.v1 ? 1 : 2;
   if (values.header !== undefined) {
-    const h = values.header.toLowerCase();
-    if (h !== "v1" && h !== "v2" && h !== "none") {
-      return usage(`--header: ${JSON.stringify(values.header)} is not v1, v2 or none`);
-    }
-    if (h === "none") {
+    const h = parseChoice("header", values.header, ["v1", "v2", "none"] as const);
+    if (!h.ok) return usage(h.message);
+    if (h.value === "none") {
       if (given.length > 0) {
         return usage(`--header none and --${given[0]} exclude each other (no header is sent)`);
       }
       version = null;
     } else {
-      version = h === "v1" ? 1 : 2;
+      version = h.value === "v1" ? 1 : 2;
       if ((values.v1 && version === 2) || (values.v2 && version === 1)) {
-        return usage(`--header ${h} contradicts --${values.v1 ? "v1" : "v2"}`);
+        return usage(`--header ${h.value} contradicts --${values.v1 ? "v1" : "v2"}`);
       }
     }
   }
-  const header = version === null ? null : {
-    version,
-    values: { ...values, v1: version === 1, v2: version === 2 } as HeaderFlagValues,
-  };
+  let header: HeaderTemplate | null = null;
+  if (version !== null) {
+    const template = parseHeaderFlags({ ...values, v1: version === 1, v2: version === 2 });
+    if (!template.ok) return usage(template.message);
+    header = template.value;
+  }
 
   let nagle = false;
   if (values.nagle !== undefined) {
-    if (values.nagle !== "on" && values.nagle !== "off") {
-      return usage(`--nagle: ${JSON.stringify(values.nagle)} is not on or off`);
-    }
-    nagle = values.nagle === "on";
+    const n = parseChoice("nagle", values.nagle, ["on", "off"] as const);
+    if (!n.ok) return usage(n.message);
+    nagle = n.value === "on";
   }
   let workers: number | null = null;
   if (values.workers !== undefined) {
-    const w = num(parseCount("workers", values.workers, 1, 256));
-    if (isErr(w)) return { kind: "usage", error: w };
-    workers = w;
+    const w = parseInteger("workers", values.workers, { min: 1, max: 256 });
+    if (!w.ok) return usage(w.message);
+    workers = w.value;
   }
   let percentiles: readonly number[] = DEFAULT_PERCENTILES;
   if (values["latency-percentiles"] !== undefined) {
-    const p = num(parsePercentiles(values["latency-percentiles"]));
-    if (isErr(p)) return { kind: "usage", error: p };
-    percentiles = p;
+    const p = parsePercentiles(values["latency-percentiles"]);
+    if (!p.ok) return usage(p.message);
+    percentiles = p.value;
   }
   let worker: BenchArgs["worker"] = null;
   if (values.worker !== undefined) {
@@ -407,9 +373,9 @@ export function parseBenchArgs(args: string[]): BenchArgsResult {
     worker = { index: Number(m[1]), count: Number(m[2]) };
   }
   return {
-    kind: "plan",
-    plan: {
-      targetText: positionals[0],
+    kind: "run",
+    config: {
+      targetText: joinHostPort(positionals)[0] ?? "",
       hostname: t.hostname,
       port: t.port,
       family: t.family ?? (canonicalAddress(t.hostname)?.family ?? null),
@@ -417,8 +383,8 @@ export function parseBenchArgs(args: string[]): BenchArgsResult {
       connectRate,
       connectTimeoutMs,
       durationMs,
-      message,
-      firstMessage,
+      message: message.value,
+      firstMessage: firstMessage.value,
       messageRate,
       channelLifetimeMs,
       header,
@@ -426,6 +392,7 @@ export function parseBenchArgs(args: string[]): BenchArgsResult {
       workers,
       percentiles,
       json: values.json ?? false,
+      verbosity: verbosity.value,
       worker,
     },
   };

@@ -61,9 +61,10 @@ describe("ppcat bench", () => {
   it("rejects bad flags with one line and exit 2", async () => {
     for (
       const [args, pattern] of [
-        [["-c", "x", "127.0.0.1:1"], /--connections: "x" is not a number/],
-        [["-T", "10 s", "127.0.0.1:1"], /--duration: "10 s" is not a duration/],
-        [["--header", "v3", "127.0.0.1:1"], /--header: "v3" is not v1, v2 or none/],
+        [["-c", "x", "127.0.0.1:1"], /--connections: "x" is not a whole number/],
+        [["-T", "10 s", "127.0.0.1:1"], /--duration: "10 s" is not a time/],
+        [["-w", "0", "127.0.0.1:1"], /--connect-timeout: must be more than 0/],
+        [["--header", "v3", "127.0.0.1:1"], /--header: "v3" is not one of v1, v2, none/],
         [["--header", "none", "--crc32c", "127.0.0.1:1"], /exclude each other/],
         [["--header", "v1", "--alpn", "h2", "127.0.0.1:1"], /version 1 cannot carry TLVs/],
         [["-r", "10", "127.0.0.1:1"], /--message-rate needs --message/],
@@ -77,14 +78,14 @@ describe("ppcat bench", () => {
       const r = await bench([...args]);
       assert.equal(r.code, 2, args.join(" "));
       assert.match(r.err, pattern);
-      assert.match(r.err, /^ppcat bench: [^\n]+\nTry 'ppcat bench --help'\.\n$/);
+      assert.match(r.err, /^ppcat bench: [^\n]+ \(see ppcat bench --help\)\n$/);
       assert.equal(r.out, "");
     }
   });
 
   it("an unreachable target: one line, exit 3, quickly", async () => {
     const started = performance.now();
-    const r = await bench(["-c", "3", "-T", "5s", "-w", "1", "127.0.0.1:9"]);
+    const r = await bench(["-c", "3", "-T", "5s", "--workers", "1", "127.0.0.1:9"]);
     assert.equal(r.code, 3);
     assert.match(r.err, /^ppcat bench: connect 127\.0\.0\.1:9: connection refused/m);
     assert.doesNotMatch(r.err, /at .*\.ts:/); // no stack trace
@@ -93,7 +94,18 @@ describe("ppcat bench", () => {
 
   it("runs against an echo server and reports in tcpkali's layout and as JSON", async () => {
     const server = await echo();
-    const args = ["-c", "3", "-T", "300ms", "-w", "1", "--connect-rate", "0", "--header", "v1"];
+    const args = [
+      "-c",
+      "3",
+      "-T",
+      "300ms",
+      "--workers",
+      "1",
+      "--connect-rate",
+      "0",
+      "--header",
+      "v1",
+    ];
     const text = await bench([...args, "-m", "PING\\r\\n", `127.0.0.1:${server.port}`]);
     assert.equal(text.code, 0, text.err);
     assert.match(text.out, /^Total data sent: {5}[0-9.]+ MiB \([0-9]+ bytes\)$/m);
@@ -137,14 +149,25 @@ describe("ppcat bench", () => {
     assert.deepEqual(merged.latencyMs.message, json.latencyMs.message);
     const bad = await bench(["merge", "a.json", "c.json"], { files });
     assert.equal(bad.code, 1);
-    assert.match(bad.err, /^ppcat bench merge: cannot read c\.json/);
+    assert.match(bad.err, /^ppcat bench merge: cannot read "c\.json"/);
   });
 
-  it("-w 2: two worker processes share the connections; their results merge", async () => {
+  it("--workers 2: two worker processes share the connections; their results merge", async () => {
     const server = await echo();
     const main = fileURLToPath(new URL("./main.ts", import.meta.url));
     const runtime = "Bun" in globalThis ? [main] : ["run", "-A", main];
-    const args = ["bench", "-w", "2", "-c", "4", "-T", "500ms", "-m", "PING\\r\\n", "--json"];
+    const args = [
+      "bench",
+      "--workers",
+      "2",
+      "-c",
+      "4",
+      "-T",
+      "500ms",
+      "-m",
+      "PING\\r\\n",
+      "--json",
+    ];
     const child = spawn(process.execPath, [...runtime, ...args, `127.0.0.1:${server.port}`]);
     let out = "";
     let err = "";
@@ -178,7 +201,18 @@ describe("ppcat bench", () => {
     });
     const port = (server.addr as { port: number }).port;
     const r = await bench([
-      ...["-c", "3", "-w", "1", "--connect-rate", "0", "--channel-lifetime", "0", "-T", "300ms"],
+      ...[
+        "-c",
+        "3",
+        "--workers",
+        "1",
+        "--connect-rate",
+        "0",
+        "--channel-lifetime",
+        "0",
+        "-T",
+        "300ms",
+      ],
       ...["--src", "198.18.0.1:65534", "--crc32c", "--authority", "example.com"],
       `127.0.0.1:${port}`,
     ]);

@@ -14,18 +14,24 @@ import {
   conformanceConfig,
   runConformance,
 } from "../conformance/command.ts";
-import { flagHelp, optionsOf, parseCommandArgs } from "./args.ts";
-import { ExitCode, reportFailure, reportUsage, usageError } from "./exit.ts";
+import { flagHelp, optionsOf, parseCommandArgs, verbosityFlags, verbosityOf } from "./args.ts";
+import { ExitCode, reportFailure, reportParse, reportUsage } from "./exit.ts";
 import { writeErr, writeOut } from "./io.ts";
 
 const COMMAND = "conformance";
 
-const OPTIONS = optionsOf(CONFORMANCE_FLAGS);
+// The suite's flags, with -v/-q as every subcommand has them.
+const { quiet: _quiet, help, ...SUITE_FLAGS } = CONFORMANCE_FLAGS;
+const FLAGS = {
+  ...SUITE_FLAGS,
+  ...verbosityFlags("stderr: progress lines (the default)", "stderr: errors only, no progress"),
+  help,
+} as const;
+
+const OPTIONS = optionsOf(FLAGS);
 
 /** Help text for `ppcat conformance`. */
-export const HELP = `${CONFORMANCE_HELP_HEAD}${
-  flagHelp(CONFORMANCE_FLAGS)
-}${CONFORMANCE_HELP_TAIL}`;
+export const HELP = `${CONFORMANCE_HELP_HEAD}${flagHelp(FLAGS)}${CONFORMANCE_HELP_TAIL}`;
 
 /**
  * Runs `ppcat conformance` with the arguments after the subcommand name; returns the exit code.
@@ -47,19 +53,17 @@ export const HELP = `${CONFORMANCE_HELP_HEAD}${
  * ```
  */
 export async function run(args: string[]): Promise<number> {
-  const parsed = parseCommandArgs(COMMAND, args, OPTIONS);
-  if (!parsed.ok) return reportUsage(parsed.error);
-  const v = parsed.values;
-  if (v.help) {
-    writeOut(HELP);
-    return ExitCode.OK;
-  }
+  const parsed = parseCommandArgs(args, OPTIONS);
+  if (parsed.kind !== "run") return reportParse(COMMAND, HELP, parsed);
+  const v = parsed.config.values;
+  const verbosity = verbosityOf(v);
+  if (!verbosity.ok) return reportUsage(COMMAND, verbosity.message);
   const checked = conformanceConfig(v);
-  if (!checked.ok) return reportUsage(usageError(COMMAND, checked.message));
+  if (!checked.ok) return reportUsage(COMMAND, checked.message);
   const outcome = await runConformance(
     checked.config,
     { out: writeOut, err: writeErr },
-    v.quiet ?? false,
+    verbosity.value === "quiet",
     "`ppcat conformance`",
   );
   if (outcome.failure !== undefined) return reportFailure(COMMAND, outcome.failure);

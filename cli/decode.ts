@@ -7,11 +7,19 @@
 import { decodeHeader } from "../lib/decode.ts";
 import { type ProxyError, proxyError } from "../lib/errors.ts";
 import { errorToJson, headerToJson } from "../lib/json.ts";
-import { flagHelp, optionsOf, parseCommandArgs } from "./args.ts";
-import { ExitCode, reportFailure, reportUsage, usageError } from "./exit.ts";
+import {
+  flagHelp,
+  optionsOf,
+  parseCommandArgs,
+  type Verbosity,
+  verbosityFlags,
+  verbosityOf,
+} from "./args.ts";
+import { ExitCode, reportFailure, reportParse, reportUsage } from "./exit.ts";
 import { formatHeader } from "./format.ts";
 import { parseHex } from "./hex.ts";
 import { colorOut, isTty, readFile, readStdin, writeErr, writeOut } from "./io.ts";
+import { type CommandParse, usage } from "./parsed.ts";
 
 const COMMAND = "decode";
 
@@ -26,6 +34,10 @@ const FLAGS = {
     type: "boolean",
     help: 'report a wrong CRC32C as "invalid" instead of failing (§2.2.3)',
   },
+  ...verbosityFlags(
+    "stderr: where the input came from, its size, the header's length",
+    "stderr: errors only (the default)",
+  ),
   help: { type: "boolean", short: "h", help: "show this help" },
 } as const;
 
@@ -56,48 +68,98 @@ EXIT STATUS
   2  usage error
 `;
 
+/** Where `ppcat decode` reads its input. */
+export type DecodeInput =
+  /** `--hex`, already parsed. */
+  | { readonly kind: "bytes"; readonly bytes: Uint8Array }
+  /** FILE. */
+  | { readonly kind: "file"; readonly path: string }
+  /** "-" (`explicit`), or nothing: then stdin must not be a terminal. */
+  | { readonly kind: "stdin"; readonly explicit: boolean };
+
+/** What `ppcat decode` was asked to do, checked. */
+export interface DecodeConfig {
+  /** The input. */
+  readonly input: DecodeInput;
+  /** `--json`. */
+  readonly json: boolean;
+  /** `--allow-crc-mismatch`. */
+  readonly allowCrcMismatch: boolean;
+  /** `-v` / `-q`. */
+  readonly verbosity: Verbosity;
+}
+
+/**
+ * Parses the arguments of `ppcat decode` (after the subcommand name).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseDecodeArgs } from "./decode.ts";
+ * const r = parseDecodeArgs(["--hex", "0d0a", "--json"]);
+ * assert.ok(r.kind === "run");
+ * assert.deepEqual(r.config.input, { kind: "bytes", bytes: new Uint8Array([13, 10]) });
+ * assert.deepEqual(parseDecodeArgs(["a", "b"]), {
+ *   kind: "usage",
+ *   message: "expected at most one FILE, got 2",
+ * });
+ * ```
+ */
+export function parseDecodeArgs(args: string[]): CommandParse<DecodeConfig> {
+  const parsed = parseCommandArgs(args, OPTIONS, true);
+  if (parsed.kind !== "run") return parsed;
+  const { values, positionals } = parsed.config;
+  const verbosity = verbosityOf(values);
+  if (!verbosity.ok) return usage(verbosity.message);
+  if (positionals.length > 1) return usage(`expected at most one FILE, got ${positionals.length}`);
+  const source = positionals[0];
+  let input: DecodeInput;
+  if (values.hex !== undefined) {
+    if (source !== undefined) {
+      return usage(`--hex and ${source === "-" ? "-" : "FILE"} exclude each other`);
+    }
+    const hex = parseHex(values.hex);
+    if (!hex.ok) return usage(`--hex: ${hex.message}`);
+    input = { kind: "bytes", bytes: hex.bytes };
+  } else if (source !== undefined && source !== "-") {
+    input = { kind: "file", path: source };
+  } else {
+    input = { kind: "stdin", explicit: source === "-" };
+  }
+  return {
+    kind: "run",
+    config: {
+      input,
+      json: values.json ?? false,
+      allowCrcMismatch: values["allow-crc-mismatch"] ?? false,
+      verbosity: verbosity.value,
+    },
+  };
+}
+
 type Input =
-  | { readonly ok: true; readonly bytes: Uint8Array }
+  | { readonly ok: true; readonly bytes: Uint8Array; readonly from: string }
   | { readonly ok: false; readonly exit: number };
 
-async function readInput(hex: string | undefined, positionals: string[]): Promise<Input> {
-  if (positionals.length > 1) {
-    const error = usageError(COMMAND, `expected at most one FILE, got ${positionals.length}`);
-    return { ok: false, exit: reportUsage(error) };
-  }
-  const source = positionals[0];
-  if (hex !== undefined) {
-    if (source !== undefined) {
-      const error = usageError(
-        COMMAND,
-        `give --hex or ${source === "-" ? "-" : "a FILE"}, not both`,
-      );
-      return { ok: false, exit: reportUsage(error) };
-    }
-    const parsed = parseHex(hex);
-    if (!parsed.ok) {
-      return { ok: false, exit: reportUsage(usageError(COMMAND, `--hex: ${parsed.message}`)) };
-    }
-    return { ok: true, bytes: parsed.bytes };
-  }
-  if (source !== undefined && source !== "-") {
-    const file = readFile(source);
+async function readInput(input: DecodeInput): Promise<Input> {
+  if (input.kind === "bytes") return { ok: true, bytes: input.bytes, from: "--hex" };
+  if (input.kind === "file") {
+    const file = readFile(input.path);
     if (!file.ok) {
       return {
         ok: false,
-        exit: reportFailure(COMMAND, `cannot read ${JSON.stringify(source)}: ${file.reason}`),
+        exit: reportFailure(COMMAND, `cannot read ${JSON.stringify(input.path)}: ${file.reason}`),
       };
     }
-    return { ok: true, bytes: file.bytes };
+    return { ok: true, bytes: file.bytes, from: JSON.stringify(input.path) };
   }
-  if (source === undefined && isTty(0)) {
-    const error = usageError(
-      COMMAND,
-      "no input: give --hex HEX, a FILE, or pipe the bytes on stdin",
-    );
-    return { ok: false, exit: reportUsage(error) };
+  if (!input.explicit && isTty(0)) {
+    return {
+      ok: false,
+      exit: reportUsage(COMMAND, "no input: give --hex HEX, a FILE, or pipe the bytes on stdin"),
+    };
   }
-  return { ok: true, bytes: await readStdin() };
+  return { ok: true, bytes: await readStdin(), from: "stdin" };
 }
 
 function reportInvalid(error: ProxyError, json: boolean): number {
@@ -123,19 +185,14 @@ function reportInvalid(error: ProxyError, json: boolean): number {
  * ```
  */
 export async function run(args: string[]): Promise<number> {
-  const parsed = parseCommandArgs(COMMAND, args, OPTIONS, true);
-  if (!parsed.ok) return reportUsage(parsed.error);
-  const { values, positionals } = parsed;
-  if (values.help) {
-    writeOut(HELP);
-    return ExitCode.OK;
-  }
-  const json = values.json ?? false;
-  const allowCrcMismatch = values["allow-crc-mismatch"] ?? false;
+  const parsed = parseDecodeArgs(args);
+  if (parsed.kind !== "run") return reportParse(COMMAND, HELP, parsed);
+  const { json, allowCrcMismatch, verbosity } = parsed.config;
 
-  const input = await readInput(values.hex, positionals);
+  const input = await readInput(parsed.config.input);
   if (!input.ok) return input.exit;
   const bytes = input.bytes;
+  if (verbosity === "verbose") writeErr(`* input: ${bytes.length} bytes from ${input.from}\n`);
   if (bytes.length === 0) {
     // §2.2: a receiver must reject partial headers, and nothing is the shortest partial header.
     return reportInvalid(proxyError("TRUNCATED", "empty input", 0), json);
@@ -145,6 +202,9 @@ export async function run(args: string[]): Promise<number> {
   if (!decoded.ok) return reportInvalid(decoded.error, json);
   const header = decoded.value;
   const trailingBytes = bytes.length - header.headerLength;
+  if (verbosity === "verbose") {
+    writeErr(`* header: ${header.headerLength} bytes, then ${trailingBytes} trailing\n`);
+  }
   if (json) {
     writeOut(`${JSON.stringify(headerToJson(header, trailingBytes))}\n`);
   } else {

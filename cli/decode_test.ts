@@ -197,7 +197,11 @@ describe("ppcat decode: usage errors (exit 2)", () => {
   const cases: [string, string[], RegExp][] = [
     ["odd hex", ["--hex", "0d0a0"], /^ppcat decode: --hex: odd number of hex digits \(5\)$/],
     ["non-hex", ["--hex", "0d0g"], /^ppcat decode: --hex: not a hex digit: "g" at position 3$/],
-    ["--hex and FILE", ["--hex", "00", "a.bin"], /^ppcat decode: give --hex or a FILE, not both$/],
+    [
+      "--hex and FILE",
+      ["--hex", "00", "a.bin"],
+      /^ppcat decode: --hex and FILE exclude each other$/,
+    ],
     ["two files", ["a.bin", "b.bin"], /^ppcat decode: expected at most one FILE, got 2$/],
   ];
   for (const [name, argv, line] of cases) {
@@ -206,8 +210,10 @@ describe("ppcat decode: usage errors (exit 2)", () => {
       assert.equal(r.code, 2);
       assert.equal(r.out, "");
       const lines = r.err.split("\n");
-      assert.match(lines[0], line);
-      assert.deepEqual(lines.slice(1), ["Try 'ppcat decode --help'.", ""]);
+      assert.deepEqual(lines.slice(1), [""], "one line");
+      const suffix = " (see ppcat decode --help)";
+      assert.ok(lines[0]?.endsWith(suffix), lines[0]);
+      assert.match(lines[0]?.slice(0, -suffix.length) ?? "", line);
     });
   }
 

@@ -36,7 +36,7 @@ describe("ppcat (spawned)", () => {
     const r = spawnCli(["decode", "--nope"]);
     assert.equal(r.status, 2);
     assert.equal(r.stdout.length, 0);
-    assert.equal(r.stderr, "ppcat decode: unknown flag \"--nope\"\nTry 'ppcat decode --help'.\n");
+    assert.equal(r.stderr, 'ppcat decode: unknown flag "--nope" (see ppcat decode --help)\n');
   });
 
   it("an unknown command: one line, exit 2", () => {

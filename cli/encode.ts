@@ -4,17 +4,32 @@
  * @module
  */
 
-import { encodeHeader } from "../lib/encode.ts";
-import { flagHelp, optionsOf, parseCommandArgs } from "./args.ts";
-import { ExitCode, reportUsage, usageError } from "./exit.ts";
-import { HEADER_FLAGS, HEADER_FLAGS_HELP, headerFromFlags, HELP_WIDTH } from "./header_flags.ts";
 import { toHex } from "../lib/_bytes.ts";
-import { isTty, writeOut } from "./io.ts";
+import { decodeHeader } from "../lib/decode.ts";
+import { encodeHeader } from "../lib/encode.ts";
+import {
+  flagHelp,
+  optionsOf,
+  parseCommandArgs,
+  type Verbosity,
+  verbosityFlags,
+  verbosityOf,
+} from "./args.ts";
+import { ExitCode, reportParse, reportUsage } from "./exit.ts";
+import { formatHeader } from "./format.ts";
+import { HEADER_FLAGS, HEADER_FLAGS_HELP, HELP_WIDTH, parseHeaderFlags } from "./header_flags.ts";
+import { completeHeader } from "./header_template.ts";
+import { isTty, writeErr, writeOut } from "./io.ts";
+import type { CommandParse } from "./parsed.ts";
 
 const COMMAND = "encode";
 
 const OUTPUT_FLAGS = {
   hex: { type: "boolean", help: "write lowercase hex and a newline instead of raw bytes" },
+  ...verbosityFlags(
+    "stderr: the header decoded, as ppcat decode shows it",
+    "errors only (the default)",
+  ),
   help: { type: "boolean", short: "h", help: "show this help" },
 } as const;
 
@@ -47,6 +62,50 @@ EXIT STATUS
   2  usage error: the flags do not describe a header this version can carry
 `;
 
+/** What `ppcat encode` was asked to do, checked: the header is already encoded. */
+export interface EncodeConfig {
+  /** The header bytes. */
+  readonly header: Uint8Array;
+  /** `--hex`. */
+  readonly hex: boolean;
+  /** `-v` / `-q`. */
+  readonly verbosity: Verbosity;
+}
+
+/**
+ * Parses the arguments of `ppcat encode` and builds the header (reading `--ssl-client-cert`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseEncodeArgs } from "./encode.ts";
+ * const r = parseEncodeArgs(["--v1", "--src", "192.0.2.1:1", "--dst", "192.0.2.2:2"]);
+ * assert.ok(r.kind === "run");
+ * assert.equal(new TextDecoder().decode(r.config.header), "PROXY TCP4 192.0.2.1 192.0.2.2 1 2\r\n");
+ * assert.deepEqual(parseEncodeArgs(["--src", "192.0.2.1:1"]), {
+ *   kind: "usage",
+ *   message: "--src needs --dst",
+ * });
+ * ```
+ */
+export function parseEncodeArgs(args: string[]): CommandParse<EncodeConfig> {
+  const parsed = parseCommandArgs(args, OPTIONS);
+  if (parsed.kind !== "run") return parsed;
+  const values = parsed.config.values;
+  const verbosity = verbosityOf(values);
+  if (!verbosity.ok) return { kind: "usage", message: verbosity.message };
+  const template = parseHeaderFlags(values);
+  if (!template.ok) return { kind: "usage", message: template.message };
+  const init = completeHeader(template.value);
+  if (!init.ok) return { kind: "usage", message: init.message };
+  const encoded = encodeHeader(init.value);
+  if (!encoded.ok) return { kind: "usage", message: encoded.error.message };
+  return {
+    kind: "run",
+    config: { header: encoded.value, hex: values.hex ?? false, verbosity: verbosity.value },
+  };
+}
+
 /**
  * Runs `ppcat encode` with the arguments after the subcommand name; returns the exit code.
  *
@@ -68,27 +127,26 @@ export function run(args: string[]): Promise<number> {
 }
 
 function encode(args: string[]): number {
-  const parsed = parseCommandArgs(COMMAND, args, OPTIONS);
-  if (!parsed.ok) return reportUsage(parsed.error);
-  const values = parsed.values;
-  if (values.help) {
-    writeOut(HELP);
-    return ExitCode.OK;
-  }
-  const init = headerFromFlags(values);
-  if (!init.ok) return reportUsage(usageError(COMMAND, init.error.message));
-  const encoded = encodeHeader(init.value);
-  if (!encoded.ok) {
-    return reportUsage(usageError(COMMAND, `${encoded.error.code}: ${encoded.error.message}`));
-  }
-  if (values.hex) {
-    writeOut(`${toHex(encoded.value)}\n`);
-  } else if (init.value.version === 2 && isTty(1)) {
+  const parsed = parseEncodeArgs(args);
+  if (parsed.kind !== "run") return reportParse(COMMAND, HELP, parsed);
+  const { header, hex, verbosity } = parsed.config;
+  const binary = header[0] !== 0x50; // "P": version 1 is text
+  if (!hex && binary && isTty(1)) {
     return reportUsage(
-      usageError(COMMAND, "refusing to write binary to a terminal; add --hex or redirect stdout"),
+      COMMAND,
+      "refusing to write binary to a terminal; add --hex or redirect stdout",
     );
-  } else {
-    writeOut(encoded.value);
   }
+  if (verbosity === "verbose") {
+    const decoded = decodeHeader(header);
+    if (decoded.ok) {
+      writeErr(
+        `* header: ${header.length} bytes\n${
+          formatHeader(decoded.value, { trailingBytes: 0 }).replace(/^(?=.)/gm, "* ")
+        }`,
+      );
+    }
+  }
+  writeOut(hex ? `${toHex(header)}\n` : header);
   return ExitCode.OK;
 }

@@ -4,7 +4,7 @@
  * - 0 OK: the command did what was asked (decode: the header is valid).
  * - 1 FAILURE: the input was read but is wrong (invalid or truncated header), or a file is
  *   unreadable, or an internal error.
- * - 2 USAGE: the command line itself is wrong; nothing was done.
+ * - 2 USAGE: the command line itself is wrong; nothing was done. One line on stderr says why.
  * - 3 CONNECT_FAILED: a connection could not be made (refused, not found, unreachable).
  * - 4 RESET: the peer reset the connection.
  * - 5 TIMEOUT: a connect or idle timeout ran out.
@@ -13,17 +13,10 @@
  * @module
  */
 
-import { writeErr } from "./io.ts";
+import { writeErr, writeOut } from "./io.ts";
 
 /**
  * Process exit codes.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { ExitCode } from "./exit.ts";
- * assert.equal(ExitCode.USAGE, 2);
- * ```
  */
 export const ExitCode = {
   OK: 0,
@@ -37,70 +30,75 @@ export const ExitCode = {
 /** One of the {@linkcode ExitCode} values. */
 export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
 
-/** A problem with the command line: which subcommand, and one line saying what is wrong. */
-export interface UsageError {
-  readonly kind: "usage";
-  /** Subcommand name, e.g. "decode". */
-  readonly command: string;
-  /** One line, no trailing period, no "ppcat" prefix. */
-  readonly message: string;
-}
-
 /**
- * Builds a {@linkcode UsageError} value. Newlines in the message are flattened so
- * the report stays one line.
+ * Formats a usage error as the one line printed on stderr: the subcommand, what is wrong
+ * (newlines flattened), and where the help is.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { usageError } from "./exit.ts";
- * assert.deepEqual(usageError("decode", "odd\nhex"), {
- *   kind: "usage",
- *   command: "decode",
- *   message: "odd hex",
- * });
- * ```
- */
-export function usageError(command: string, message: string): UsageError {
-  return { kind: "usage", command, message: message.replace(/\s*\n\s*/g, " ") };
-}
-
-/**
- * Formats a {@linkcode UsageError} as the two lines printed on stderr.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { formatUsageError, usageError } from "./exit.ts";
+ * import { formatUsageError } from "./exit.ts";
  * assert.equal(
- *   formatUsageError(usageError("encode", "missing --dst")),
- *   "ppcat encode: missing --dst\nTry 'ppcat encode --help'.\n",
+ *   formatUsageError("encode", "--src needs --dst"),
+ *   "ppcat encode: --src needs --dst (see ppcat encode --help)\n",
  * );
  * ```
  */
-export function formatUsageError(error: UsageError): string {
-  return `ppcat ${error.command}: ${error.message}\nTry 'ppcat ${error.command} --help'.\n`;
+export function formatUsageError(command: string, message: string): string {
+  return `ppcat ${command}: ${message.replace(/\s*\n\s*/g, " ")} (see ppcat ${command} --help)\n`;
 }
 
 /**
- * Prints a {@linkcode UsageError} on stderr and returns {@linkcode ExitCode.USAGE}.
+ * Prints a usage error on stderr (one line) and returns {@linkcode ExitCode.USAGE}.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { reportUsage, usageError } from "./exit.ts";
+ * import { reportUsage } from "./exit.ts";
  * import { memoryIo, setIo } from "./io.ts";
  * const mem = memoryIo();
  * const restore = setIo(mem);
- * const code = reportUsage(usageError("decode", "too many arguments"));
+ * const code = reportUsage("decode", "expected at most one FILE, got 2");
  * restore();
  * assert.equal(code, 2);
- * assert.equal(mem.err(), "ppcat decode: too many arguments\nTry 'ppcat decode --help'.\n");
+ * assert.equal(
+ *   mem.err(),
+ *   "ppcat decode: expected at most one FILE, got 2 (see ppcat decode --help)\n",
+ * );
  * ```
  */
-export function reportUsage(error: UsageError): ExitCode {
-  writeErr(formatUsageError(error));
+export function reportUsage(command: string, message: string): ExitCode {
+  writeErr(formatUsageError(command, message));
   return ExitCode.USAGE;
+}
+
+/**
+ * Ends a run whose parse did not say "run": prints `help` on stdout (exit 0) or the usage error
+ * on stderr (exit 2).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reportParse } from "./exit.ts";
+ * import { memoryIo, setIo } from "./io.ts";
+ * const mem = memoryIo();
+ * const restore = setIo(mem);
+ * const help = reportParse("decode", "HELP\n", { kind: "help" });
+ * const usage = reportParse("decode", "HELP\n", { kind: "usage", message: "no input" });
+ * restore();
+ * assert.deepEqual([help, usage], [0, 2]);
+ * assert.equal(mem.out(), "HELP\n");
+ * assert.equal(mem.err(), "ppcat decode: no input (see ppcat decode --help)\n");
+ * ```
+ */
+export function reportParse(
+  command: string,
+  help: string,
+  parsed: { readonly kind: "help" } | { readonly kind: "usage"; readonly message: string },
+): ExitCode {
+  if (parsed.kind === "usage") return reportUsage(command, parsed.message);
+  writeOut(help);
+  return ExitCode.OK;
 }
 
 /**

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { hostPort } from "../lib/address.ts";
 import type { Endpoint, ProxyHeader } from "../lib/header.ts";
 import { describeTlv, type TlvJson } from "../lib/tlv.ts";
 
@@ -62,10 +63,7 @@ export function quote(text: string): string {
 export function formatEndpoint(endpoint: Endpoint | null): string {
   if (endpoint === null) return "none";
   if ("path" in endpoint) return quote(endpoint.path);
-  const host = endpoint.address.includes(":")
-    ? `[${quote(endpoint.address).slice(1, -1)}]`
-    : quote(endpoint.address).slice(1, -1);
-  return `${host}:${endpoint.port}`;
+  return hostPort(quote(endpoint.address).slice(1, -1), endpoint.port);
 }
 
 function hexPreview(hex: string): string {

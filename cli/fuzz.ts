@@ -41,13 +41,23 @@ import {
   type Verdict,
 } from "../lib/fuzz/mod.ts";
 import type { Target } from "../lib/transport.ts";
-import { flagHelp, type FlagValues, optionsOf, parseCommandArgs } from "./args.ts";
-import { ExitCode, reportUsage, usageError } from "./exit.ts";
+import {
+  flagHelp,
+  type FlagValues,
+  optionsOf,
+  parseCommandArgs,
+  suggest,
+  type Verbosity,
+  verbosityFlags,
+  verbosityOf,
+} from "./args.ts";
+import { ExitCode, reportParse, reportUsage } from "./exit.ts";
 import { quote } from "./format.ts";
 import { colorOut, isTty, writeErr, writeOut } from "./io.ts";
 import { processStopSignal } from "./listen_signal.ts";
-import { bad, ok, type Parsed } from "./parsed.ts";
-import { parseTarget, transportTarget } from "./target.ts";
+import { bad, type CommandParse, ok, type Parsed } from "./parsed.ts";
+import { joinHostPort, oneTarget, transportTarget } from "./target.ts";
+import { parseChoice, parseDuration, parseInteger, parseVersions } from "./values.ts";
 
 const COMMAND = "fuzz";
 
@@ -56,13 +66,6 @@ const COMMAND = "fuzz";
  * also lenient cases; also crashes, a service lost, cases that could not
  * run), 2 usage, 3 the target is unreachable (checked once before the run),
  * 130 stopped by Ctrl-C (the cases done so far are printed).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { FuzzExit } from "./fuzz.ts";
- * assert.equal(FuzzExit.UNREACHABLE, 3);
- * ```
  */
 export const FuzzExit = {
   OK: ExitCode.OK,
@@ -117,14 +120,15 @@ const FLAGS = {
   seed: { type: "string", arg: "S", help: "seed of the random cases (default: a random one)" },
   deadline: {
     type: "string",
-    arg: "SECONDS",
-    help: `window of a case that gets an answer, from connecting (default ${
+    short: "w",
+    arg: "TIME",
+    help: `window of a case that gets an answer, from connecting, as nc -w (default ${
       DEFAULT_DEADLINE_MS / 1000
-    })`,
+    }s)`,
   },
   hold: {
     type: "string",
-    arg: "SECONDS",
+    arg: "TIME",
     help: `window of held partial headers, silence, slowloris (default ${DEFAULT_HOLD_MS / 1000})`,
   },
   "watch-log": {
@@ -151,11 +155,15 @@ const FLAGS = {
   },
   "total-timeout": {
     type: "string",
-    arg: "SECONDS",
+    arg: "TIME",
     help: `stop the whole run after this long (default ${DEFAULT_TOTAL_TIMEOUT_MS / 1000})`,
   },
   strict: { type: "boolean", help: "exit 1 on lenient cases too" },
   list: { type: "boolean", help: "print the selected cases without connecting" },
+  ...verbosityFlags(
+    "stderr: one line per case as it completes",
+    "stderr: errors only (no seed, warning or progress lines)",
+  ),
   help: { type: "boolean", short: "h", help: "show this help" },
 } as const;
 
@@ -168,14 +176,14 @@ export const HELP =
 USAGE
   ppcat fuzz TARGET [--expect echo|http|smtp|imap|pop3|banner|none] [--json]
              [--strict] [--case NAME,…] [--only SECTION,…] [--versions 1,2]
-             [--random N [--seed S]] [--deadline SECONDS] [--hold SECONDS]
-             [--concurrency N] [--total-timeout SECONDS]
-             [--watch-log FILE [--crash-pattern REGEX]] [--watch-pid PID]
+             [--random N [--seed S]] [-w|--deadline TIME] [--hold TIME]
+             [--concurrency N] [--total-timeout TIME]
+             [--watch-log FILE [--crash-pattern REGEX]] [--watch-pid PID] [-v|-q]
   ppcat fuzz --list [--json] [--case …] [--only …] [--versions …] [--random N --seed S]
 
-  TARGET is HOST:PORT, [IPV6]:PORT, or a UNIX socket path (unix:PATH, or anything
-  with a "/"), as for send and bench. It is checked once with a plain connect
-  before the run.
+  TARGET is HOST:PORT, [IPV6]:PORT, HOST PORT, or a UNIX socket path (unix:PATH,
+  or anything with a "/"), as for send and bench. It is checked once with a plain
+  connect before the run. TIME is 10, 1.5, 500ms or 2m (a bare number is seconds).
   Each case opens one connection, sends its bytes as its delivery says (whole,
   fragmented, one byte at a time, truncated then held or half-closed), then
   watches the target: accepted, closed (FIN), reset (RST), still open at the end
@@ -258,29 +266,13 @@ EXIT STATUS
 // ---------------------------------------------------------------------------
 // Parsing.
 
-function seconds(flag: string, text: string | undefined, fallbackMs: number, maxS: number) {
-  if (text === undefined) return ok(fallbackMs);
-  if (!/^[0-9]{1,6}(\.[0-9]{1,3})?$/.test(text) || Number(text) <= 0 || Number(text) > maxS) {
-    return bad<number>(
-      `--${flag}: ${JSON.stringify(text)} is not a number of seconds in (0, ${maxS}]`,
-    );
-  }
-  return ok(Math.round(Number(text) * 1000));
-}
-
-function integer(flag: string, text: string, min: number, max: number): Parsed<number> {
-  if (!/^[0-9]{1,10}$/.test(text) || Number(text) < min || Number(text) > max) {
-    return bad(`--${flag}: ${JSON.stringify(text)} is not an integer in [${min}, ${max}]`);
-  }
-  return ok(Number(text));
-}
-
 function list(values: readonly string[] | undefined): string[] | null {
   if (values === undefined) return null;
   return values.flatMap((v) => v.split(",")).map((v) => v.trim());
 }
 
-interface Settings {
+/** What `ppcat fuzz` was asked to do, checked, with the cases selected. */
+export interface Settings {
   readonly target: Target | null;
   readonly targetText: string;
   readonly mode: ObserveMode;
@@ -297,30 +289,41 @@ interface Settings {
   readonly watchLog: string | null;
   readonly crashPattern: RegExp;
   readonly watchPid: number | null;
+  readonly verbosity: Verbosity;
+  /** The seed was chosen here (no --seed): say which, so the run can be repeated. */
+  readonly seedChosen: boolean;
 }
 
 function settings(values: FlagValues<typeof OPTIONS>, positionals: string[]): Parsed<Settings> {
   const listOnly = values.list ?? false;
-  if (positionals.length > 1) return bad(`expected one TARGET, got ${positionals.length}`);
-  const targetText = positionals[0] ?? "";
+  const verbosity = verbosityOf(values);
+  if (!verbosity.ok) return verbosity;
+  const targetText = joinHostPort(positionals)[0] ?? "";
   let target: Target | null = null;
-  if (positionals.length === 1) {
-    const t = parseTarget(targetText);
+  if (positionals.length > 0 || !listOnly) {
+    const t = oneTarget(positionals, "HOST:PORT, [IPV6]:PORT or a UNIX socket path");
     if (!t.ok) return t;
     target = transportTarget(t.value);
-  } else if (!listOnly) {
-    return bad("missing TARGET (HOST:PORT, [IPV6]:PORT or a UNIX socket path)");
   }
 
-  const mode = (values.expect ?? "echo") as ObserveMode;
-  if (!MODES.includes(mode)) {
-    return bad(`--expect: ${JSON.stringify(values.expect)} is not one of ${MODES.join(", ")}`);
+  let mode: ObserveMode = "echo";
+  if (values.expect !== undefined) {
+    const m = parseChoice("expect", values.expect, MODES);
+    if (!m.ok) return m;
+    mode = m.value;
   }
-  const deadline = seconds("deadline", values.deadline, DEFAULT_DEADLINE_MS, 3600);
+  const time = (flag: string, text: string | undefined, fallbackMs: number, maxMs: number) =>
+    text === undefined ? ok(fallbackMs) : parseDuration(flag, text, { min: 1, max: maxMs });
+  const deadline = time("deadline", values.deadline, DEFAULT_DEADLINE_MS, 3_600_000);
   if (!deadline.ok) return deadline;
-  const hold = seconds("hold", values.hold, DEFAULT_HOLD_MS, 3600);
+  const hold = time("hold", values.hold, DEFAULT_HOLD_MS, 3_600_000);
   if (!hold.ok) return hold;
-  const total = seconds("total-timeout", values["total-timeout"], DEFAULT_TOTAL_TIMEOUT_MS, 86400);
+  const total = time(
+    "total-timeout",
+    values["total-timeout"],
+    DEFAULT_TOTAL_TIMEOUT_MS,
+    86_400_000,
+  );
   if (!total.ok) return total;
   let crashPattern = DEFAULT_CRASH_PATTERN;
   if (values["crash-pattern"] !== undefined) {
@@ -333,24 +336,22 @@ function settings(values: FlagValues<typeof OPTIONS>, positionals: string[]): Pa
   }
   let watchPid: number | null = null;
   if (values["watch-pid"] !== undefined) {
-    const n = integer("watch-pid", values["watch-pid"], 1, 0x7fffffff);
+    const n = parseInteger("watch-pid", values["watch-pid"], { min: 1, max: 0x7fffffff });
     if (!n.ok) return n;
     watchPid = n.value;
   }
   let concurrency = DEFAULT_CONCURRENCY;
   if (values.concurrency !== undefined) {
-    const n = integer("concurrency", values.concurrency, 1, MAX_CONCURRENCY);
+    const n = parseInteger("concurrency", values.concurrency, { min: 1, max: MAX_CONCURRENCY });
     if (!n.ok) return n;
     concurrency = n.value;
   }
 
   let versions: (1 | 2)[] = [1, 2];
   if (values.versions !== undefined) {
-    const items = values.versions.split(",").map((v) => v.trim());
-    if (items.some((v) => v !== "1" && v !== "2")) {
-      return bad(`--versions: ${JSON.stringify(values.versions)} is not 1, 2 or 1,2`);
-    }
-    versions = items.map((v) => (v === "1" ? 1 : 2));
+    const v = parseVersions("versions", values.versions);
+    if (!v.ok) return v;
+    versions = v.value;
   }
   const sections = list(values.only);
   if (sections !== null) {
@@ -367,13 +368,13 @@ function settings(values: FlagValues<typeof OPTIONS>, positionals: string[]): Pa
   let count = 0;
   let seed: number | null = null;
   if (values.random !== undefined) {
-    const n = integer("random", values.random, 0, RANDOM_MAX_COUNT);
+    const n = parseInteger("random", values.random, { max: RANDOM_MAX_COUNT });
     if (!n.ok) return n;
     count = n.value;
   }
   if (values.seed !== undefined) {
     if (values.random === undefined) return bad("--seed needs --random N");
-    const s = integer("seed", values.seed, 0, 0xffffffff);
+    const s = parseInteger("seed", values.seed, { max: 0xffffffff });
     if (!s.ok) return s;
     seed = s.value;
   } else if (values.random !== undefined) {
@@ -392,7 +393,12 @@ function settings(values: FlagValues<typeof OPTIONS>, positionals: string[]): Pa
       seen.add(name);
       const c = catalog.get(name) ?? randomCase(name);
       if (c === undefined || c === null) {
-        return bad(`--case: unknown case ${JSON.stringify(name)} (see ppcat fuzz --list)`);
+        const close = suggest(name, catalog.keys());
+        return bad(
+          `--case: unknown case ${JSON.stringify(name)}${
+            close === null ? "; ppcat fuzz --list shows them" : ` (did you mean ${close}?)`
+          }`,
+        );
       }
       cases.push(c);
     }
@@ -423,7 +429,34 @@ function settings(values: FlagValues<typeof OPTIONS>, positionals: string[]): Pa
     watchLog: values["watch-log"] ?? null,
     crashPattern,
     watchPid,
+    verbosity: verbosity.value,
+    seedChosen: seed !== null && values.seed === undefined,
   });
+}
+
+/**
+ * Parses and checks the arguments of `ppcat fuzz` (after the subcommand name) and selects the
+ * cases.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseFuzzArgs } from "./fuzz.ts";
+ * const r = parseFuzzArgs(["127.0.0.1", "4000", "-w", "500ms", "--case", "v1-lone-lf"]);
+ * assert.ok(r.kind === "run");
+ * assert.equal(r.config.targetText, "127.0.0.1:4000");
+ * assert.equal(r.config.deadlineMs, 500);
+ * assert.deepEqual(parseFuzzArgs(["127.0.0.1:4000", "--expect", "ftp"]), {
+ *   kind: "usage",
+ *   message: `--expect: "ftp" is not one of ${MODES.join(", ")}`,
+ * });
+ * ```
+ */
+export function parseFuzzArgs(args: string[]): CommandParse<Settings> {
+  const parsed = parseCommandArgs(args, OPTIONS, true);
+  if (parsed.kind !== "run") return parsed;
+  const s = settings(parsed.config.values, parsed.config.positionals);
+  return s.ok ? { kind: "run", config: s.value } : { kind: "usage", message: s.message };
 }
 
 // ---------------------------------------------------------------------------
@@ -743,16 +776,11 @@ export interface FuzzRunOptions {
  * ```
  */
 export async function run(args: string[], options: FuzzRunOptions = {}): Promise<number> {
-  const parsed = parseCommandArgs(COMMAND, args, OPTIONS, true);
-  if (!parsed.ok) return reportUsage(parsed.error);
-  if (parsed.values.help) {
-    writeOut(HELP);
-    return ExitCode.OK;
-  }
-  const s = settings(parsed.values, parsed.positionals);
-  if (!s.ok) return reportUsage(usageError(COMMAND, s.message));
-  const cfg = s.value;
-  if (cfg.seed !== null && parsed.values.seed === undefined) {
+  const parsed = parseFuzzArgs(args);
+  if (parsed.kind !== "run") return reportParse(COMMAND, HELP, parsed);
+  const cfg = parsed.config;
+  const quiet = cfg.verbosity === "quiet";
+  if (cfg.seedChosen && !quiet) {
     writeErr(`ppcat ${COMMAND}: random seed ${cfg.seed} (rerun with --seed ${cfg.seed})\n`);
   }
   if (cfg.listOnly) {
@@ -760,9 +788,9 @@ export async function run(args: string[], options: FuzzRunOptions = {}): Promise
     return ExitCode.OK;
   }
   const monitors = monitorsOf(cfg);
-  if (!monitors.ok) return reportUsage(usageError(COMMAND, monitors.message));
+  if (!monitors.ok) return reportUsage(COMMAND, monitors.message);
   const target = cfg.target!;
-  const progress = isTty(2) && !cfg.json;
+  const progress = isTty(2) && !cfg.json && cfg.verbosity === "normal";
   if (progress) writeErr(`\rppcat ${COMMAND}: connecting to ${cfg.targetText}`);
   const probe = await probeTarget(target, cfg.deadlineMs);
   if (probe !== null) {
@@ -770,7 +798,9 @@ export async function run(args: string[], options: FuzzRunOptions = {}): Promise
     writeErr(`ppcat ${COMMAND}: cannot reach ${quote(cfg.targetText)}: ${probe.message}\n`);
     return FuzzExit.UNREACHABLE;
   }
-  if (cfg.holdMs < HEADER_TIMEOUT_MIN_MS && cfg.cases.some((c) => c.expect === "timeout")) {
+  if (
+    !quiet && cfg.holdMs < HEADER_TIMEOUT_MIN_MS && cfg.cases.some((c) => c.expect === "timeout")
+  ) {
     writeErr(
       `ppcat ${COMMAND}: a hold window under ${HEADER_TIMEOUT_MIN_MS / 1000} s cannot see a ` +
         "header timeout: partial headers still open at its end are notes, not findings\n",
@@ -796,6 +826,13 @@ export async function run(args: string[], options: FuzzRunOptions = {}): Promise
       onResult: (r: CaseResult, n: number) => {
         finished.push(r);
         if (progress) writeErr(`\rppcat ${COMMAND}: ${n}/${total} cases`);
+        if (cfg.verbosity === "verbose") {
+          writeErr(
+            `* ${n}/${total} ${r.case.name}: ${
+              r.status === "done" ? describeObservation(r.observation) : notRunReason(r)
+            }\n`,
+          );
+        }
       },
     });
     if (progress) writeErr("\r\x1b[K");

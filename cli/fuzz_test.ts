@@ -653,7 +653,7 @@ describe("ppcat fuzz: command line", () => {
     ["a bad target", ["localhost"], /expected HOST:PORT/],
     ["two targets", ["127.0.0.1:1", "127.0.0.1:2"], /expected one TARGET/],
     ["a bad --expect", ["127.0.0.1:1", "--expect", "ftp"], /--expect: "ftp"/],
-    ["a bad --hold", ["127.0.0.1:1", "--hold", "0"], /--hold: "0"/],
+    ["a bad --hold", ["127.0.0.1:1", "--hold", "0"], /--hold: must be more than 0/],
     ["a bad --watch-pid", ["127.0.0.1:1", "--watch-pid", "x"], /--watch-pid/],
     ["--crash-pattern alone", ["127.0.0.1:1", "--crash-pattern", "x"], /needs --watch-log/],
     ["--watch-pid of no process", ["127.0.0.1:1", "--watch-pid", "2147483646"], /no process/],
@@ -669,9 +669,15 @@ describe("ppcat fuzz: command line", () => {
       "--crash-pattern",
       "(",
     ], /not a regular expression/],
-    ["a bad --deadline", ["127.0.0.1:1", "--deadline", "0"], /--deadline: "0"/],
+    ["a bad --deadline", ["127.0.0.1:1", "--deadline", "0"], /--deadline: must be more than 0/],
+    ["a bad -w", ["127.0.0.1:1", "-w", "soon"], /--deadline: "soon" is not a time/],
     ["a bad --concurrency", ["127.0.0.1:1", "--concurrency", "1000"], /--concurrency/],
     ["an unknown case", ["127.0.0.1:1", "--case", "v1-nope"], /unknown case "v1-nope"/],
+    [
+      "a mistyped case",
+      ["127.0.0.1:1", "--case", "v1-lone-lff"],
+      /unknown case "v1-lone-lff" \(did you mean v1-lone-lf\?\)/,
+    ],
     ["an unknown section", ["127.0.0.1:1", "--only", "3"], /unknown section "3"/],
     ["a bad --versions", ["127.0.0.1:1", "--versions", "3"], /--versions/],
     ["--seed alone", ["127.0.0.1:1", "--seed", "4"], /--seed needs --random/],
@@ -683,7 +689,7 @@ describe("ppcat fuzz: command line", () => {
       assert.equal(r.code, 2);
       assert.equal(r.out, "");
       assert.match(r.err, message);
-      assert.match(r.err, /^ppcat fuzz: .*\nTry 'ppcat fuzz --help'\.\n$/);
+      assert.match(r.err, /^ppcat fuzz: [^\n]* \(see ppcat fuzz --help\)\n$/);
     });
   }
 
@@ -1214,7 +1220,7 @@ describe("ppcat fuzz: reproduce lines", () => {
           assert.notEqual(
             parsed.kind,
             "usage",
-            `${line.slice(0, 200)}: ${parsed.kind === "usage" ? parsed.error.message : ""}`,
+            `${line.slice(0, 200)}: ${parsed.kind === "usage" ? parsed.message : ""}`,
           );
         }
         // The deciding probe is on the line: the echo payload after every complete header.

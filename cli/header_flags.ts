@@ -1,15 +1,14 @@
 /**
- * The flags that describe a PROXY protocol header, declared once for every
- * subcommand that builds one (`encode` now; `send`, `fuzz` and `bench` later),
- * and {@linkcode headerFromFlags} turning their values into a
- * {@linkcode HeaderInit}.
+ * The flags that describe a PROXY protocol header, declared once for every subcommand that
+ * builds one (`encode`, `send`, `bench`), and {@linkcode parseHeaderFlags} turning their values
+ * into a {@linkcode HeaderTemplate} at parse time: everything checked, files read, endpoints as
+ * values. cli/header_template.ts completes a template into a header.
  *
  * @module
  */
 
 import { canonicalAddress } from "../lib/address.ts";
-import { fail, type Result } from "../lib/errors.ts";
-import type { Endpoint, HeaderInit, Protocol, Tlv } from "../lib/header.ts";
+import type { Protocol, Tlv } from "../lib/header.ts";
 import {
   alpnTlv,
   authorityTlv,
@@ -27,8 +26,17 @@ import {
   uniqueIdTlv,
 } from "../lib/tlv.ts";
 import { flagHelp, type FlagValues, optionsOf } from "./args.ts";
+import {
+  describeFamily,
+  type Family,
+  type FamilyEndpoint,
+  type HeaderTemplate,
+  protocolFamily,
+} from "./header_template.ts";
 import { parseHex } from "./hex.ts";
 import { readFile } from "./io.ts";
+import { bad, ok, type Parsed } from "./parsed.ts";
+import { parseInteger, parseUint64, portNumber } from "./values.ts";
 
 /** Flags for the version, command, protocol and addresses. */
 export const ADDRESS_FLAGS = {
@@ -131,156 +139,50 @@ const PROTOCOLS: readonly Protocol[] = [
 
 const UINT8_MAX = 0xff;
 const UINT32_MAX = 0xffffffff;
-const UINT64_MAX = 0xffffffffffffffffn;
-const PORT_MAX = 0xffff;
 const utf8 = new TextEncoder();
 
-type Failure = { ok: false; error: ReturnType<typeof fail>["error"] };
-
-function badValue(message: string): Failure {
-  return fail("ENCODE_UNSUPPORTED", message, 0);
-}
-
-function tooLarge(message: string): Failure {
-  return fail("ENCODE_TOO_LARGE", message, 0);
-}
-
-/**
- * Parses an unsigned integer flag value: decimal, or hex after "0x".
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseUint } from "./header_flags.ts";
- * assert.equal(parseUint("0x1f", 255), 31);
- * assert.equal(parseUint("256", 255), null);
- * assert.equal(parseUint("-1", 255), null);
- * ```
- */
-export function parseUint(text: string, max: number): number | null {
-  let n: number;
-  if (/^0[xX][0-9a-fA-F]{1,16}$/.test(text)) n = parseInt(text.slice(2), 16);
-  else if (/^[0-9]{1,20}$/.test(text)) n = Number(text);
-  else return null;
-  return Number.isSafeInteger(n) && n <= max ? n : null;
-}
-
-function uintFlag(flag: string, text: string, max: number): Result<number> {
-  const n = parseUint(text, max);
-  if (n !== null) return { ok: true, value: n };
-  return /^(0[xX][0-9a-fA-F]+|[0-9]+)$/.test(text)
-    ? tooLarge(`--${flag}: ${text} is larger than ${max}`)
-    : badValue(`--${flag}: ${JSON.stringify(text)} is not an unsigned integer`);
-}
-
-function uint64Flag(flag: string, text: string): Result<bigint> {
-  if (!/^([0-9]{1,20}|0[xX][0-9a-fA-F]{1,16})$/.test(text)) {
-    return badValue(`--${flag}: ${JSON.stringify(text)} is not an unsigned 64-bit integer`);
-  }
-  const n = BigInt(text);
-  return n > UINT64_MAX
-    ? tooLarge(`--${flag}: ${text} is larger than ${UINT64_MAX}`)
-    : { ok: true, value: n };
-}
-
-interface Parsed {
-  readonly family: 4 | 6 | "unix";
-  readonly endpoint: Endpoint;
-}
-
-function inetEndpoint(flag: string, text: string): Result<Parsed> {
+function inetEndpoint(flag: string, text: string): Parsed<FamilyEndpoint> {
   let host: string;
   let port: string;
   if (text.startsWith("[")) {
     const close = text.indexOf("]");
     if (close < 0 || text[close + 1] !== ":") {
-      return fail(
-        "ENCODE_BAD_ADDRESS",
-        `--${flag}: expected [IPV6]:PORT, got ${JSON.stringify(text)}`,
-        0,
-      );
+      return bad(`--${flag}: expected [IPV6]:PORT, got ${JSON.stringify(text)}`);
     }
     host = text.slice(1, close);
     port = text.slice(close + 2);
   } else {
     const colon = text.lastIndexOf(":");
     if (colon < 0) {
-      return fail(
-        "ENCODE_BAD_ADDRESS",
-        `--${flag}: ${JSON.stringify(text)} has no port (expected ADDR:PORT)`,
-        0,
-      );
+      return bad(`--${flag}: ${JSON.stringify(text)} has no port (expected ADDR:PORT)`);
     }
     host = text.slice(0, colon);
     port = text.slice(colon + 1);
-    if (host.includes(":")) {
-      return fail(
-        "ENCODE_BAD_ADDRESS",
-        `--${flag}: write IPv6 in brackets, e.g. [2001:db8::1]:443`,
-        0,
-      );
-    }
+    if (host.includes(":")) return bad(`--${flag}: write IPv6 in brackets, e.g. [2001:db8::1]:443`);
   }
   const address = canonicalAddress(host);
   if (address === null) {
-    return fail(
-      "ENCODE_BAD_ADDRESS",
-      `--${flag}: ${JSON.stringify(host)} is not an IPv4 or IPv6 address`,
-      0,
-    );
+    return bad(`--${flag}: ${JSON.stringify(host)} is not an IPv4 or IPv6 address`);
   }
   if (text.startsWith("[") && address.family === 4) {
-    return fail("ENCODE_BAD_ADDRESS", `--${flag}: brackets are for IPv6, write ${host}:${port}`, 0);
+    return bad(`--${flag}: brackets are for IPv6, write ${host}:${port}`);
   }
-  if (!/^[0-9]{1,5}$/.test(port) || Number(port) > PORT_MAX) {
-    return fail(
-      "ENCODE_BAD_PORT",
-      `--${flag}: port ${JSON.stringify(port)} is not in [0..65535]`,
-      0,
-    );
-  }
-  return {
-    ok: true,
-    value: { family: address.family, endpoint: { address: address.address, port: Number(port) } },
-  };
-}
-
-function isUnixProtocol(p: Protocol | undefined): boolean {
-  return p === "UNIX_STREAM" || p === "UNIX_DGRAM";
+  const n = portNumber(port);
+  if (n === null) return bad(`--${flag}: port ${JSON.stringify(port)} is not in 0..65535`);
+  return ok({ family: address.family, endpoint: { address: address.address, port: n } });
 }
 
 function looksLikePath(text: string): boolean {
   return text.startsWith("/") || text.startsWith("@") || text.startsWith(".");
 }
 
-function endpointFor(flag: string, text: string, protocol: Protocol | undefined): Result<Parsed> {
-  if (isUnixProtocol(protocol) || (protocol === undefined && looksLikePath(text))) {
-    if (text === "" || text === "@") {
-      return fail("ENCODE_BAD_ADDRESS", `--${flag}: a UNIX socket path cannot be empty`, 0);
-    }
-    return { ok: true, value: { family: "unix", endpoint: { path: text } } };
+/** `--src`/`--dst`: a UNIX path for a UNIX protocol (or a path-like value), else ADDR:PORT. */
+function endpointFlag(flag: string, text: string, family: Family | null): Parsed<FamilyEndpoint> {
+  if (family === "unix" || (family === null && looksLikePath(text))) {
+    if (text === "" || text === "@") return bad(`--${flag}: a UNIX socket path cannot be empty`);
+    return ok({ family: "unix", endpoint: { path: text } });
   }
   return inetEndpoint(flag, text);
-}
-
-function familyOf(protocol: Protocol): 4 | 6 | "unix" | null {
-  switch (protocol) {
-    case "TCP4":
-    case "UDP4":
-      return 4;
-    case "TCP6":
-    case "UDP6":
-      return 6;
-    case "UNIX_STREAM":
-    case "UNIX_DGRAM":
-      return "unix";
-    default:
-      return null;
-  }
-}
-
-function describeFamily(family: 4 | 6 | "unix"): string {
-  return family === "unix" ? "a UNIX path" : `IPv${family}`;
 }
 
 const SSL_FLAGS = [
@@ -296,28 +198,30 @@ const SSL_FLAGS = [
   "ssl-client",
 ] as const;
 
-/** The TLV flags present in `values`, in declaration order (`--crc32c` included). */
-function tlvFlagsGiven(values: HeaderFlagValues): string[] {
-  const given: string[] = [];
-  for (const name of Object.keys(TLV_FLAGS) as (keyof typeof TLV_FLAGS)[]) {
-    const v = values[name];
-    if (v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0)) given.push(name);
-  }
-  return given;
+/** The header flags this module reads, as parseArgs yields them (all optional). */
+export type HeaderFlagInput = { readonly [K in keyof HeaderFlagValues]?: HeaderFlagValues[K] };
+
+function given(v: unknown): boolean {
+  return v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0);
 }
 
-function buildSsl(values: HeaderFlagValues): Result<Tlv | null> {
-  if (!SSL_FLAGS.some((name) => values[name] !== undefined)) return { ok: true, value: null };
+/** The TLV flags present in `values`, in declaration order (`--crc32c` included). */
+function tlvFlagsGiven(values: HeaderFlagInput): string[] {
+  return (Object.keys(TLV_FLAGS) as (keyof typeof TLV_FLAGS)[]).filter((n) => given(values[n]));
+}
+
+function buildSsl(values: HeaderFlagInput): Parsed<Tlv | null> {
+  if (!SSL_FLAGS.some((name) => values[name] !== undefined)) return ok(null);
   const init: {
     -readonly [K in keyof SslInit]: SslInit[K];
   } = { client: SslClient.SSL, verify: 0 };
   if (values["ssl-client"] !== undefined) {
-    const n = uintFlag("ssl-client", values["ssl-client"], UINT8_MAX);
+    const n = parseInteger("ssl-client", values["ssl-client"], { max: UINT8_MAX });
     if (!n.ok) return n;
     init.client = n.value;
   }
   if (values["ssl-verify"] !== undefined) {
-    const n = uintFlag("ssl-verify", values["ssl-verify"], UINT32_MAX);
+    const n = parseInteger("ssl-verify", values["ssl-verify"], { max: UINT32_MAX });
     if (!n.ok) return n;
     init.verify = n.value;
   }
@@ -332,47 +236,45 @@ function buildSsl(values: HeaderFlagValues): Result<Tlv | null> {
   if (certPath !== undefined) {
     const file = readFile(certPath);
     if (!file.ok) {
-      return badValue(`--ssl-client-cert: cannot read ${JSON.stringify(certPath)}: ${file.reason}`);
+      return bad(`--ssl-client-cert: cannot read ${JSON.stringify(certPath)}: ${file.reason}`);
     }
     init.clientCert = file.bytes;
   }
-  return { ok: true, value: sslTlv(init) };
+  return ok(sslTlv(init));
 }
 
-function rawFromFlag(text: string): Result<Tlv> {
+function rawFromFlag(text: string): Parsed<Tlv> {
   const eq = text.indexOf("=");
-  if (eq < 0) return badValue(`--tlv: expected TYPE=VALUE, got ${JSON.stringify(text)}`);
-  const type = uintFlag("tlv", text.slice(0, eq), UINT8_MAX);
+  if (eq < 0) return bad(`--tlv: expected TYPE=VALUE, got ${JSON.stringify(text)}`);
+  const type = parseInteger("tlv", text.slice(0, eq), { max: UINT8_MAX });
   if (!type.ok) {
-    return badValue(
-      `--tlv: TYPE ${JSON.stringify(text.slice(0, eq))} is not in 0..255 or 0x00..0xff`,
-    );
+    return bad(`--tlv: TYPE ${JSON.stringify(text.slice(0, eq))} is not in 0..255 or 0x00..0xff`);
   }
   const valueText = text.slice(eq + 1);
   let value: Uint8Array;
   if (valueText.startsWith("0x") || valueText.startsWith("0X")) {
     const hex = parseHex(valueText.slice(2));
-    if (!hex.ok) return badValue(`--tlv: VALUE: ${hex.message}`);
+    if (!hex.ok) return bad(`--tlv: VALUE: ${hex.message}`);
     value = hex.bytes;
   } else {
     value = utf8.encode(valueText);
   }
   if (value.length > TLV_VALUE_MAX) {
-    return tooLarge(`--tlv: VALUE is ${value.length} bytes, the limit is ${TLV_VALUE_MAX}`);
+    return bad(`--tlv: VALUE is ${value.length} bytes, the limit is ${TLV_VALUE_MAX}`);
   }
-  return { ok: true, value: rawTlv(type.value, value) };
+  return ok(rawTlv(type.value, value));
 }
 
 /**
  * Builds the TLV list in type order (ALPN, AUTHORITY, NOOP, UNIQUE_ID, SSL, NETNS, GCP, AWS,
  * AZURE), then each --tlv as given. The encoder appends the CRC32C TLV last.
  */
-function buildTlvs(values: HeaderFlagValues): Result<Tlv[]> {
+function buildTlvs(values: HeaderFlagInput): Parsed<Tlv[]> {
   const tlvs: Tlv[] = [];
   if (values.alpn !== undefined) tlvs.push(alpnTlv(values.alpn));
   if (values.authority !== undefined) tlvs.push(authorityTlv(values.authority));
   if (values.noop !== undefined) {
-    const n = uintFlag("noop", values.noop, TLV_VALUE_MAX);
+    const n = parseInteger("noop", values.noop, { max: TLV_VALUE_MAX });
     if (!n.ok) return n;
     tlvs.push(noopTlv(n.value));
   }
@@ -380,9 +282,7 @@ function buildTlvs(values: HeaderFlagValues): Result<Tlv[]> {
     const length = utf8.encode(values["unique-id"]).length;
     if (length > UNIQUE_ID_MAX_LENGTH) {
       // §2.2.5: "an opaque byte sequence of up to 128 bytes".
-      return tooLarge(
-        `--unique-id: ${length} bytes, the limit is ${UNIQUE_ID_MAX_LENGTH} (§2.2.5)`,
-      );
+      return bad(`--unique-id: ${length} bytes, the limit is ${UNIQUE_ID_MAX_LENGTH} (§2.2.5)`);
     }
     tlvs.push(uniqueIdTlv(values["unique-id"]));
   }
@@ -391,13 +291,13 @@ function buildTlvs(values: HeaderFlagValues): Result<Tlv[]> {
   if (ssl.value !== null) tlvs.push(ssl.value);
   if (values.netns !== undefined) tlvs.push(netnsTlv(values.netns));
   if (values["gcp-psc"] !== undefined) {
-    const n = uint64Flag("gcp-psc", values["gcp-psc"]);
+    const n = parseUint64("gcp-psc", values["gcp-psc"]);
     if (!n.ok) return n;
     tlvs.push(gcpPscTlv(n.value));
   }
   if (values["aws-vpce"] !== undefined) tlvs.push(awsVpceTlv(values["aws-vpce"]));
   if (values["azure-linkid"] !== undefined) {
-    const n = uintFlag("azure-linkid", values["azure-linkid"], UINT32_MAX);
+    const n = parseInteger("azure-linkid", values["azure-linkid"], { max: UINT32_MAX });
     if (!n.ok) return n;
     tlvs.push(azureLinkIdTlv(n.value));
   }
@@ -406,7 +306,7 @@ function buildTlvs(values: HeaderFlagValues): Result<Tlv[]> {
     if (!t.ok) return t;
     tlvs.push(t.value);
   }
-  return { ok: true, value: tlvs };
+  return ok(tlvs);
 }
 
 function parseProtocol(text: string): Protocol | null {
@@ -429,154 +329,142 @@ function parseProtocol(text: string): Protocol | null {
  * ```
  */
 export function headerFlagsGiven(values: Record<string, unknown>): string[] {
-  const given: string[] = [];
-  for (const name of Object.keys(HEADER_FLAGS)) {
-    const v = values[name];
-    if (v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0)) given.push(name);
-  }
-  return given;
+  return Object.keys(HEADER_FLAGS).filter((name) => given(values[name]));
 }
 
 /**
- * Turns header flag values into a {@linkcode HeaderInit}, or explains in one line
- * (prefixed with the flag at fault) why the flags do not describe a header. The
- * error codes are the encoder's: ENCODE_BAD_ADDRESS, ENCODE_BAD_PORT, ENCODE_TOO_LARGE,
- * and ENCODE_UNSUPPORTED for everything else. Reads the `--ssl-client-cert` file.
+ * Parses the header flags once, at parse time, into a {@linkcode HeaderTemplate}: version,
+ * command, protocol, the `--src`/`--dst` endpoints given (as values), and the TLVs built (the
+ * `--ssl-client-cert` file read here, once). Errors are one line naming the flag at fault.
+ * `--src`/`--dst` left out are filled in later by {@linkcode completeHeader}.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { headerFromFlags } from "./header_flags.ts";
- * const r = headerFromFlags({ src: "[2001:db8::1]:56324", dst: "[2001:db8::2]:443", alpn: "h2" });
- * assert.ok(r.ok);
- * assert.equal(r.value.version, 2);
- * assert.equal(r.value.protocol, "TCP6");
- * assert.deepEqual(r.value.source, { address: "2001:db8::1", port: 56324 });
- * assert.deepEqual(r.value.tlvs, [{ type: 1, value: new TextEncoder().encode("h2") }]);
- * const v1 = headerFromFlags({ v1: true, src: "192.0.2.1:1", dst: "192.0.2.2:2", alpn: "h2" });
- * assert.ok(!v1.ok && v1.error.message.includes("--alpn"));
+ * import { parseHeaderFlags } from "./header_flags.ts";
+ * import { completeHeader } from "./header_template.ts";
+ * const t = parseHeaderFlags({ src: "[2001:db8::1]:56324", dst: "[2001:db8::2]:443", alpn: "h2" });
+ * assert.ok(t.ok);
+ * const h = completeHeader(t.value);
+ * assert.ok(h.ok);
+ * assert.equal(h.value.protocol, "TCP6");
+ * assert.deepEqual(h.value.source, { address: "2001:db8::1", port: 56324 });
+ * assert.deepEqual(h.value.tlvs, [{ type: 1, value: new TextEncoder().encode("h2") }]);
+ * assert.deepEqual(parseHeaderFlags({ v1: true, alpn: "h2" }), {
+ *   ok: false,
+ *   message: "--alpn: version 1 cannot carry TLVs (§2.1); use --v2",
+ * });
  * ```
  */
-export function headerFromFlags(values: HeaderFlagValues): Result<HeaderInit> {
-  if (values.v1 && values.v2) return badValue("--v1 and --v2 exclude each other");
+export function parseHeaderFlags(values: HeaderFlagInput): Parsed<HeaderTemplate> {
+  if (values.v1 && values.v2) return bad("--v1 and --v2 exclude each other");
   const version = values.v1 ? 1 : 2;
   const command = values.local ? "LOCAL" : "PROXY";
 
   if (version === 1) {
     if (values.local) {
-      return badValue("--local: version 1 has no LOCAL command (§2.1); use --unknown, or --v2");
+      return bad("--local: version 1 has no LOCAL command (§2.1); use --unknown, or --v2");
     }
-    const given = tlvFlagsGiven(values);
-    if (given.length > 0) {
-      return badValue(`--${given[0]}: version 1 cannot carry TLVs (§2.1); use --v2`);
+    const tlvGiven = tlvFlagsGiven(values);
+    if (tlvGiven.length > 0) {
+      return bad(`--${tlvGiven[0]}: version 1 cannot carry TLVs (§2.1); use --v2`);
     }
   }
 
-  let protocol: Protocol | undefined;
+  let protocol: Protocol | null = null;
   if (values.protocol !== undefined) {
-    const p = parseProtocol(values.protocol);
-    if (p === null) {
-      return badValue(
+    protocol = parseProtocol(values.protocol);
+    if (protocol === null) {
+      return bad(
         `--protocol: unknown protocol ${JSON.stringify(values.protocol)} ` +
           "(expected TCP4, TCP6, UDP4, UDP6, UNIX_STREAM, UNIX_DGRAM or UNSPEC)",
       );
     }
-    protocol = p;
   }
   const unspec = version === 1 ? "UNKNOWN" : "UNSPEC";
   if (protocol === "UNSPEC" || protocol === "UNKNOWN") protocol = unspec;
   if (values.unknown) {
-    if (protocol !== undefined && protocol !== unspec) {
-      return badValue(`--unknown conflicts with --protocol ${protocol}`);
+    if (protocol !== null && protocol !== unspec) {
+      return bad(`--unknown conflicts with --protocol ${protocol}`);
     }
     protocol = unspec;
   }
   if (
-    version === 1 && protocol !== undefined && protocol !== "TCP4" && protocol !== "TCP6" &&
+    version === 1 && protocol !== null && protocol !== "TCP4" && protocol !== "TCP6" &&
     protocol !== "UNKNOWN"
   ) {
-    return badValue(
+    return bad(
       `--protocol: version 1 carries only TCP4, TCP6 and UNKNOWN (§2.1), not ${protocol}; ` +
         "use --v2",
     );
   }
 
-  if (values.src === undefined || values.dst === undefined) {
-    if (values.src !== undefined) return fail("ENCODE_BAD_ADDRESS", "--src needs --dst", 0);
-    if (values.dst !== undefined) return fail("ENCODE_BAD_ADDRESS", "--dst needs --src", 0);
-    if (protocol === undefined) {
-      if (!values.local) {
-        return fail(
-          "ENCODE_BAD_ADDRESS",
-          "a PROXY header needs --src and --dst (or --local / --unknown for none)",
-          0,
-        );
-      }
-      protocol = "UNSPEC";
-    } else if (protocol !== unspec) {
-      return fail("ENCODE_BAD_ADDRESS", `--protocol ${protocol} needs --src and --dst`, 0);
-    }
-  }
-
-  let source: Endpoint | null = null;
-  let destination: Endpoint | null = null;
-  if (values.src !== undefined && values.dst !== undefined) {
-    if (protocol === "UNSPEC") {
-      return badValue("--src/--dst: version 2 UNSPEC carries no addresses (§2.2)");
-    }
-    const src = endpointFor("src", values.src, protocol);
+  const family = protocol === null ? null : protocolFamily(protocol);
+  let source: FamilyEndpoint | null = null;
+  let destination: FamilyEndpoint | null = null;
+  if (values.src !== undefined) {
+    const src = endpointFlag("src", values.src, family);
     if (!src.ok) return src;
-    if (version === 1 && src.value.family === "unix") {
-      return badValue(
-        "--src: version 1 carries only TCP4, TCP6 and UNKNOWN (§2.1), not UNIX; use --v2",
-      );
-    }
-    const expected = protocol === undefined || protocol === "UNKNOWN" ? null : familyOf(protocol);
-    if (expected !== null && src.value.family !== expected) {
-      return fail("ENCODE_BAD_ADDRESS", `--src: ${protocol} needs ${describeFamily(expected)}`, 0);
-    }
-    const dst = endpointFor(
+    source = src.value;
+  }
+  if (values.dst !== undefined) {
+    const dst = endpointFlag(
       "dst",
       values.dst,
-      src.value.family === "unix" ? "UNIX_STREAM" : protocol,
+      family ?? (source?.family === "unix" ? "unix" : null),
     );
     if (!dst.ok) return dst;
-    if (dst.value.family !== src.value.family) {
-      return fail(
-        "ENCODE_BAD_ADDRESS",
-        `--dst: ${describeFamily(dst.value.family)} does not match --src, ${
-          describeFamily(src.value.family)
-        }`,
-        0,
+    destination = dst.value;
+  }
+  if (protocol === "UNSPEC" && (source !== null || destination !== null)) {
+    return bad("--src/--dst: version 2 UNSPEC carries no addresses (§2.2)");
+  }
+  for (const [flag, e] of [["src", source], ["dst", destination]] as const) {
+    if (e === null) continue;
+    if (version === 1 && e.family === "unix") {
+      return bad(
+        `--${flag}: version 1 carries only TCP4, TCP6 and UNKNOWN (§2.1), not UNIX; use --v2`,
       );
     }
-    if (protocol === undefined) {
-      protocol = src.value.family === 4 ? "TCP4" : src.value.family === 6 ? "TCP6" : "UNIX_STREAM";
+    if (family !== null && e.family !== family) {
+      return bad(`--${flag}: ${protocol} needs ${describeFamily(family)}`);
     }
-    source = src.value.endpoint;
-    destination = dst.value.endpoint;
   }
-  if (protocol === undefined) return badValue("cannot tell the protocol; give --protocol");
+  if (source !== null && destination !== null && source.family !== destination.family) {
+    return bad(
+      `--dst: ${describeFamily(destination.family)} does not match --src, ${
+        describeFamily(source.family)
+      }`,
+    );
+  }
+  // LOCAL and UNKNOWN carry addresses only when both are given; nothing is filled in.
+  let addresses = protocol !== "UNSPEC";
+  if (values.local || protocol === "UNKNOWN") {
+    if (source !== null && destination === null) return bad("--src needs --dst");
+    if (destination !== null && source === null) return bad("--dst needs --src");
+    addresses = source !== null;
+    if (!addresses && protocol !== null && protocol !== unspec) {
+      return bad(`--protocol ${protocol} needs --src and --dst`);
+    }
+  }
 
-  let tlvs: Result<Tlv[]>;
+  let tlvs: Parsed<Tlv[]>;
   try {
     tlvs = buildTlvs(values);
   } catch (error) {
     // The builders throw RangeError for values no TLV length field can carry.
     if (!(error instanceof RangeError)) throw error;
-    return tooLarge(error.message);
+    return bad(error.message);
   }
   if (!tlvs.ok) return tlvs;
-  return {
-    ok: true,
-    value: {
-      version,
-      command,
-      protocol,
-      source,
-      destination,
-      tlvs: tlvs.value,
-      crc32c: values.crc32c ?? false,
-    },
-  };
+  return ok({
+    version,
+    command,
+    protocol,
+    addresses,
+    source,
+    destination,
+    tlvs: tlvs.value,
+    crc32c: values.crc32c ?? false,
+  });
 }

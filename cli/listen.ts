@@ -12,8 +12,17 @@
 
 import { type Cidr, parseCidrList } from "../lib/cidr.ts";
 import { formatAddr, MIN_HEADER_TIMEOUT_MS, TransportError } from "../lib/transport.ts";
-import { flagHelp, optionsOf, parseCommandArgs } from "./args.ts";
-import { ExitCode, reportFailure, reportUsage, usageError } from "./exit.ts";
+import {
+  flagHelp,
+  optionsOf,
+  parseCommandArgs,
+  type Verbosity,
+  verbosityFlags,
+  verbosityOf,
+} from "./args.ts";
+import { ExitCode, reportFailure, reportParse } from "./exit.ts";
+import { type CommandParse, usage } from "./parsed.ts";
+import { parseDuration, parseInteger, parseVersions } from "./values.ts";
 import { colorOut, writeErr, writeOut } from "./io.ts";
 import { type ListenTarget, parseListenAddress } from "./listen_address.ts";
 import { type EventDetail, eventLine, type ListenEvent, renderEvent } from "./listen_events.ts";
@@ -61,7 +70,7 @@ const FLAGS = {
   },
   "header-timeout": {
     type: "string",
-    arg: "SECONDS",
+    arg: "TIME",
     help: "abort a header not complete in time (default 3, the minimum of §2)",
   },
   "max-connections": {
@@ -79,6 +88,10 @@ const FLAGS = {
     short: "x",
     help: 'hex-dump the payload (with --json: "hex" in each data event)',
   },
+  ...verbosityFlags(
+    "stderr: the receiver's settings at start",
+    "stderr: errors only (no warnings or diagnostics)",
+  ),
   help: { type: "boolean", short: "h", help: "show this help" },
 } as const;
 
@@ -162,35 +175,8 @@ export interface ListenConfig {
   readonly hexdump: boolean;
   /** Warnings to print on stderr before starting. */
   readonly warnings: readonly string[];
-}
-
-/** Checked flags, or a one-line usage error, or a request for help. */
-export type ConfigResult =
-  | { readonly ok: true; readonly config: ListenConfig }
-  | { readonly ok: false; readonly message: string; readonly help?: boolean };
-
-function parseVersions(text: string): (1 | 2)[] | string {
-  const versions: (1 | 2)[] = [];
-  for (const part of text.split(",")) {
-    const v = part.trim();
-    if (v !== "1" && v !== "2") {
-      return `--versions: expected 1, 2 or 1,2, got ${JSON.stringify(text)}`;
-    }
-    const n = v === "1" ? 1 : 2;
-    if (!versions.includes(n)) versions.push(n);
-  }
-  return versions;
-}
-
-function parseSeconds(text: string): number | string {
-  if (!/^([0-9]+(\.[0-9]+)?|\.[0-9]+)$/.test(text)) {
-    return `--header-timeout: not a number of seconds: ${JSON.stringify(text)}`;
-  }
-  const seconds = Number(text);
-  if (!(seconds > 0) || seconds > MAX_HEADER_TIMEOUT_S) {
-    return `--header-timeout: must be more than 0 and at most ${MAX_HEADER_TIMEOUT_S} seconds`;
-  }
-  return seconds;
+  /** `-v` / `-q`. */
+  readonly verbosity: Verbosity;
 }
 
 /**
@@ -201,41 +187,45 @@ function parseSeconds(text: string): number | string {
  * import assert from "node:assert/strict";
  * import { configFromArgs } from "./listen.ts";
  * const r = configFromArgs(["--versions", "2", "--header-timeout", "1.5", ":0"]);
- * assert.ok(r.ok);
+ * assert.ok(r.kind === "run");
  * assert.deepEqual(r.config.versions, [2]);
  * assert.equal(r.config.headerTimeoutMs, 1500);
  * assert.equal(r.config.warnings.length, 1); // below the 3 s of §2
- * assert.equal(configFromArgs(["--echo", "--discard", ":0"]).ok, false);
+ * assert.deepEqual(configFromArgs(["--echo", "--discard", ":0"]), {
+ *   kind: "usage",
+ *   message: "--echo and --discard exclude each other",
+ * });
  * ```
  */
-export function configFromArgs(args: string[]): ConfigResult {
-  const parsed = parseCommandArgs(COMMAND, args, OPTIONS, true);
-  if (!parsed.ok) return { ok: false, message: parsed.error.message };
-  const { values, positionals } = parsed;
-  if (values.help) return { ok: false, message: "", help: true };
-  const fail = (message: string): ConfigResult => ({ ok: false, message });
+export function configFromArgs(args: string[]): CommandParse<ListenConfig> {
+  const parsed = parseCommandArgs(args, OPTIONS, true);
+  if (parsed.kind !== "run") return parsed;
+  const { values, positionals } = parsed.config;
+  const fail = usage;
+  const verbosity = verbosityOf(values);
+  if (!verbosity.ok) return fail(verbosity.message);
 
   if (positionals.length === 0) return fail("missing the address ([ADDR]:PORT or UNIX_PATH)");
   if (positionals.length > 1) {
     return fail(`expected one address, got ${positionals.length}: ${positionals.join(" ")}`);
   }
-  const address = parseListenAddress(positionals[0]);
+  const address = parseListenAddress(positionals[0] ?? "");
   if (!address.ok) return fail(address.message);
   const udp = values.udp ?? false;
   if (udp && "path" in address.target) return fail("--udp needs [ADDR]:PORT, not a UNIX path");
 
   const modes = (["echo", "discard", "reply-info"] as const).filter((m) => values[m]);
-  if (modes.length > 1) return fail(`give one of --${modes.join(", --")}`);
+  if (modes.length > 1) return fail(`--${modes[0]} and --${modes[1]} exclude each other`);
   const mode: ListenMode = modes[0] ?? ListenMode.ECHO;
 
-  if (values.require && values.optional) return fail("give --require or --optional, not both");
+  if (values.require && values.optional) return fail("--require and --optional exclude each other");
   const optional = values.optional ?? false;
 
   let versions: (1 | 2)[] = [1, 2];
   if (values.versions !== undefined) {
-    const v = parseVersions(values.versions);
-    if (typeof v === "string") return fail(v);
-    versions = v;
+    const v = parseVersions("versions", values.versions);
+    if (!v.ok) return fail(v.message);
+    versions = v.value;
   }
 
   let trust: Cidr[] | null = null;
@@ -251,9 +241,12 @@ export function configFromArgs(args: string[]): ConfigResult {
   const timeout = values["header-timeout"];
   if (timeout !== undefined) {
     if (udp) return fail("--header-timeout does not apply to --udp (one datagram, one header)");
-    const seconds = parseSeconds(timeout);
-    if (typeof seconds === "string") return fail(seconds);
-    headerTimeoutMs = Math.max(1, Math.round(seconds * 1000));
+    const d = parseDuration("header-timeout", timeout, {
+      min: 1,
+      max: MAX_HEADER_TIMEOUT_S * 1000,
+    });
+    if (!d.ok) return fail(d.message);
+    headerTimeoutMs = d.value;
     if (headerTimeoutMs < MIN_HEADER_TIMEOUT_MS) {
       warnings.push(
         `--header-timeout ${timeout} is below the minimum of §2 (a receiver waits "at least 3 ` +
@@ -266,12 +259,9 @@ export function configFromArgs(args: string[]): ConfigResult {
   const max = values["max-connections"];
   if (max !== undefined) {
     if (udp) return fail("--max-connections does not apply to --udp");
-    if (!/^(0|[1-9][0-9]*)$/.test(max) || Number(max) > MAX_CONNECTIONS) {
-      return fail(
-        `--max-connections: expected 0 to ${MAX_CONNECTIONS}, got ${JSON.stringify(max)}`,
-      );
-    }
-    maxConnections = Number(max);
+    const n = parseInteger("max-connections", max, { max: MAX_CONNECTIONS });
+    if (!n.ok) return fail(n.message);
+    maxConnections = n.value;
   }
 
   if (optional) {
@@ -282,7 +272,7 @@ export function configFromArgs(args: string[]): ConfigResult {
   }
 
   return {
-    ok: true,
+    kind: "run",
     config: {
       target: address.target,
       udp,
@@ -297,6 +287,7 @@ export function configFromArgs(args: string[]): ConfigResult {
       json: values.json ?? false,
       hexdump: values.hexdump ?? false,
       warnings,
+      verbosity: verbosity.value,
     },
   };
 }
@@ -363,15 +354,22 @@ export interface RunHooks {
  */
 export async function run(args: string[], hooks: RunHooks = {}): Promise<number> {
   const checked = configFromArgs(args);
-  if (!checked.ok) {
-    if (checked.help === true) {
-      writeOut(HELP);
-      return ExitCode.OK;
-    }
-    return reportUsage(usageError(COMMAND, checked.message));
-  }
+  if (checked.kind !== "run") return reportParse(COMMAND, HELP, checked);
   const config = checked.config;
-  for (const warning of config.warnings) writeErr(`ppcat ${COMMAND}: warning: ${warning}\n`);
+  const quiet = config.verbosity === "quiet";
+  if (!quiet) {
+    for (const warning of config.warnings) writeErr(`ppcat ${COMMAND}: warning: ${warning}\n`);
+  }
+  if (config.verbosity === "verbose") {
+    writeErr(
+      `* ${config.optional ? "optional" : "require"} header, versions ${
+        config.versions.join(",")
+      }, trust ${config.trust === null ? "any" : `${config.trust.length} ranges`}, ` +
+        `header timeout ${config.headerTimeoutMs} ms, max connections ${
+          config.maxConnections === 0 ? "none" : config.maxConnections
+        }\n`,
+    );
+  }
 
   const color = !config.json && colorOut();
   const render = { color, hexdump: config.hexdump, allowCrcMismatch: config.allowCrcMismatch };
@@ -385,7 +383,11 @@ export async function run(args: string[], hooks: RunHooks = {}): Promise<number>
   try {
     let server;
     try {
-      server = await startListen({ ...config, onEvent, onDiagnostic });
+      server = await startListen({
+        ...config,
+        onEvent,
+        onDiagnostic: quiet ? () => {} : onDiagnostic,
+      });
     } catch (error) {
       return reportFailure(COMMAND, bindFailure(error, config.target, config.udp));
     }

@@ -269,11 +269,11 @@ describe("ppcat listen: the address argument", () => {
     }
   });
 
-  it("usage errors: one line plus the hint, exit 2, nothing bound", async () => {
+  it("usage errors: one line naming the help, exit 2, nothing bound", async () => {
     const cases: [string[], RegExp][] = [
       [[], /missing the address/],
-      [["--echo", "--discard", ":0"], /one of --echo, --discard/],
-      [["--require", "--optional", ":0"], /--require or --optional/],
+      [["--echo", "--discard", ":0"], /--echo and --discard exclude each other/],
+      [["--require", "--optional", ":0"], /--require and --optional exclude each other/],
       [["--udp", "./x.sock"], /--udp needs/],
       [["--versions", "3", ":0"], /--versions/],
       [["--trust", "10.0.0.0/33", ":0"], /--trust: not an address range/],
@@ -290,10 +290,9 @@ describe("ppcat listen: the address argument", () => {
       assert.equal(r.code, 2, args.join(" "));
       assert.equal(r.out, "");
       const lines = r.err.split("\n");
-      assert.equal(lines.length, 3, r.err);
-      assert.match(lines[0], /^ppcat listen: /);
-      assert.match(lines[0], message);
-      assert.equal(lines[1], "Try 'ppcat listen --help'.");
+      assert.equal(lines.length, 2, r.err);
+      assert.match(lines[0] ?? "", /^ppcat listen: .* \(see ppcat listen --help\)$/);
+      assert.match(lines[0] ?? "", message);
     }
   });
 
@@ -514,7 +513,7 @@ describe("ppcat listen: headers (TCP)", () => {
 
   it("the default header timeout is 3 s (the minimum of §2) and prints no warning", () => {
     const r = configFromArgs([":0"]);
-    assert.ok(r.ok);
+    assert.ok(r.kind === "run");
     assert.equal(r.config.headerTimeoutMs, 3000);
     assert.deepEqual(r.config.warnings, []);
   });

@@ -10,6 +10,7 @@ import * as bench from "./bench.ts";
 import * as conformance from "./conformance.ts";
 import * as decode from "./decode.ts";
 import * as encode from "./encode.ts";
+import { suggest } from "./args.ts";
 import { ExitCode } from "./exit.ts";
 import * as fuzz from "./fuzz.ts";
 import { args, setExitCode, writeErr, writeOut } from "./io.ts";
@@ -80,21 +81,42 @@ FLAGS
   -h, --help     show this help
   -V, --version  print the version
 
+FLAGS EVERY COMMAND TAKES
+  -h, --help     its help, on stdout
+  -v, --verbose  more on stderr (what exactly: see the command's help)
+  -q, --quiet    only errors on stderr; stdout never changes with -v or -q
+  -w TIME        a timeout, as nc -w (send: connect and idle; bench: connect;
+                 fuzz: per case); TIME is 10, 1.5, 500ms or 2m (a bare number
+                 is seconds). decode, encode, listen and conformance have none.
+
 Run 'ppcat <command> --help' for a command's flags and examples.
 
 EXIT STATUS
   0  success
   1  failure or findings: invalid header, violations found, unreadable file, internal error
-  2  usage error
+  2  usage error (one line on stderr, e.g. "ppcat send: missing TARGET (…) (see ppcat
+     send --help)"; a mistyped command or flag gets a "did you mean")
   3  connection could not be made (send, fuzz, bench: refused, not found, unreachable)
   4  connection reset by the peer (send)
   5  timeout (send: connect or idle)
   6  TLS handshake failed (send)
 `;
 
-function unknownCommand(name: string): number {
-  writeErr(`ppcat: unknown command ${JSON.stringify(name)} (see ppcat --help)\n`);
+const TOP_FLAGS = ["--help", "-h", "--version", "-V"];
+
+/** The one usage line of `ppcat` itself, with a suggestion when `name` is close to a known one. */
+function usageLine(what: string, name: string, known: readonly string[]): number {
+  const close = suggest(name, known);
+  writeErr(
+    `ppcat: unknown ${what} ${JSON.stringify(name)}${
+      close === null ? "" : ` (did you mean ${close}?)`
+    } (see ppcat --help)\n`,
+  );
   return ExitCode.USAGE;
+}
+
+function unknownCommand(name: string): number {
+  return usageLine("command", name, Object.keys(COMMANDS));
 }
 
 function has(table: Readonly<Record<string, unknown>>, name: string): boolean {
@@ -104,7 +126,9 @@ function has(table: Readonly<Record<string, unknown>>, name: string): boolean {
 async function dispatch(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined) {
-    writeErr(HELP);
+    writeErr(
+      `ppcat: missing command: one of ${Object.keys(COMMANDS).join(", ")} (see ppcat --help)\n`,
+    );
     return ExitCode.USAGE;
   }
   if (first === "--help" || first === "-h") {
@@ -125,17 +149,16 @@ async function dispatch(argv: string[]): Promise<number> {
       writeErr("ppcat: help takes one command (see ppcat --help)\n");
       return ExitCode.USAGE;
     }
-    if (has(COMMANDS, topic)) {
-      writeOut(COMMANDS[topic].help);
+    const command = has(COMMANDS, topic) ? COMMANDS[topic] : undefined;
+    if (command !== undefined) {
+      writeOut(command.help);
       return ExitCode.OK;
     }
     return unknownCommand(topic);
   }
-  if (first.startsWith("-")) {
-    writeErr(`ppcat: unknown flag ${JSON.stringify(first)} (see ppcat --help)\n`);
-    return ExitCode.USAGE;
-  }
-  if (has(COMMANDS, first)) return await COMMANDS[first].run(rest);
+  if (first.startsWith("-")) return usageLine("flag", first, TOP_FLAGS);
+  const command = has(COMMANDS, first) ? COMMANDS[first] : undefined;
+  if (command !== undefined) return await command.run(rest);
   return unknownCommand(first);
 }
 

@@ -1,6 +1,6 @@
 /**
- * The result of the CLI's small value parsers (targets, durations, counts,
- * escapes): a value, or the one line a user reads on stderr.
+ * The two result shapes of CLI parsing: {@linkcode Parsed} for one value (a target, a time, a
+ * list), and {@linkcode CommandParse} for a whole subcommand's command line.
  *
  * @module
  */
@@ -36,4 +36,27 @@ export function ok<T>(value: T): Parsed<T> {
  */
 export function bad<T>(message: string): Parsed<T> {
   return { ok: false, message };
+}
+
+/**
+ * What every subcommand's parser returns: run with a checked configuration, show the help, or a
+ * usage error (one line, no "ppcat" prefix: the caller names the subcommand).
+ */
+export type CommandParse<C> =
+  | { readonly kind: "run"; readonly config: C }
+  | { readonly kind: "help" }
+  | { readonly kind: "usage"; readonly message: string };
+
+/**
+ * A {@linkcode CommandParse} usage error.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { usage } from "./parsed.ts";
+ * assert.deepEqual(usage("missing TARGET"), { kind: "usage", message: "missing TARGET" });
+ * ```
+ */
+export function usage(message: string): { readonly kind: "usage"; readonly message: string } {
+  return { kind: "usage", message };
 }

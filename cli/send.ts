@@ -7,7 +7,6 @@
  */
 
 import { concatBytes } from "../lib/_bytes.ts";
-import { encodeHeader } from "../lib/encode.ts";
 import {
   type Conn,
   formatAddr,
@@ -15,10 +14,9 @@ import {
   toTransportError,
   TransportError,
 } from "../lib/transport.ts";
-import { ExitCode, reportUsage, usageError } from "./exit.ts";
+import { ExitCode, reportParse, reportUsage } from "./exit.ts";
 import { HEADER_FLAGS_HELP } from "./header_flags.ts";
-import { writeOut } from "./io.ts";
-import { headerForConnection, headerForPlan, placeholderEnds } from "./send_header.ts";
+import { headerForPlan } from "./send_header.ts";
 import {
   DEFAULT_TIMEOUT_MS,
   parseSendArgs,
@@ -40,8 +38,8 @@ export const HELP = `ppcat send - connect, send a PROXY protocol header, then re
 USAGE
   ppcat send [HEADER FLAGS] [--data STR… | --file FILE] [FLAGS] TARGET
 
-  TARGET is HOST:PORT, [IPV6]:PORT, or a UNIX socket path (anything with a "/", or
-  unix:PATH). ppcat connects, sends the header (version 2 unless --v1) in ONE write
+  TARGET is HOST:PORT, [IPV6]:PORT, HOST PORT (two arguments, as for nc), or a UNIX
+  socket path (anything with a "/", or unix:PATH). ppcat connects, sends the header (version 2 unless --v1) in ONE write
   (§2: "the sender must always ensure that the header is sent at once"), then the
   payload: each --data value, the --file, or stdin (read as it comes from a
   terminal, like nc; a pipe is sent once it is closed). Everything received is
@@ -56,8 +54,9 @@ USAGE
 
   End of input: ppcat half-closes (shuts down its write side; TLS: close_notify)
   and keeps reading until the peer closes; --close-on-eof closes at once instead.
-  --timeout bounds the connect and any stretch with no byte either way (default
-  10 s; none when stdin is a terminal; 0 disables the idle timeout).
+  -w/--timeout bounds the connect and any stretch with no byte either way, as nc
+  -w does (default 10 s; none when stdin is a terminal; 0 disables the idle
+  timeout). TIME is 10, 1.5, 500ms or 2m (a bare number is seconds).
 
   --udp: every payload chunk (each --data, the file, stdin) is one datagram
   carrying its own header (§2: "the PROXY protocol header and the proxied UDP
@@ -86,6 +85,7 @@ OUTPUT
 
 EXAMPLES
   ppcat send 127.0.0.1:8080 --data 'GET / HTTP/1.0\\r\\n\\r\\n'
+  ppcat send -w 3 127.0.0.1 8080 < request.txt
   ppcat send --v1 --src 203.0.113.7:51000 --dst 192.0.2.10:25 mail.test:2525
   ppcat send --alpn h2 --authority example.com --crc32c -v [::1]:8443 < request.bin
   ppcat send --fragment 5,16 --fragment-delay 1000 -v 127.0.0.1:8080 --data ping
@@ -97,9 +97,9 @@ EXAMPLES
 EXIT STATUS
   0  done: the peer closed, --close-on-eof closed, or the UDP reply wait ended
   1  other failure (e.g. a datagram too large to send whole)
-  2  usage error: bad flags, unreadable --file/--header-file/--ca, or header flags
-     that do not describe a header (possibly found only once connected: nothing
-     is sent then)
+  2  usage error: bad flags, unreadable --file/--header-file/--ca/--ssl-client-cert,
+     or header flags that do not describe a header (those that depend on the
+     socket's addresses are found once connected: nothing is sent then)
   3  connect failure: refused, not found, unreachable
   4  the peer reset the connection
   5  timeout: connect, TLS handshake, or no byte either way for --timeout seconds
@@ -124,22 +124,8 @@ EXIT STATUS
  */
 export async function run(args: string[]): Promise<number> {
   const parsed = parseSendArgs(args);
-  if (parsed.kind === "help") {
-    writeOut(HELP);
-    return ExitCode.OK;
-  }
-  if (parsed.kind === "usage") return reportUsage(parsed.error);
-  const plan = parsed.plan;
-  if (plan.header.kind === "build") {
-    // Check the header flags now, on stand-in addresses, so a typo costs no connection.
-    const ends = placeholderEnds(plan.target, plan.udp, plan.header.values.protocol);
-    const init = headerForConnection(plan.header.values, ends, plan.udp);
-    if (!init.ok) return reportUsage(usageError(COMMAND, init.error.message));
-    const encoded = encodeHeader(init.value);
-    if (!encoded.ok) {
-      return reportUsage(usageError(COMMAND, `${encoded.error.code}: ${encoded.error.message}`));
-    }
-  }
+  if (parsed.kind !== "run") return reportParse(COMMAND, HELP, parsed);
+  const plan = parsed.config;
   const session = new Session(plan.targetText, { verbose: plan.verbose, json: plan.json });
   return plan.udp ? await runDatagrams(plan, session) : await runStream(plan, session);
 }
@@ -182,9 +168,9 @@ async function runStream(plan: SendPlan, session: Session): Promise<number> {
   if (!built.ok) {
     conn.close();
     session.event("closed: nothing sent");
-    return reportUsage(usageError(COMMAND, built.message));
+    return reportUsage(COMMAND, built.message);
   }
-  const header = built.bytes;
+  const header = built.value;
   session.header = header;
 
   const source = payloadSource(plan);

@@ -1,25 +1,19 @@
 /**
  * `ppcat send`: its flags and the pure parsing behind them (TARGET, `--data` escapes,
- * `--fragment` offsets, durations), turning the command line into a {@linkcode SendPlan}.
- * Nothing here touches the network.
+ * `--fragment` offsets), turning the command line into a {@linkcode SendPlan}; the header flags
+ * become a header template here, once. Nothing here touches the network.
  *
  * @module
  */
 
-import { flagHelp, optionsOf, parseCommandArgs } from "./args.ts";
-import { type UsageError, usageError } from "./exit.ts";
-import {
-  HEADER_FLAGS,
-  headerFlagsGiven,
-  type HeaderFlagValues,
-  HELP_WIDTH,
-} from "./header_flags.ts";
+import { flagHelp, optionsOf, parseCommandArgs, verbosityFlags, verbosityOf } from "./args.ts";
+import { HEADER_FLAGS, headerFlagsGiven, HELP_WIDTH, parseHeaderFlags } from "./header_flags.ts";
+import { describeFamily, type HeaderTemplate, protocolFamily } from "./header_template.ts";
 import { parseHex } from "./hex.ts";
 import { readFile } from "./io.ts";
-import { bad, type Parsed } from "./parsed.ts";
-import { oneTarget, type TargetSpec } from "./target.ts";
-
-const COMMAND = "send";
+import { bad, type CommandParse, type Parsed, usage } from "./parsed.ts";
+import { joinHostPort, oneTarget, type TargetSpec } from "./target.ts";
+import { parseDuration } from "./values.ts";
 
 /** How the PROXY header is sent: where it comes from and how it is split. */
 const DELIVERY_FLAGS = {
@@ -45,8 +39,8 @@ const DELIVERY_FLAGS = {
   },
   "fragment-delay": {
     type: "string",
-    arg: "MS",
-    help: "pause between header pieces, milliseconds (default 0)",
+    arg: "TIME",
+    help: "pause between header pieces; a bare number is milliseconds (default 0)",
   },
   "same-write": {
     type: "boolean",
@@ -70,8 +64,8 @@ const PAYLOAD_FLAGS = {
   timeout: {
     type: "string",
     short: "w",
-    arg: "SECONDS",
-    help: "connect and idle timeout (default 10; --udp reply wait 2; 0: none)",
+    arg: "TIME",
+    help: "connect and idle timeout, as nc -w (default 10s; --udp reply wait 2s; 0: none)",
   },
 } as const;
 
@@ -90,11 +84,10 @@ const TLS_FLAGS = {
 
 /** Output flags. */
 const OUTPUT_FLAGS = {
-  verbose: {
-    type: "boolean",
-    short: "v",
-    help: "stderr: header hex dump and decode, connection events",
-  },
+  ...verbosityFlags(
+    "stderr: header hex dump and decode, connection events",
+    "stderr: errors only (the default)",
+  ),
   json: {
     type: "boolean",
     help: "stdout: one JSON summary; received bytes counted, not printed",
@@ -122,7 +115,7 @@ const SEND_OPTIONS = optionsOf(
  * import assert from "node:assert/strict";
  * import { SEND_FLAGS_HELP } from "./send_options.ts";
  * assert.match(SEND_FLAGS_HELP, /^  --tls-alpn LIST +ALPN protocols/m);
- * assert.match(SEND_FLAGS_HELP, /^  -w, --timeout SECONDS +connect and idle timeout/m);
+ * assert.match(SEND_FLAGS_HELP, /^  -w, --timeout TIME +connect and idle timeout/m);
  * ```
  */
 export const SEND_FLAGS_HELP: string = `DELIVERY FLAGS
@@ -134,40 +127,12 @@ ${flagHelp(TLS_FLAGS, HELP_WIDTH)}
 OUTPUT FLAGS
 ${flagHelp(OUTPUT_FLAGS, HELP_WIDTH)}`;
 
-/**
- * Largest timer setTimeout accepts without firing at once (2^31 - 1 ms, about 24.8 days).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { MAX_TIMER_MS } from "./send_options.ts";
- * assert.equal(MAX_TIMER_MS, 2 ** 31 - 1);
- * ```
- */
-export const MAX_TIMER_MS = 0x7fffffff;
-
-/**
- * Connect and idle timeout when `--timeout` is not given, milliseconds.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { DEFAULT_TIMEOUT_MS } from "./send_options.ts";
- * assert.equal(DEFAULT_TIMEOUT_MS, 10_000);
- * ```
- */
+/** Connect and idle timeout when `--timeout` is not given, milliseconds. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
 /**
  * With `--udp` and no `--timeout`: how long to wait for replies after the end of input or the
  * last reply, milliseconds.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { DEFAULT_UDP_WAIT_MS } from "./send_options.ts";
- * assert.equal(DEFAULT_UDP_WAIT_MS, 2_000);
- * ```
  */
 export const DEFAULT_UDP_WAIT_MS = 2_000;
 
@@ -267,8 +232,9 @@ export function parseFragments(text: string): Parsed<number[]> {
     }
     const n = Number(t);
     if (n < 1) return bad("--fragment: offsets start at 1 (offset 0 would be an empty write)");
-    if (offsets.length > 0 && n <= offsets[offsets.length - 1]) {
-      return bad(`--fragment: offsets must increase (${offsets[offsets.length - 1]}, then ${n})`);
+    const previous = offsets[offsets.length - 1];
+    if (previous !== undefined && n <= previous) {
+      return bad(`--fragment: offsets must increase (${previous}, then ${n})`);
     }
     offsets.push(n);
   }
@@ -319,41 +285,24 @@ export function splitAt(bytes: Uint8Array, offsets: readonly number[]): Uint8Arr
 }
 
 /**
- * Parses a duration in seconds (`--timeout`): digits with an optional fraction, to whole
- * milliseconds.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseSeconds } from "./send_options.ts";
- * assert.deepEqual(parseSeconds("timeout", "1.5"), { ok: true, value: 1500 });
- * assert.deepEqual(parseSeconds("timeout", "0"), { ok: true, value: 0 });
- * assert.equal(parseSeconds("timeout", "-1").ok, false);
- * assert.equal(parseSeconds("timeout", "1e3").ok, false);
- * ```
+ * When `--protocol` names a family and an end left out would come from a socket that is known,
+ * from TARGET alone, to be of another family: the one line saying so. Caught here so a mistake
+ * costs no connection; null when it cannot be told before connecting (a host name).
  */
-export function parseSeconds(flag: string, text: string): Parsed<number> {
-  if (!/^[0-9]{1,9}(\.[0-9]{1,6})?$/.test(text)) {
-    return bad(`--${flag}: ${JSON.stringify(text)} is not a number of seconds`);
-  }
-  const ms = Math.round(Number(text) * 1000);
-  if (ms > MAX_TIMER_MS) {
-    return bad(`--${flag}: ${text} s is too long (at most ${MAX_TIMER_MS / 1000 | 0})`);
-  }
-  return { ok: true, value: ms };
-}
-
-function parseMillis(flag: string, text: string): Parsed<number> {
-  if (!/^[0-9]{1,10}$/.test(text) || Number(text) > MAX_TIMER_MS) {
-    return bad(`--${flag}: ${JSON.stringify(text)} is not a number of milliseconds`);
-  }
-  return { ok: true, value: Number(text) };
+function socketFamilyMismatch(template: HeaderTemplate, target: TargetSpec): string | null {
+  const wanted = template.protocol === null ? null : protocolFamily(template.protocol);
+  if (!template.addresses || wanted === null) return null;
+  if (template.source !== null && template.destination !== null) return null;
+  const socket = target.kind === "unix" ? "unix" : target.family;
+  if (socket === null || socket === wanted) return null;
+  return `--protocol ${template.protocol} needs ${describeFamily(wanted)}, but the connection ` +
+    `to TARGET is ${describeFamily(socket)}: give --src and --dst`;
 }
 
 /** Where the header bytes come from. */
 export type HeaderSource =
-  /** Built from the header flags once connected (addresses default to the socket's). */
-  | { readonly kind: "build"; readonly values: HeaderFlagValues }
+  /** The header flags, parsed; completed once connected (addresses default to the socket's). */
+  | { readonly kind: "build"; readonly template: HeaderTemplate }
   /** `--header-hex` / `--header-file`: sent verbatim. */
   | { readonly kind: "raw"; readonly bytes: Uint8Array }
   /** `--no-header`. */
@@ -408,42 +357,32 @@ export interface SendPlan {
   readonly json: boolean;
 }
 
-/** Result of {@linkcode parseSendArgs}. */
-export type SendArgs =
-  | { readonly kind: "plan"; readonly plan: SendPlan }
-  | { readonly kind: "help" }
-  | { readonly kind: "usage"; readonly error: UsageError };
-
 /**
- * Parses and checks the arguments of `ppcat send` (after the subcommand name). Reads the files
- * named by `--file`, `--header-file` and `--ca` (through cli/io.ts), so an unreadable one is a
- * usage error before anything is connected.
+ * Parses and checks the arguments of `ppcat send` (after the subcommand name). TARGET is one
+ * argument, or HOST PORT as two (as nc takes them). Reads the files named by `--file`,
+ * `--header-file`, `--ca` and `--ssl-client-cert` (through cli/io.ts), once, so an unreadable
+ * one is a usage error before anything is connected.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { parseSendArgs } from "./send_options.ts";
- * const r = parseSendArgs(["127.0.0.1:8080", "--v1", "--data", "hi\\n"]);
- * assert.equal(r.kind, "plan");
- * if (r.kind === "plan") {
- *   assert.deepEqual(r.plan.target, { kind: "inet", hostname: "127.0.0.1", port: 8080, family: 4 });
- *   assert.deepEqual(r.plan.payload, { kind: "chunks", chunks: [new TextEncoder().encode("hi\n")] });
- * }
+ * const r = parseSendArgs(["127.0.0.1", "8080", "--v1", "--data", "hi\\n"]);
+ * assert.ok(r.kind === "run");
+ * assert.deepEqual(r.config.target, { kind: "inet", hostname: "127.0.0.1", port: 8080, family: 4 });
+ * assert.deepEqual(r.config.payload, { kind: "chunks", chunks: [new TextEncoder().encode("hi\n")] });
  * const u = parseSendArgs(["127.0.0.1:53", "--udp", "--fragment", "4"]);
- * assert.equal(u.kind === "usage" && u.error.message.includes("§2"), true);
+ * assert.ok(u.kind === "usage" && u.message.includes("§2"));
  * ```
  */
-export function parseSendArgs(args: string[]): SendArgs {
-  const parsed = parseCommandArgs(COMMAND, args, SEND_OPTIONS, true);
-  if (!parsed.ok) return { kind: "usage", error: parsed.error };
-  const { values, positionals } = parsed;
-  if (values.help) return { kind: "help" };
-  const usage = (message: string): SendArgs => ({
-    kind: "usage",
-    error: usageError(COMMAND, message),
-  });
+export function parseSendArgs(args: string[]): CommandParse<SendPlan> {
+  const parsed = parseCommandArgs(args, SEND_OPTIONS, true);
+  if (parsed.kind !== "run") return parsed;
+  const { values, positionals } = parsed.config;
+  const verbosity = verbosityOf(values);
+  if (!verbosity.ok) return usage(verbosity.message);
 
-  const target = oneTarget(positionals, "HOST:PORT, [IPV6]:PORT or a path");
+  const target = oneTarget(positionals, "HOST:PORT, [IPV6]:PORT or a UNIX socket path");
   if (!target.ok) return usage(target.message);
 
   const udp = values.udp ?? false;
@@ -478,7 +417,11 @@ export function parseSendArgs(args: string[]): SendArgs {
     if (file.bytes.length === 0) return usage("--header-file: the file is empty (use --no-header)");
     header = { kind: "raw", bytes: file.bytes };
   } else {
-    header = { kind: "build", values };
+    const template = parseHeaderFlags(values);
+    if (!template.ok) return usage(template.message);
+    const mismatch = socketFamilyMismatch(template.value, target.value);
+    if (mismatch !== null) return usage(mismatch);
+    header = { kind: "build", template: template.value };
   }
 
   // --- delivery
@@ -497,7 +440,7 @@ export function parseSendArgs(args: string[]): SendArgs {
   let fragmentDelayMs = 0;
   if (values["fragment-delay"] !== undefined) {
     if (values.fragment === undefined) return usage("--fragment-delay needs --fragment");
-    const d = parseMillis("fragment-delay", values["fragment-delay"]);
+    const d = parseDuration("fragment-delay", values["fragment-delay"], { unit: "ms" });
     if (!d.ok) return usage(d.message);
     fragmentDelayMs = d.value;
   }
@@ -526,7 +469,7 @@ export function parseSendArgs(args: string[]): SendArgs {
 
   let timeoutMs: number | null = null;
   if (values.timeout !== undefined) {
-    const t = parseSeconds("timeout", values.timeout);
+    const t = parseDuration("timeout", values.timeout);
     if (!t.ok) return usage(t.message);
     timeoutMs = t.value;
   }
@@ -569,9 +512,9 @@ export function parseSendArgs(args: string[]): SendArgs {
   }
 
   return {
-    kind: "plan",
-    plan: {
-      targetText: positionals[0],
+    kind: "run",
+    config: {
+      targetText: joinHostPort(positionals)[0] ?? "",
       target: target.value,
       udp,
       header,
@@ -582,7 +525,7 @@ export function parseSendArgs(args: string[]): SendArgs {
       closeOnEof: values["close-on-eof"] ?? false,
       timeoutMs,
       tls,
-      verbose: values.verbose ?? false,
+      verbose: verbosity.value === "verbose",
       json: values.json ?? false,
     },
   };

@@ -80,8 +80,8 @@ export class IdleTimer {
  * import { memorySource } from "./send_stdin.ts";
  * const plan = (args: string[]) => {
  *   const r = parseSendArgs(["127.0.0.1:1", ...args]);
- *   assert.ok(r.kind === "plan");
- *   return r.plan;
+ *   assert.ok(r.kind === "run");
+ *   return r.config;
  * };
  * const data = memorySource([]);
  * assert.equal(idleTimeoutMs(plan([]), data), 10_000);

@@ -95,8 +95,8 @@ export function stdinSource(): ChunkSource {
  * import { parseSendArgs } from "./send_options.ts";
  * import { payloadSource } from "./send_stdin.ts";
  * const parsed = parseSendArgs(["127.0.0.1:1", "--data", "a", "--data", "b"]);
- * assert.ok(parsed.kind === "plan");
- * const source = payloadSource(parsed.plan);
+ * assert.ok(parsed.kind === "run");
+ * const source = payloadSource(parsed.config);
  * assert.deepEqual(await source.next(), new Uint8Array([0x61]));
  * assert.deepEqual(await source.next(), new Uint8Array([0x62]));
  * assert.equal(await source.next(), null);

@@ -228,6 +228,18 @@ describe(`ppcat send over TCP (${t.name})`, () => {
       assert.ok(seen.eof);
     }));
 
+  it("HOST PORT as two arguments, as nc takes them; -w is the timeout", () =>
+    bounded(5000, async () => {
+      const { run, seen } = await exchange((target) => {
+        const colon = target.lastIndexOf(":");
+        return ["-w", "3", target.slice(0, colon), target.slice(colon + 1), "--data", "hi"];
+      });
+      assert.equal(run.code, 0, run.err);
+      assert.equal(run.err, "");
+      assert.deepEqual(seen.header?.destination, inet(seen.local));
+      assert.equal(payloadOf(seen), "hi");
+    }));
+
   it("--v1: the text line with the real ends", () =>
     bounded(5000, async () => {
       const { run, seen } = await exchange((target) => [target, "--v1", "--data", "x"], {
@@ -1097,9 +1109,12 @@ describe("ppcat send: usage errors (exit 2, one line, nothing connected)", () =>
     [["127.0.0.1:9", "--fragment", "5,3"], /offsets must increase/],
     [["127.0.0.1:9", "--header-hex", "0001", "--fragment", "2"], /not inside the 2-byte header/],
     [["127.0.0.1:9", "--fragment-delay", "5"], /--fragment-delay needs --fragment/],
-    [["127.0.0.1:9", "-w", "soon"], /--timeout: "soon" is not a number of seconds/],
+    [["127.0.0.1:9", "-w", "soon"], /--timeout: "soon" is not a time/],
+    [["127.0.0.1:9", "-v", "-q"], /-v and -q exclude each other/],
+    [["127.0.0.1", "9", "10"], /expected one TARGET, got 3/],
+    [["127.0.0.1:9", "--jsn"], /unknown flag "--jsn" \(did you mean --json\?\)/],
     [["127.0.0.1:9", "--v1", "--alpn", "h2"], /--alpn: version 1 cannot carry TLVs/],
-    [["127.0.0.1:9", "--protocol", "TCP6"], /--src: TCP6 needs IPv6/],
+    [["127.0.0.1:9", "--protocol", "TCP6"], /--protocol TCP6 needs IPv6, but the connection/],
     [["127.0.0.1:9", "--udp", "--v1"], /version 1 carries only TCP4, TCP6 and UNKNOWN/],
     [["127.0.0.1:9", "--unique-id", "x".repeat(129)], /--unique-id: 129 bytes/],
     [["127.0.0.1:9", "--bogus"], /unknown flag "--bogus"/],
@@ -1110,7 +1125,7 @@ describe("ppcat send: usage errors (exit 2, one line, nothing connected)", () =>
       assert.equal(r.code, 2, r.err);
       assert.equal(r.out, "");
       assert.match(r.err, new RegExp(`^ppcat send: .*${pattern.source}`));
-      assert.match(r.err, /\nTry 'ppcat send --help'\.\n$/);
+      assert.match(r.err, /^[^\n]* \(see ppcat send --help\)\n$/);
     });
   }
 

@@ -19,7 +19,7 @@ import {
   toTransportError,
   TransportError,
 } from "../lib/transport.ts";
-import { ExitCode, reportUsage, usageError } from "./exit.ts";
+import { ExitCode, reportUsage } from "./exit.ts";
 import { headerForPlan } from "./send_header.ts";
 import type { SendPlan } from "./send_options.ts";
 import { errorLine, exitCodeFor } from "./send_report.ts";
@@ -62,11 +62,11 @@ function sameHost(a: string, b: string): boolean {
  * const receiver = await getTransport().listenDatagram({ hostname: "127.0.0.1", port: 0 });
  * const args = [`127.0.0.1:${receiver.addr.port}`, "--udp", "--v2", "--local", "--data", "x"];
  * const parsed = parseSendArgs([...args, "--close-on-eof"]);
- * assert.ok(parsed.kind === "plan");
+ * assert.ok(parsed.kind === "run");
  * const restore = setIo(memoryIo());
  * try {
  *   const session = new Session("", { verbose: false, json: false });
- *   assert.equal(await runDatagrams(parsed.plan, session), 0);
+ *   assert.equal(await runDatagrams(parsed.config, session), 0);
  * } finally {
  *   restore();
  * }
@@ -108,9 +108,9 @@ export async function runDatagrams(plan: SendPlan, session: Session): Promise<nu
   const built = headerForPlan(plan, { local: socket.addr, remote });
   if (!built.ok) {
     socket.close();
-    return reportUsage(usageError("send", built.message));
+    return reportUsage("send", built.message);
   }
-  const header = built.bytes;
+  const header = built.value;
   session.header = header;
   if (header !== null) session.showHeader(header, [header.length], 0);
   else session.event("no header sent (--no-header)");

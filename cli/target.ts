@@ -1,13 +1,14 @@
 /**
- * TARGET, the one positional of `ppcat send`, `fuzz` and `bench`: the same
- * grammar everywhere, parsed without touching the network.
+ * TARGET, the one positional of `ppcat send`, `fuzz` and `bench` (or two, `HOST PORT`, as nc
+ * takes them): the same grammar everywhere, parsed without touching the network.
  *
  * @module
  */
 
-import { canonicalAddress } from "../lib/address.ts";
+import { canonicalAddress, hostPort } from "../lib/address.ts";
 import type { Target } from "../lib/transport.ts";
 import { bad, type Parsed } from "./parsed.ts";
+import { portNumber } from "./values.ts";
 
 /** Where to connect: a TCP/UDP host and port, or a UNIX stream socket path. */
 export type TargetSpec =
@@ -81,36 +82,73 @@ export function parseTarget(text: string): Parsed<TargetSpec> {
     }
     if (host === "") return bad(`TARGET ${JSON.stringify(text)} has no host`);
   }
-  if (!/^[0-9]{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 0xffff) {
+  const n = portNumber(port, 1);
+  if (n === null) {
     return bad(`TARGET ${JSON.stringify(text)}: port ${JSON.stringify(port)} is not in 1..65535`);
   }
   const literal = canonicalAddress(host);
   return {
     ok: true,
-    value: { kind: "inet", hostname: host, port: Number(port), family: literal?.family ?? null },
+    value: { kind: "inet", hostname: host, port: n, family: literal?.family ?? null },
   };
 }
 
 /**
- * The single TARGET among a command's positionals: "missing TARGET (`forms`)" when there is
- * none, an error when there are several, else {@linkcode parseTarget}.
+ * The TARGET arguments with nc's form `HOST PORT` joined into one `HOST:PORT` (an IPv6 literal
+ * gets its brackets); anything else is returned as it is.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { joinHostPort } from "./target.ts";
+ * assert.deepEqual(joinHostPort(["127.0.0.1", "8080"]), ["127.0.0.1:8080"]);
+ * assert.deepEqual(joinHostPort(["::1", "443"]), ["[::1]:443"]);
+ * assert.deepEqual(joinHostPort(["a:1", "b:2"]), ["a:1", "b:2"]);
+ * ```
+ */
+export function joinHostPort(positionals: readonly string[]): readonly string[] {
+  const [host, port] = positionals;
+  if (
+    positionals.length !== 2 || host === undefined || port === undefined ||
+    portNumber(port) === null || host.includes("/") || host.startsWith("unix:") ||
+    host.startsWith("[")
+  ) {
+    return positionals;
+  }
+  if (host.includes(":")) {
+    return canonicalAddress(host)?.family === 6 ? [hostPort(host, Number(port))] : positionals;
+  }
+  return [hostPort(host, Number(port))];
+}
+
+/**
+ * The single TARGET among a command's positionals (`HOST PORT` counts as one, as in nc):
+ * "missing TARGET (`forms`)" when there is none, an error when there are several, else
+ * {@linkcode parseTarget}.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { oneTarget } from "./target.ts";
  * assert.equal(oneTarget(["127.0.0.1:80"], "HOST:PORT").ok, true);
+ * assert.equal(oneTarget(["localhost", "80"], "HOST:PORT").ok, true);
  * assert.deepEqual(oneTarget([], "HOST:PORT"), { ok: false, message: "missing TARGET (HOST:PORT)" });
  * assert.deepEqual(oneTarget(["a:1", "b:2"], "HOST:PORT"), {
  *   ok: false,
- *   message: "expected one TARGET, got 2",
+ *   message: 'expected one TARGET, got 2: "a:1" "b:2"',
  * });
  * ```
  */
 export function oneTarget(positionals: readonly string[], forms: string): Parsed<TargetSpec> {
-  if (positionals.length === 0) return bad(`missing TARGET (${forms})`);
-  if (positionals.length > 1) return bad(`expected one TARGET, got ${positionals.length}`);
-  return parseTarget(positionals[0]);
+  const args = joinHostPort(positionals);
+  const first = args[0];
+  if (first === undefined) return bad(`missing TARGET (${forms})`);
+  if (args.length > 1) {
+    return bad(
+      `expected one TARGET, got ${args.length}: ${args.map((a) => JSON.stringify(a)).join(" ")}`,
+    );
+  }
+  return parseTarget(first);
 }
 
 /**

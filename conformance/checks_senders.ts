@@ -8,6 +8,7 @@
  * @module
  */
 
+import { hostPort } from "../lib/address.ts";
 import { type HeaderJson, headerToJson } from "../lib/json.ts";
 import type { TlvJson } from "../lib/tlv.ts";
 import { toHex } from "../lib/_bytes.ts";
@@ -222,13 +223,7 @@ export function ppcatReceiverCell(row: string, r: Received, marker: string | nul
 /** One line describing a decoded header. */
 export function describe(json: HeaderJson): string {
   const ep = (e: HeaderJson["source"]) =>
-    e === null
-      ? "-"
-      : "path" in e
-      ? e.path
-      : e.address.includes(":")
-      ? `[${e.address}]:${e.port}`
-      : `${e.address}:${e.port}`;
+    e === null ? "-" : "path" in e ? e.path : hostPort(e.address, e.port);
   const addrs = json.source === null ? "" : ` ${ep(json.source)} → ${ep(json.destination)}`;
   const tlvs = json.tlvs.length === 0 ? "" : ` TLVs ${json.tlvs.map((t) => t.name).join(",")}`;
   const crc = json.crc32c === null ? "" : ` CRC32C ${json.crc32c}`;

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { hostPort } from "./address.ts";
+
 /**
  * Stable transport error codes. Tools and tests match on these, never on messages.
  *
@@ -220,9 +222,7 @@ function firstLine(text: string): string {
  */
 export function formatAddr(addr: { hostname: string; port: number } | { path: string }): string {
   if ("path" in addr) return `unix:${addr.path}`;
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
+  return hostPort(addr.hostname, addr.port);
 }
 
 /**
