@@ -446,10 +446,8 @@ function settings(values: FlagValues<typeof OPTIONS>, positionals: string[]): Pa
  * assert.ok(r.kind === "run");
  * assert.equal(r.config.targetText, "127.0.0.1:4000");
  * assert.equal(r.config.deadlineMs, 500);
- * assert.deepEqual(parseFuzzArgs(["127.0.0.1:4000", "--expect", "ftp"]), {
- *   kind: "usage",
- *   message: `--expect: "ftp" is not one of ${MODES.join(", ")}`,
- * });
+ * const bad = parseFuzzArgs(["127.0.0.1:4000", "--expect", "ftp"]);
+ * assert.ok(bad.kind === "usage" && bad.message.startsWith('--expect: "ftp" is not one of echo'));
  * ```
  */
 export function parseFuzzArgs(args: string[]): CommandParse<Settings> {
