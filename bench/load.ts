@@ -1,55 +1,84 @@
 /**
- * Load benchmark of `ppcat bench` against the C ceiling, shared/bench/echo_epoll.c, with the
- * three performance goals of issue 6, under Bun and under Deno, in one run:
+ * `ppcat bench` side by side with tcpkali, against the C echo server shared/bench/echo_epoll.c,
+ * with identical parameters, alternating the two tools round by round:
  *
- * 1. bulk: 50 connections, v1 header, then "PING\r\n" as fast as possible for -T;
- *    goal 9.6 Gbps each way (what tcpkali measured on this machine);
- * 2. latency: 100 connections x 1000 msg/s; goal: the schedule held (100 000 msg/s) and
- *    p99 no worse than tcpkali's 4.6 ms (tcpkali: p50 1.2 ms);
- * 3. churn: connections that send a header and close; goal 5000 per second.
+ * 1. bulk: 50 connections, v1 header, then "PING\r\n" as fast as possible; Mbit/s down, median
+ *    of the rounds; goal ppcat ≥ 1.05 × tcpkali. CPU seconds per GB received beside it.
+ * 2. latency: 100 connections × 1000 msg/s; p50 and p99 of the message round trip; goal ppcat ≤
+ *    tcpkali. tcpkali times from the write, so ppcat runs with `--latency-from write` for the
+ *    ratio, and once more with the default (from the schedule) for reference.
+ * 3. churn: connections that send a header and close (`--channel-lifetime 0`); connections a
+ *    second; goal ppcat ≥ tcpkali. Both are counted the same way, by the kernel: the rise of
+ *    `PassiveOpens` in /proc/net/snmp (accepted connections) over the run's wall time; on a busy
+ *    machine other programs' connections count too. Each tool's own count is logged beside it
+ *    (tcpkali's from its StatsD counter `connections.opened`, connects it initiated).
+ * 4. memory: 10 000 idle connections; the peak summed RSS of the process tree; goal ppcat ≤ 2 ×
+ *    tcpkali.
  *
  * ```sh
- * deno task bench:load [--duration 10s] [--runtimes bun,deno] [--binary dist/ppcat]
- *                      [--entry cli/main.ts] [--json]
+ * deno task bench:load [--duration 8s] [--rounds 3] [--goals bulk,latency,churn,memory]
+ *                      [--binary dist/ppcat | --runtime bun|deno] [--tcpkali PATH]
+ *                      [--tcpkali-src DIR] [--json]
  * ```
  *
- * It builds echo_epoll with `gcc -O2 -pthread` into a temporary directory, starts it on a
- * free port with one thread per core, and runs `ppcat bench … --json` as a child process per
- * goal and runtime (`bun cli/main.ts`, `deno run … cli/main.ts`, and the compiled binary when
- * --binary is given), with the default workers (one per core). tcpkali is run the same way
- * when it is on PATH (Debian 12 has no tcpkali package). Exit status 0, or 1 when a run
- * failed (a goal not reached is reported, not a failure).
+ * tcpkali: `--tcpkali PATH`, else `tcpkali` on PATH, else the build cached in
+ * `$PPCAT_CACHE/tcpkali` (default `~/.cache/ppcat/tcpkali`), else it is built there from the
+ * source in `--tcpkali-src` / `$TCPKALI_SRC` (a checkout, or a bare git directory), which needs
+ * autoreconf, bison and a C compiler; never inside the repository. Where it cannot be found or
+ * built, the harness says why and runs ppcat alone. Exit status 0, or 1 when a run failed (a
+ * goal not reached is reported, not a failure).
  *
  * @module
  */
 
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { createSocket } from "node:dgram";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
+import { availableParallelism, homedir, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const ECHO_SOURCE = join(ROOT, "..", "shared", "bench", "echo_epoll.c");
 const BUN = join(ROOT, "node_modules", ".bin", "bun");
 const DENO = join(ROOT, "node_modules", ".bin", "deno");
+const GOALS = ["bulk", "latency", "churn", "memory"] as const;
+type Goal = typeof GOALS[number];
 
 interface Options {
-  duration: string;
-  runtimes: string[];
-  binary: string | null;
-  entry: string;
+  duration: number;
+  rounds: number;
+  goals: Goal[];
+  ppcat: string[];
+  ppcatName: string;
+  tcpkali: string | null;
+  tcpkaliSrc: string | null;
+  echo: string;
   json: boolean;
+}
+
+function seconds(text: string): number {
+  const m = /^([0-9.]+)(ms|s|)$/.exec(text);
+  if (m === null) throw new Error(`${JSON.stringify(text)} is not a duration (e.g. 8s)`);
+  return Number(m[1]) / (m[2] === "ms" ? 1000 : 1);
 }
 
 function parseOptions(argv: string[]): Options {
   const o: Options = {
-    duration: "10s",
-    runtimes: ["bun", "deno"],
-    binary: null,
-    entry: join(ROOT, "cli", "main.ts"),
+    duration: 8,
+    rounds: 3,
+    goals: [...GOALS],
+    ppcat: [BUN, join(ROOT, "cli", "main.ts")],
+    ppcatName: "bun cli/main.ts",
+    tcpkali: null,
+    tcpkaliSrc: process.env.TCPKALI_SRC ?? null,
+    echo: [
+      process.env.PPCAT_ECHO_SOURCE,
+      join(ROOT, "..", "shared", "bench", "echo_epoll.c"),
+      "/work/shared/bench/echo_epoll.c",
+    ].find((p) => p !== undefined && existsSync(p)) ??
+      join(ROOT, "..", "shared", "bench", "echo_epoll.c"),
     json: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -59,15 +88,100 @@ function parseOptions(argv: string[]): Options {
       if (v === undefined) throw new Error(`${a} needs a value`);
       return v;
     };
-    if (a === "--duration") o.duration = next();
-    else if (a === "--runtimes") o.runtimes = next().split(",").filter((r) => r !== "");
-    else if (a === "--binary") o.binary = next();
-    else if (a === "--entry") o.entry = next();
+    if (a === "--duration") o.duration = seconds(next());
+    else if (a === "--rounds") o.rounds = Math.max(1, Number(next()) | 0);
+    else if (a === "--goals") {
+      o.goals = next().split(",").filter((g): g is Goal =>
+        (GOALS as readonly string[]).includes(g)
+      );
+    } else if (a === "--binary") {
+      const b = resolve(next());
+      o.ppcat = [b];
+      o.ppcatName = b;
+    } else if (a === "--runtime") {
+      const r = next();
+      if (r === "deno") {
+        o.ppcat = [DENO, "run", "-A", join(ROOT, "cli", "main.ts")];
+        o.ppcatName = "deno run cli/main.ts";
+      } else if (r !== "bun") throw new Error(`--runtime: bun or deno, not ${r}`);
+    } else if (a === "--tcpkali") o.tcpkali = resolve(next());
+    else if (a === "--tcpkali-src") o.tcpkaliSrc = resolve(next());
+    else if (a === "--echo-source") o.echo = resolve(next());
     else if (a === "--json") o.json = true;
     else throw new Error(`unknown argument ${JSON.stringify(a)}`);
   }
   return o;
 }
+
+function log(text: string): void {
+  process.stderr.write(`${text}\n`);
+}
+
+// --- tcpkali: found, cached, or built outside the repository
+
+function cacheDir(): string {
+  return process.env.PPCAT_CACHE ?? join(homedir(), ".cache", "ppcat");
+}
+
+function runs(cmd: string, args: string[]): boolean {
+  const r = spawnSync(cmd, args, { stdio: "ignore" });
+  return r.error === undefined && r.status === 0;
+}
+
+/** Returns the tcpkali binary, or a sentence saying why there is none. */
+function findTcpkali(o: Options): { path: string } | { why: string } {
+  if (o.tcpkali !== null) {
+    return existsSync(o.tcpkali) ? { path: o.tcpkali } : { why: `${o.tcpkali} does not exist` };
+  }
+  if (runs("tcpkali", ["--version"])) return { path: "tcpkali" };
+  const dir = join(cacheDir(), "tcpkali");
+  const bin = join(dir, "src", "tcpkali");
+  if (existsSync(bin)) return { path: bin };
+  const src = o.tcpkaliSrc ?? [join(cacheDir(), "tcpkali-src"), "/work/cache/tcpkali-src"]
+    .find((p) => existsSync(p)) ??
+    null;
+  if (src === null) {
+    return {
+      why: "not on PATH, not cached, and no source (set TCPKALI_SRC or --tcpkali-src to a " +
+        "checkout of github.com/satori-com/tcpkali)",
+    };
+  }
+  for (const tool of ["autoreconf", "make", "cc", "bison"]) {
+    if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) {
+      return { why: `cannot build it from ${src}: ${tool} is missing` };
+    }
+  }
+  log(`tcpkali: building from ${src} into ${dir} (once; a minute or two)`);
+  try {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const bare = existsSync(join(src, "HEAD")) && existsSync(join(src, "objects"));
+    if (bare) {
+      execFileSync("sh", [
+        "-c",
+        `git --git-dir="$1" archive HEAD | tar -x -C "$2"`,
+        "sh",
+        src,
+        dir,
+      ], { stdio: "inherit" });
+    } else execFileSync("cp", ["-a", `${src}/.`, dir], { stdio: "inherit" });
+    // Current glibc has no <sys/sysctl.h>; tcpkali includes it without using it on Linux.
+    execFileSync("sed", [
+      "-i",
+      "s|^#include <sys/sysctl.h>|/* <sys/sysctl.h>: gone from glibc */|",
+      join(dir, "src", "tcpkali_syslimits.c"),
+    ]);
+    const quiet = { cwd: dir, stdio: ["ignore", "ignore", "inherit"] as ("ignore" | "inherit")[] };
+    execFileSync("autoreconf", ["-fi"], quiet);
+    execFileSync("./configure", [], quiet);
+    execFileSync("make", [`-j${availableParallelism()}`], quiet);
+  } catch (e) {
+    return { why: `build failed in ${dir}: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  return existsSync(bin) ? { path: bin } : { why: `build in ${dir} made no src/tcpkali` };
+}
+
+// --- processes: CPU time (GNU time), peak RSS of the whole tree (sampled from /proc)
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -97,178 +211,500 @@ async function waitForPort(port: number): Promise<void> {
   throw new Error(`echo_epoll did not listen on ${port}`);
 }
 
-const GOALS = [
-  {
-    name: "bulk",
-    args: ["-c", "50", "--connect-rate", "0", "--header", "v1", "-m", "PING\\r\\n"],
-    tcpkali: [
-      "-c",
-      "50",
-      "--connect-rate",
-      "1k",
-      "-e1",
-      "PROXY TCP4 127.0.0.1 127.0.0.1 \\{connection.uid} 25578\\r\\n",
-      "-em",
-      "PING\\r\\n",
-    ],
-  },
-  {
-    name: "latency",
-    args: ["-c", "100", "--connect-rate", "0", "-r", "1000", "-m", "PING\\r\\n"],
-    tcpkali: [
-      "-c",
-      "100",
-      "--connect-rate",
-      "1k",
-      "-r",
-      "1000",
-      "-em",
-      "PING\\r\\n",
-      "--latency-marker",
-      "PING",
-    ],
-  },
-  {
-    name: "churn",
-    args: ["-c", "50", "--connect-rate", "0", "--channel-lifetime", "0", "--header", "v1"],
-    tcpkali: [
-      "-c",
-      "50",
-      "--connect-rate",
-      "100k",
-      "--channel-lifetime",
-      "0.001",
-      "-e1",
-      "PROXY TCP4 127.0.0.1 127.0.0.1 1 25578\\r\\n",
-    ],
-  },
-] as const;
-
-interface Achieved {
-  runtime: string;
-  goal: string;
-  ok: boolean;
-  error?: string;
-  result?: Record<string, unknown>;
+/** All processes below `pid`, from the parent ids in /proc/PID/stat. */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[] = [];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  for (const e of entries) {
+    if (!/^[0-9]+$/.test(e)) continue;
+    let stat = "";
+    try {
+      stat = readFileSync(`/proc/${e}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses; the last ")" ends it.
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    const list = children.get(ppid) ?? [];
+    list.push(Number(e));
+    children.set(ppid, list);
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
 }
 
-function commandFor(runtime: string, o: Options): string[] {
-  if (runtime === "bun") return [BUN, o.entry];
-  if (runtime === "deno") return [DENO, "run", "-A", o.entry];
-  if (runtime === "binary" && o.binary !== null) return [o.binary];
-  throw new Error(`unknown runtime ${runtime}`);
+function rssKiB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+([0-9]+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m === null ? 0 : Number(m[1]);
+  } catch {
+    return 0;
+  }
 }
 
-function runPpcat(
-  cmd: string[],
-  args: string[],
-): Promise<{ code: number; out: string; err: string }> {
+/** Connections the kernel accepted so far (all listeners of this network namespace). */
+function passiveOpens(): number | null {
+  try {
+    const lines = readFileSync("/proc/net/snmp", "utf8").split("\n").filter((l) =>
+      l.startsWith("Tcp:")
+    );
+    const names = (lines[0] ?? "").split(/\s+/);
+    const values = (lines[1] ?? "").split(/\s+/);
+    const v = Number(values[names.indexOf("PassiveOpens")]);
+    return Number.isFinite(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+interface Ran {
+  /** Connections accepted by the kernel during the run, per second of it (null: unknown). */
+  acceptedPerSecond: number | null;
+  code: number;
+  out: string;
+  err: string;
+  wallSeconds: number;
+  cpuSeconds: number | null;
+  peakRssMiB: number;
+}
+
+const HAS_TIME = existsSync("/usr/bin/time");
+
+/** Runs `cmd args` under `ulimit -n` raised and GNU time; samples the tree's RSS. */
+function measure(cmd: string, args: string[], limitSeconds: number): Promise<Ran> {
+  const timeFile = join(tmpdir(), `ppcat-load-time-${process.pid}-${Date.now()}`);
+  const script = `ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"`;
+  const wrapped = HAS_TIME
+    ? ["/usr/bin/time", "-q", "-f", "%U %S", "-o", timeFile, cmd, ...args]
+    : [cmd, ...args];
+  const start = performance.now();
+  const opens0 = passiveOpens();
   return new Promise((resolve) => {
-    const child = spawn(cmd[0], [...cmd.slice(1), ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("sh", ["-c", script, "sh", ...wrapped], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
+    let peak = 0;
+    const sampler = setInterval(() => {
+      if (child.pid === undefined) return;
+      // The tool and its workers, not the shell/time wrapper (same process after exec).
+      const pids = descendants(child.pid);
+      const sum = pids.reduce((a, p) => a + rssKiB(p), 0);
+      if (sum > peak) peak = sum;
+    }, 200);
+    // A tool that hangs (tcpkali may, in churn) is stopped; what it printed still counts.
+    const limit = setTimeout(() => child.kill("SIGINT"), limitSeconds * 1000);
     child.stdout.setEncoding("utf8").on("data", (t: string) => (out += t));
     child.stderr.setEncoding("utf8").on("data", (t: string) => (err += t));
-    child.on("close", (code) => resolve({ code: code ?? 1, out, err }));
-    child.on("error", (e) => resolve({ code: 1, out, err: e.message }));
+    const done = (code: number) => {
+      clearInterval(sampler);
+      clearTimeout(limit);
+      let cpu: number | null = null;
+      try {
+        const [u, s] = readFileSync(timeFile, "utf8").trim().split(/\s+/).map(Number);
+        if (Number.isFinite(u) && Number.isFinite(s)) cpu = (u ?? 0) + (s ?? 0);
+        rmSync(timeFile, { force: true });
+      } catch { /* no GNU time */ }
+      const opens1 = passiveOpens();
+      const wall = (performance.now() - start) / 1000;
+      resolve({
+        acceptedPerSecond: opens0 !== null && opens1 !== null ? (opens1 - opens0) / wall : null,
+        code,
+        out,
+        err,
+        wallSeconds: (performance.now() - start) / 1000,
+        cpuSeconds: cpu,
+        peakRssMiB: peak / 1024,
+      });
+    };
+    child.on("close", (code) => done(code ?? 1));
+    child.on("error", (e) => {
+      err += e.message;
+      done(1);
+    });
   });
 }
 
-function fmt(x: unknown, digits = 2): string {
-  return typeof x === "number" ? x.toFixed(digits) : "-";
+// --- the goals
+
+interface Sample {
+  tool: "ppcat" | "tcpkali";
+  goal: Goal;
+  variant?: string;
+  round: number;
+  ok: boolean;
+  error?: string;
+  mbpsDown?: number;
+  cpuSecondsPerGB?: number | null;
+  p50?: number;
+  p99?: number;
+  /** Churn: connections the kernel accepted per second of the run (the same count for both). */
+  connPerSecond?: number;
+  /** Churn: the tool's own count (ppcat: completed connects; tcpkali: connects initiated). */
+  ownConnPerSecond?: number;
+  rssMiB?: number;
 }
 
-function line(a: Achieved): string {
-  if (!a.ok || a.result === undefined) {
-    return `${a.runtime.padEnd(7)} ${a.goal.padEnd(8)} FAILED: ${a.error}`;
+const PROXY_V1 = "PROXY TCP4 127.0.0.1 127.0.0.1 \\{connection.uid} 25578\\r\\n";
+const PPCAT_V1 = ["--header", "v1", "--src", "127.0.0.1:1", "--dst", "127.0.0.1:25578"];
+
+/**
+ * Churn leaves a TIME_WAIT socket per connection on the client side, and the local port range
+ * holds about 28 000: a churn run stays at most this long, so other programs on the machine can
+ * still bind ports.
+ */
+const CHURN_MAX_SECONDS = 3;
+
+function durationFor(goal: Goal, d: number): number {
+  return goal === "churn" ? Math.min(d, CHURN_MAX_SECONDS) : d;
+}
+
+function ppcatArgs(goal: Goal, d: number, variant: string | undefined): string[] {
+  const T = ["-T", `${durationFor(goal, d)}s`];
+  switch (goal) {
+    case "bulk":
+      return ["-c", "50", "--connect-rate", "1k", ...PPCAT_V1, "-m", "PING\\r\\n", ...T];
+    case "latency":
+      return [
+        "-c",
+        "100",
+        "--connect-rate",
+        "1k",
+        "--header",
+        "none",
+        "-r",
+        "1000",
+        "-m",
+        "PING\\r\\n",
+        "--latency-from",
+        variant ?? "write",
+        "--latency-percentiles",
+        "50,99",
+        ...T,
+      ];
+    case "churn":
+      return ["-c", "50", "--connect-rate", "100k", "--channel-lifetime", "0", ...PPCAT_V1, ...T];
+    case "memory":
+      return ["-c", "10000", "--connect-rate", "5k", "--header", "none", ...T];
   }
-  const r = a.result as {
-    mbps: { down: number; up: number };
-    messageRate: { down: number; up: number };
-    connections: { opened: number; perSecond: number };
-    durationSeconds: number;
+}
+
+function tcpkaliArgs(goal: Goal, d: number, statsdPort: number): string[] {
+  const T = ["-T", `${durationFor(goal, d)}s`];
+  switch (goal) {
+    case "bulk":
+      return ["-c", "50", "--connect-rate", "1k", "-e1", PROXY_V1, "-em", "PING\\r\\n", ...T];
+    case "latency":
+      return [
+        "-c",
+        "100",
+        "--connect-rate",
+        "1k",
+        "-r",
+        "1000",
+        "-em",
+        "PING\\r\\n",
+        "--latency-marker",
+        "PING",
+        "--latency-percentiles",
+        "50,99",
+        ...T,
+      ];
+    case "churn":
+      return [
+        "-c",
+        "50",
+        "--connect-rate",
+        "100k",
+        // tcpkali's smallest working lifetime: shorter ones close connects still in progress.
+        "--channel-lifetime",
+        "0.001",
+        "-e1",
+        PROXY_V1,
+        "--statsd",
+        "--statsd-port",
+        String(statsdPort),
+        ...T,
+      ];
+    case "memory":
+      return ["-c", "10000", "--connect-rate", "5k", ...T];
+  }
+}
+
+/** A StatsD listener summing tcpkali's `connections.opened` counter. */
+async function statsd(): Promise<{ port: number; opened: () => number; close: () => void }> {
+  const socket = createSocket("udp4");
+  let opened = 0;
+  socket.on("message", (msg: Uint8Array) => {
+    for (const line of new TextDecoder().decode(msg).split("\n")) {
+      const m = /connections\.opened:([0-9]+)\|c/.exec(line);
+      if (m !== null) opened += Number(m[1]);
+    }
+  });
+  await new Promise<void>((r) => socket.bind(0, "127.0.0.1", () => r()));
+  return {
+    port: socket.address().port,
+    opened: () => opened,
+    close: () => socket.close(),
+  };
+}
+
+function num(re: RegExp, text: string): number | undefined {
+  const m = re.exec(text);
+  return m === null ? undefined : Number(m[1]);
+}
+
+async function runPpcat(
+  o: Options,
+  goal: Goal,
+  target: string,
+  round: number,
+  variant?: string,
+): Promise<Sample> {
+  const args = ["bench", ...ppcatArgs(goal, o.duration, variant), "--json", target];
+  const base: Sample = { tool: "ppcat", goal, round, ok: false, ...(variant ? { variant } : {}) };
+  const r = await measure(o.ppcat[0]!, [...o.ppcat.slice(1), ...args], 2 * o.duration + 20);
+  let j: {
+    mbps: { down: number };
+    bytes: { received: number };
+    connections: { perSecond: number; opened: number };
     latencyMs: { message: Record<string, number> | null };
   };
-  if (a.goal === "bulk") {
-    const down = r.mbps.down / 1000;
-    const up = r.mbps.up / 1000;
-    const pass = down >= 9.6 && up >= 9.6;
-    return `${a.runtime.padEnd(7)} bulk     ${fmt(down)}↓ ${
-      fmt(up)
-    }↑ Gbps      goal 9.6 each way     ${pass ? "met" : "NOT met"}`;
+  try {
+    j = JSON.parse(r.out);
+  } catch {
+    return { ...base, error: `exit ${r.code}: ${r.err.trim().split("\n").at(-1)}` };
   }
-  if (a.goal === "latency") {
-    const m = r.latencyMs.message ?? {};
-    const rate = r.messageRate.down;
-    const pass = (m.p99 ?? Infinity) <= 4.6 && rate >= 99_000;
-    return `${a.runtime.padEnd(7)} latency  ${fmt(rate, 0)} msg/s, p50 ${fmt(m.p50, 3)} p99 ${
-      fmt(m.p99, 3)
-    } p99.9 ${fmt(m["p99.9"], 3)} ms   goal 100000 msg/s, p99 ≤ 4.6 ms (tcpkali p50 1.2)   ${
-      pass ? "met" : "NOT met"
-    }`;
+  const gb = j.bytes.received / 1e9;
+  return {
+    ...base,
+    ok: true,
+    mbpsDown: j.mbps.down,
+    cpuSecondsPerGB: r.cpuSeconds !== null && gb > 0 ? r.cpuSeconds / gb : null,
+    ...(j.latencyMs.message !== null
+      ? { p50: j.latencyMs.message.p50, p99: j.latencyMs.message.p99 }
+      : {}),
+    connPerSecond: r.acceptedPerSecond ?? j.connections.perSecond,
+    ownConnPerSecond: j.connections.perSecond,
+    rssMiB: r.peakRssMiB,
+  };
+}
+
+async function runTcpkali(bin: string, o: Options, goal: Goal, target: string, round: number) {
+  const base: Sample = { tool: "tcpkali", goal, round, ok: false };
+  const stats = await statsd();
+  try {
+    const r = await measure(
+      bin,
+      [...tcpkaliArgs(goal, o.duration, stats.port), target],
+      2 * o.duration + 20,
+    );
+    await new Promise((res) => setTimeout(res, 100)); // the last StatsD datagrams
+    const text = r.out + r.err;
+    const down = num(/Aggregate bandwidth: ([0-9.]+)↓/, text);
+    const received = num(/Total data received: .*\(([0-9]+) bytes\)/, text);
+    const lat = /Message latency at percentiles: ([0-9.]+)\/([0-9.]+) ms/.exec(text);
+    // Churn never "ramps up" in tcpkali (connections end as they open): it stops after -T.
+    const churnOk = goal === "churn" && stats.opened() > 0;
+    if (down === undefined && !churnOk && goal !== "memory") {
+      return { ...base, error: `exit ${r.code}: ${text.trim().split("\n").at(-1)}` };
+    }
+    const gb = (received ?? 0) / 1e9;
+    return {
+      ...base,
+      ok: true,
+      ...(down !== undefined ? { mbpsDown: down } : {}),
+      cpuSecondsPerGB: r.cpuSeconds !== null && gb > 0 ? r.cpuSeconds / gb : null,
+      ...(lat !== null ? { p50: Number(lat[1]), p99: Number(lat[2]) } : {}),
+      connPerSecond: r.acceptedPerSecond ?? stats.opened() / Math.max(1e-3, r.wallSeconds),
+      ownConnPerSecond: stats.opened() / Math.max(1e-3, r.wallSeconds),
+      rssMiB: r.peakRssMiB,
+    };
+  } finally {
+    stats.close();
   }
-  const perSecond = r.connections.perSecond;
-  return `${a.runtime.padEnd(7)} churn    ${
-    fmt(perSecond, 0)
-  } conn/s (${r.connections.opened} opened)   goal 5000 conn/s   ${
-    perSecond >= 5000 ? "met" : "NOT met"
-  }`;
+}
+
+// --- the table
+
+function median(xs: number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid] : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+interface Row {
+  goal: string;
+  metric: string;
+  ppcat: number | undefined;
+  tcpkali: number | undefined;
+  /** ppcat / tcpkali. */
+  ratio: number | undefined;
+  target: string;
+  met: boolean | null;
+}
+
+function rows(samples: Sample[], haveTcpkali: boolean): Row[] {
+  const pick = (
+    tool: Sample["tool"],
+    goal: Goal,
+    f: (s: Sample) => number | undefined | null,
+    v?: string,
+  ) =>
+    median(
+      samples.filter((s) => s.ok && s.tool === tool && s.goal === goal && s.variant === v)
+        .map(f).filter((x): x is number => typeof x === "number"),
+    );
+  const out: Row[] = [];
+  const row = (
+    goal: Goal,
+    metric: string,
+    f: (s: Sample) => number | undefined | null,
+    target: string,
+    test: ((ratio: number) => boolean) | null,
+    variant?: string,
+  ) => {
+    if (!samples.some((s) => s.goal === goal)) return;
+    const p = pick("ppcat", goal, f, variant);
+    const t = haveTcpkali ? pick("tcpkali", goal, f) : undefined;
+    const ratio = p !== undefined && t !== undefined && t > 0 ? p / t : undefined;
+    out.push({
+      goal,
+      metric,
+      ppcat: p,
+      tcpkali: t,
+      ratio,
+      target,
+      met: ratio === undefined || test === null ? null : test(ratio),
+    });
+  };
+  row("bulk", "Mbit/s down, median", (s) => s.mbpsDown, "≥ 1.05", (r) => r >= 1.05);
+  row("bulk", "CPU s per GB received", (s) => s.cpuSecondsPerGB, "(lower is better)", null);
+  row("latency", "p50 ms, from the write", (s) => s.p50, "≤ 1", (r) => r <= 1, "write");
+  row("latency", "p99 ms, from the write", (s) => s.p99, "≤ 1", (r) => r <= 1, "write");
+  row("latency", "p50 ms, from the schedule", (s) => s.p50, "(ppcat only)", null, "schedule");
+  row("latency", "p99 ms, from the schedule", (s) => s.p99, "(ppcat only)", null, "schedule");
+  row("churn", "connections accepted/s", (s) => s.connPerSecond, "≥ 1", (r) => r >= 1);
+  row("memory", "peak RSS MiB, 10 000 conns", (s) => s.rssMiB, "≤ 2", (r) => r <= 2);
+  return out;
+}
+
+function fmt(x: number | undefined, digits = 2): string {
+  if (x === undefined) return "-";
+  return x >= 1000 ? Math.round(x).toString() : x.toFixed(digits);
+}
+
+function table(rs: Row[], o: Options, tcpkali: string): string {
+  const head = ["goal", "metric", "ppcat", "tcpkali", "ppcat/tcpkali", "goal", "verdict"];
+  const body = rs.map((r) => [
+    r.goal,
+    r.metric,
+    fmt(r.ppcat),
+    fmt(r.tcpkali),
+    r.ratio === undefined ? "-" : r.ratio.toFixed(2),
+    r.target,
+    r.met === null ? "" : r.met ? "met" : "NOT met",
+  ]);
+  const lines = [head, head.map(() => "---"), ...body].map((c) => `| ${c.join(" | ")} |`);
+  return `ppcat (${o.ppcatName}) vs tcpkali (${tcpkali}), echo_epoll, -T ${o.duration}s, ` +
+    `${o.rounds} alternating rounds, medians\n\n${lines.join("\n")}\n`;
 }
 
 async function main(): Promise<number> {
   const o = parseOptions(process.argv.slice(2));
+  if (!existsSync(o.echo)) throw new Error(`no echo server source at ${o.echo}`);
+  const found = findTcpkali(o);
+  const tcpkali = "path" in found ? found.path : null;
+  if (tcpkali === null) {
+    log(`tcpkali: not available (${(found as { why: string }).why}); ppcat alone`);
+  }
   const dir = mkdtempSync(join(tmpdir(), "ppcat-load-"));
   const echoBin = join(dir, "echo_epoll");
-  execFileSync("gcc", ["-O2", "-pthread", "-o", echoBin, ECHO_SOURCE], { stdio: "inherit" });
+  execFileSync("gcc", ["-O2", "-pthread", "-o", echoBin, o.echo], { stdio: "inherit" });
   const port = await freePort();
   const threads = String(availableParallelism());
-  const echo = spawn(echoBin, [String(port), threads], { stdio: "ignore" });
-  const results: Achieved[] = [];
+  const echo = spawn("sh", [
+    "-c",
+    'ulimit -n 1048576 2>/dev/null; exec "$@"',
+    "sh",
+    echoBin,
+    String(port),
+    threads,
+  ], {
+    stdio: "ignore",
+  });
+  const samples: Sample[] = [];
   let failed = false;
   try {
     await waitForPort(port);
     const target = `127.0.0.1:${port}`;
-    process.stderr.write(`echo_epoll (${threads} threads) on ${target}; -T ${o.duration}\n`);
-    const runtimes = [...o.runtimes, ...(o.binary !== null ? ["binary"] : [])];
-    for (const goal of GOALS) {
-      for (const runtime of runtimes) {
-        const args = ["bench", ...goal.args, "-T", o.duration, "--json", target];
-        process.stderr.write(`${runtime} ${goal.name}: ppcat ${args.join(" ")}\n`);
-        const r = await runPpcat(commandFor(runtime, o), args);
-        let a: Achieved;
-        try {
-          a = r.code === 0
-            ? { runtime, goal: goal.name, ok: true, result: JSON.parse(r.out) }
-            : { runtime, goal: goal.name, ok: false, error: `exit ${r.code}: ${r.err.trim()}` };
-        } catch {
-          a = { runtime, goal: goal.name, ok: false, error: `not JSON: ${r.out.slice(0, 200)}` };
+    log(`echo_epoll (${threads} threads) on ${target}; -T ${o.duration}s; ${o.rounds} rounds`);
+    for (const goal of o.goals) {
+      for (let round = 0; round < o.rounds; round++) {
+        const variants = goal === "latency" ? ["write", "schedule"] : [undefined];
+        const ppcatRuns = async () => {
+          for (const v of variants) {
+            const s = await runPpcat(o, goal, target, round, v);
+            samples.push(s);
+            if (!s.ok) failed = true;
+            log(`  ${goal} round ${round + 1} ppcat${v ? ` (${v})` : ""}: ${describe(s)}`);
+          }
+        };
+        const tcpkaliRun = async () => {
+          if (tcpkali === null) return;
+          const s = await runTcpkali(tcpkali, o, goal, target, round);
+          samples.push(s);
+          if (!s.ok) failed = true;
+          log(`  ${goal} round ${round + 1} tcpkali: ${describe(s)}`);
+        };
+        // Alternate which tool goes first, so a drifting machine favours neither.
+        if (round % 2 === 0) {
+          await ppcatRuns();
+          await tcpkaliRun();
+        } else {
+          await tcpkaliRun();
+          await ppcatRuns();
         }
-        if (!a.ok) failed = true;
-        results.push(a);
-        process.stderr.write(`  ${line(a)}\n`);
-      }
-    }
-    const tcpkali = spawnSync("tcpkali", ["--version"], { encoding: "utf8" });
-    if (tcpkali.error !== undefined) {
-      process.stderr.write("tcpkali: not installed (no Debian 12 package); not compared\n");
-    } else {
-      for (const goal of GOALS) {
-        const r = spawnSync("tcpkali", [...goal.tcpkali, "-T", o.duration, target], {
-          encoding: "utf8",
-        });
-        process.stderr.write(`tcpkali ${goal.name}:\n${r.stdout}${r.stderr}\n`);
+        // Let TIME_WAIT sockets and the echo server settle between runs.
+        await new Promise((r) => setTimeout(r, goal === "churn" ? 3000 : 500));
       }
     }
   } finally {
     echo.kill("SIGTERM");
     rmSync(dir, { recursive: true, force: true });
   }
-  if (o.json) process.stdout.write(`${JSON.stringify(results)}\n`);
-  else {
-    process.stdout.write(`ppcat bench vs the goals of issue 6 (echo_epoll, -T ${o.duration})\n`);
-    for (const a of results) process.stdout.write(`${line(a)}\n`);
-  }
+  const rs = rows(samples, tcpkali !== null);
+  if (o.json) process.stdout.write(`${JSON.stringify({ rows: rs, samples })}\n`);
+  else process.stdout.write(table(rs, o, tcpkali === null ? "not available" : "built from source"));
   return failed ? 1 : 0;
+}
+
+function describe(s: Sample): string {
+  if (!s.ok) return `FAILED ${s.error}`;
+  const parts: string[] = [];
+  if (s.goal === "bulk") {
+    parts.push(`${fmt(s.mbpsDown)} Mbit/s down`, `CPU ${fmt(s.cpuSecondsPerGB ?? undefined)} s/GB`);
+  }
+  if (s.goal === "latency") parts.push(`p50 ${fmt(s.p50, 3)} p99 ${fmt(s.p99, 3)} ms`);
+  if (s.goal === "churn") {
+    parts.push(`${fmt(s.connPerSecond)} accepted/s (own count ${fmt(s.ownConnPerSecond)}/s)`);
+  }
+  if (s.goal === "memory") parts.push(`peak RSS ${fmt(s.rssMiB)} MiB`);
+  return parts.join(", ");
 }
 
 main().then((code) => (process.exitCode = code), (e) => {

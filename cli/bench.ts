@@ -7,15 +7,19 @@
  * @module
  */
 
+import { writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import process from "node:process";
 import { type BenchProgress, runBench } from "../lib/bench/engine.ts";
 import { type BenchResult, benchResult, mergeBenchResults } from "../lib/bench/result.ts";
 import { headerBuilder } from "./bench_header.ts";
+import { hdrLog } from "./bench_hdr_log.ts";
+import { htmlReport, type HtmlReportInput, type TimelinePoint } from "./bench_html.ts";
+import { runK8s } from "./bench_k8s.ts";
 import { MERGE_HELP, runMerge } from "./bench_merge.ts";
 import { BENCH_FLAGS_HELP, type BenchArgs, engineArgs, parseBenchArgs } from "./bench_options.ts";
 import { formatSummary, progressLine, type ProgressTotals } from "./bench_report.ts";
-import { runWorkers } from "./bench_workers.ts";
+import { runWorkers, watchParent } from "./bench_workers.ts";
 import { ExitCode, reportFailure, reportParse, reportUsage } from "./exit.ts";
 import type { Verbosity } from "./args.ts";
 import { HEADER_FLAGS_HELP } from "./header_flags.ts";
@@ -29,6 +33,7 @@ export const HELP = `ppcat bench - tcpkali-class load with PROXY protocol header
 USAGE
   ppcat bench [LOAD FLAGS] [HEADER FLAGS] [--json] TARGET
   ppcat bench merge [--json] FILE…
+  ppcat bench k8s --pods N --image IMAGE [LOAD FLAGS] [HEADER FLAGS] TARGET
 
   Keeps -c connections open to TARGET (HOST:PORT), opening at most --connect-rate
   a second. Each connection sends a fresh PROXY header (version 2 unless --v1 or
@@ -78,6 +83,10 @@ EXAMPLES
   ppcat bench -c 100 --connect-rate 0 -r 1000 -m 'PING\\r\\n' -T 10s 127.0.0.1:1122
   # churn: header, close, reconnect, as fast as possible
   ppcat bench -c 50 --connect-rate 0 --channel-lifetime 0 -T 10s 127.0.0.1:1122
+  # 3 hosts, one window: each runs a third (--shard), all start at the same time
+  ppcat bench -c 3000 --shard 0/3 --start-at 2026-12-05T18:00:00Z --json 10.0.0.5:443
+  # the same from 20 Kubernetes pods: prints an Indexed Job and how to merge
+  ppcat bench k8s --pods 20 --image ppcat:latest -c 20k -T 1m 10.0.0.5:443 > job.json
   # v2 with TLVs and a CRC, JSON out; merge the results of two machines
   ppcat bench --authority example.com --crc32c -c 10 --json 10.0.0.5:443 > a.json
   ppcat bench merge a.json b.json
@@ -87,6 +96,7 @@ EXIT STATUS
   1  other failure (a worker process died)
   2  usage error: bad flags, an unreadable file, header flags that make no header
   3  no connection could be made (refused, timed out, unreachable)
+  130, 143  stopped by SIGINT (Ctrl-C) or SIGTERM: what was measured is printed
 `;
 
 /** Connections and connect rate of worker `index` of `count`. */
@@ -124,6 +134,7 @@ function defaultWorkers(): number {
  */
 export async function run(args: string[]): Promise<number> {
   if (args[0] === "merge") return await runMerge(args.slice(1));
+  if (args[0] === "k8s") return runK8s(args.slice(1));
   if (args[0] === "help" && args[1] === "merge") {
     writeOut(MERGE_HELP);
     return ExitCode.OK;
@@ -137,12 +148,26 @@ export async function run(args: string[]): Promise<number> {
 
   if (plan.worker !== null) return await runAsWorker(plan, header.build);
 
+  // Ctrl-C or SIGTERM: stop the run, merge what was measured, print it, exit 130 / 143. A
+  // second signal ends the process at once.
   const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once("SIGINT", onSigint);
+  let signalled: StopSignal | null = null;
+  const onSignal = (sig: StopSignal) => {
+    if (signalled !== null) process.exit(signalExit(sig));
+    signalled = sig;
+    abort.abort();
+  };
+  const onInt = () => onSignal("SIGINT");
+  const onTerm = () => onSignal("SIGTERM");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
   try {
-    const workers = Math.max(1, Math.min(plan.workers ?? defaultWorkers(), plan.connections));
+    const mine = plan.shard === null
+      ? plan.connections
+      : share(plan, plan.shard.index, plan.shard.count).connections;
+    const workers = Math.max(1, Math.min(plan.workers ?? defaultWorkers(), mine));
     if (plan.verbosity !== "quiet") writeErr(`Destination: ${plan.targetText}\n`);
+    const startedAt = plan.startAt ?? Date.now();
     const progress = new Progress(workers, plan.connections, plan.verbosity);
     let results: BenchResult[];
     if (workers === 1) {
@@ -156,13 +181,17 @@ export async function run(args: string[]): Promise<number> {
       );
       progress.end();
       if (!outcome.ok) {
-        if (outcome.reason === "spawn" && plan.workers === null) {
+        if (outcome.reason === "spawn" && plan.workers === null && !abort.signal.aborted) {
           // e.g. Deno without --allow-run: one worker in this process instead.
           if (plan.verbosity !== "quiet") {
             writeErr(`ppcat bench: cannot start worker processes (${outcome.message}); using 1\n`);
           }
           results = [await runHere(plan, header.build, 0, 1, progress, abort.signal)];
+        } else if (outcome.results.length > 0 && abort.signal.aborted) {
+          writeErr(`ppcat bench: ${outcome.message}; merging the other workers' results\n`);
+          results = outcome.results;
         } else {
+          if (signalled !== null) return signalExit(signalled);
           return reportFailure(COMMAND, `workers: ${outcome.message}`);
         }
       } else {
@@ -171,10 +200,59 @@ export async function run(args: string[]): Promise<number> {
     }
     const merged = mergeBenchResults(results, plan.percentiles);
     if (!merged.ok) return reportFailure(COMMAND, `${merged.code}: ${merged.message}`);
-    return report(plan, merged.value);
+    const files = writeFiles(plan, {
+      result: merged.value,
+      args,
+      startedAt,
+      workers,
+      timeline: progress.timeline,
+    });
+    if (files !== null) return reportFailure(COMMAND, files);
+    const code = report(plan, merged.value);
+    return signalled !== null ? signalExit(signalled) : code;
   } finally {
-    process.off("SIGINT", onSigint);
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
   }
+}
+
+/** Writes --hdr-log and --html; returns a one-line error, or null. */
+function writeFiles(plan: BenchArgs, input: HtmlReportInput): string | null {
+  const end = input.startedAt + (input.result.rampUpSeconds + input.result.durationSeconds) * 1000;
+  const outputs: [string | null, () => string][] = [
+    [plan.hdrLog, () => hdrLog(input.result, input.startedAt, end, input.timeline)],
+    [plan.html, () => htmlReport(input)],
+  ];
+  for (const [path, make] of outputs) {
+    if (path === null) continue;
+    try {
+      writeFileSync(path, make());
+    } catch (e) {
+      return `cannot write ${path}: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`;
+    }
+  }
+  return null;
+}
+
+type StopSignal = "SIGINT" | "SIGTERM";
+
+/** 128 + the signal number, as shells report it: 130 for SIGINT, 143 for SIGTERM. */
+function signalExit(sig: StopSignal): number {
+  return sig === "SIGTERM" ? 143 : 130;
+}
+
+/** Waits until unix time `at` (ms), or until `signal` aborts. */
+function waitUntil(at: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const step = () => {
+      const left = at - Date.now();
+      if (left <= 0 || signal.aborted) return resolve();
+      // Long waits in slices: a timer is at most 2^31-1 ms, and the clock may be adjusted.
+      setTimeout(step, Math.min(left, 1000));
+    };
+    signal.addEventListener("abort", () => resolve(), { once: true });
+    step();
+  });
 }
 
 function report(plan: BenchArgs, result: BenchResult): number {
@@ -197,33 +275,44 @@ async function runHere(
   onProgress?: (p: BenchProgress) => void,
   onRampedUp?: (connections: number, seconds: number) => void,
 ): Promise<BenchResult> {
-  const { connections, connectRate } = share(plan, index, count);
+  // A shard (one host of many) splits the whole load first; its workers split its share.
+  const shard = plan.shard ?? { index: 0, count: 1 };
+  const global = shard.index + shard.count * index;
+  const all = shard.count * count;
+  const { connections, connectRate } = share(plan, global, all);
+  if (plan.startAt !== null) await waitUntil(plan.startAt, signal);
   const outcome = await runBench({
     ...engineArgs(plan),
     connections,
     connectRate,
     header: build,
-    firstIndex: index,
-    indexStep: count,
+    firstIndex: global,
+    indexStep: all,
     histogramDigits: 3,
     drainMs: 1000,
     signal,
     onProgress: onProgress ?? ((p) => progress?.update(0, p)),
-    onRampedUp,
+    ...(onRampedUp !== undefined ? { onRampedUp } : {}),
   });
   progress?.end();
   return benchResult(outcome.totals, outcome.histograms, plan.percentiles);
 }
 
-/** A worker process: NDJSON progress lines, then the result, on stdout. */
+/**
+ * A worker process: NDJSON progress lines, then the result, on stdout. It stops (and still
+ * reports) on SIGINT or SIGTERM, however often they come, and when its parent is gone: the
+ * parent holds the other end of the worker's stdin, which closes when the parent dies for any
+ * reason, SIGKILL included.
+ */
 async function runAsWorker(
   plan: BenchArgs,
   build: (index: number) => Uint8Array | null,
 ): Promise<number> {
   const abort = new AbortController();
   const onSignal = () => abort.abort();
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const unwatch = watchParent(() => abort.abort());
   try {
     const { index, count } = plan.worker!;
     const result = await runHere(
@@ -238,6 +327,7 @@ async function runAsWorker(
     writeOut(`${JSON.stringify({ result })}\n`);
     return ExitCode.OK;
   } finally {
+    unwatch();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
@@ -252,20 +342,38 @@ class Progress {
   readonly latest: (BenchProgress | null)[];
   readonly target: number;
   readonly verbosity: Verbosity;
+  /** Every report, for the per-second charts of --html and the intervals of --hdr-log. */
+  readonly timeline: TimelinePoint[] = [];
+  /** Reports received per worker, and the last round of reports shown. */
+  readonly reports: number[];
+  shownRound = 0;
   previous: ProgressTotals | null = null;
   rampedUp = false;
   shown = false;
 
   constructor(workers: number, target: number, verbosity: Verbosity) {
     this.latest = new Array(workers).fill(null);
+    this.reports = new Array(workers).fill(0);
     this.target = target;
     this.verbosity = verbosity;
   }
 
   update(index: number, p: BenchProgress): void {
     this.latest[index] = p;
-    // Workers report about once a second each; worker 0's report triggers the output.
-    if (index !== 0 || this.latest.some((x) => x === null)) return;
+    this.timeline.push({
+      worker: index,
+      t: p.elapsedSeconds,
+      sent: p.sent,
+      received: p.received,
+      opened: p.opened,
+      ...(p.messageInterval !== undefined ? { messageInterval: p.messageInterval } : {}),
+    });
+    // Workers report about once a second each: a line each time every worker has reported
+    // once more, whichever comes last.
+    this.reports[index] = (this.reports[index] ?? 0) + 1;
+    const round = Math.min(...this.reports);
+    if (round <= this.shownRound) return;
+    this.shownRound = round;
     const all = this.latest as BenchProgress[];
     const sum = (f: (x: BenchProgress) => number) => all.reduce((a, x) => a + f(x), 0);
     if (!this.rampedUp && all.every((x) => x.phase !== "ramp-up")) {

@@ -88,6 +88,21 @@ const LOAD_FLAGS = {
     arg: "N",
     help: "processes, each its own event loop (default: cores)",
   },
+  "latency-from": {
+    type: "string",
+    arg: "schedule|write",
+    help: "-r latency from when a message was due (default) or written (tcpkali)",
+  },
+  shard: {
+    type: "string",
+    arg: "I/N",
+    help: "this host runs share I (0-based) of N: -c, --connect-rate and sources split",
+  },
+  "start-at": {
+    type: "string",
+    arg: "TIME",
+    help: "wait until TIME (RFC 3339 or unix seconds), then start: runs on many hosts align",
+  },
 } as const;
 
 /** Output flags. */
@@ -98,6 +113,16 @@ const OUTPUT_FLAGS = {
     help: "e.g. 50,90,99,99.9 (the default)",
   },
   json: { type: "boolean", help: "stdout: the result as one JSON object" },
+  "hdr-log": {
+    type: "string",
+    arg: "FILE",
+    help: "write the latency histograms in HdrHistogram's interval log format",
+  },
+  html: {
+    type: "string",
+    arg: "FILE",
+    help: "write a self-contained HTML report (charts, parameters)",
+  },
   ...verbosityFlags(
     "stderr: the progress line every second also when stderr is not a terminal",
     "stderr: errors only (no Destination, Ramped up or progress lines)",
@@ -168,6 +193,7 @@ const ENGINE_KEYS = [
   "messageRate",
   "channelLifetimeMs",
   "nagle",
+  "latencyFrom",
 ] as const satisfies readonly (keyof BenchPlan)[];
 
 /** The part of a {@linkcode BenchPlan} the command line sets. */
@@ -191,6 +217,39 @@ export function engineArgs(args: EngineArgs): EngineArgs {
   return Object.fromEntries(ENGINE_KEYS.map((k) => [k, args[k]])) as unknown as EngineArgs;
 }
 
+/** Latest `--start-at` accepted, from now: a day. */
+const MAX_START_AHEAD_MS = 86_400_000;
+
+/**
+ * Parses `--start-at`: an RFC 3339 date-time with a zone (`2026-12-05T18:00:00Z`,
+ * `…+01:00`, fractions allowed) or unix seconds (`1796493600`, `1796493600.5`); to unix ms.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseStartAt } from "./bench_options.ts";
+ * assert.deepEqual(parseStartAt("2026-12-05T18:00:00Z"), { ok: true, value: 1796493600000 });
+ * assert.deepEqual(parseStartAt("2026-12-05T19:00:00.5+01:00"), { ok: true, value: 1796493600500 });
+ * assert.deepEqual(parseStartAt("1796493600.25"), { ok: true, value: 1796493600250 });
+ * assert.equal(parseStartAt("tomorrow").ok, false);
+ * assert.equal(parseStartAt("2026-12-05T18:00:00").ok, false); // no zone: ambiguous
+ * ```
+ */
+export function parseStartAt(text: string): Parsed<number> {
+  const rfc3339 =
+    /^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$/;
+  let ms: number;
+  if (/^[0-9]{1,12}(\.[0-9]{1,6})?$/.test(text)) ms = Math.round(Number(text) * 1000);
+  else if (rfc3339.test(text)) ms = Date.parse(text.replace(" ", "T"));
+  else ms = NaN;
+  if (!Number.isFinite(ms)) {
+    return bad(
+      `--start-at: ${JSON.stringify(text)} is not an RFC 3339 time with a zone or unix seconds`,
+    );
+  }
+  return { ok: true, value: ms };
+}
+
 /**
  * Everything `ppcat bench` was asked to do, checked: the engine's settings (for all workers
  * together; `connections` and `connectRate` are shared out), plus what the CLI itself uses.
@@ -212,6 +271,14 @@ export interface BenchArgs extends EngineArgs {
   readonly verbosity: Verbosity;
   /** `--worker I/N` (internal), or null. */
   readonly worker: { readonly index: number; readonly count: number } | null;
+  /** `--start-at`, unix ms, or null: start at once. */
+  readonly startAt: number | null;
+  /** `--hdr-log FILE`, or null. */
+  readonly hdrLog: string | null;
+  /** `--html FILE`, or null. */
+  readonly html: string | null;
+  /** `--shard I/N`: this process runs share I of N of the whole load; null: all of it. */
+  readonly shard: { readonly index: number; readonly count: number } | null;
 }
 
 function bytesFrom(
@@ -372,9 +439,38 @@ export function parseBenchArgs(args: string[]): CommandParse<BenchArgs> {
     if (m === null || Number(m[1]) >= Number(m[2])) return usage("--worker: expected I/N, I < N");
     worker = { index: Number(m[1]), count: Number(m[2]) };
   }
+  let shard: BenchArgs["shard"] = null;
+  if (values.shard !== undefined) {
+    const m = /^([0-9]{1,5})\/([0-9]{1,5})$/.exec(values.shard);
+    if (m === null || Number(m[1]) >= Number(m[2])) {
+      return usage(`--shard: ${JSON.stringify(values.shard)} is not I/N with I < N`);
+    }
+    shard = { index: Number(m[1]), count: Number(m[2]) };
+    if (shard.count > connections) return usage("--shard: more shards than --connections");
+  }
+  let latencyFrom: BenchArgs["latencyFrom"] = "schedule";
+  if (values["latency-from"] !== undefined) {
+    const l = parseChoice("latency-from", values["latency-from"], ["schedule", "write"] as const);
+    if (!l.ok) return usage(l.message);
+    latencyFrom = l.value;
+  }
+  let startAt: number | null = null;
+  if (values["start-at"] !== undefined) {
+    const r = parseStartAt(values["start-at"]);
+    if (!r.ok) return usage(r.message);
+    if (r.value - Date.now() > MAX_START_AHEAD_MS) {
+      return usage("--start-at: more than a day ahead");
+    }
+    startAt = r.value;
+  }
   return {
     kind: "run",
     config: {
+      latencyFrom,
+      startAt,
+      shard,
+      hdrLog: values["hdr-log"] ?? null,
+      html: values.html ?? null,
       targetText: joinHostPort(positionals)[0] ?? "",
       hostname: t.hostname,
       port: t.port,

@@ -1,10 +1,16 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as hdr from "hdr-histogram-js";
+import { toHdrJs } from "./bench_hdr_log.ts";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { getTransport } from "../lib/transport.ts";
 import { run } from "./bench.ts";
+import { jobProblems } from "./bench_k8s.ts";
 import { startListen } from "./listen_server.ts";
 import { memoryIo, type MemoryIoInit, setIo } from "./io.ts";
 
@@ -69,6 +75,12 @@ describe("ppcat bench", () => {
         [["--header", "v1", "--alpn", "h2", "127.0.0.1:1"], /version 1 cannot carry TLVs/],
         [["-r", "10", "127.0.0.1:1"], /--message-rate needs --message/],
         [["--nagle", "maybe", "127.0.0.1:1"], /--nagle/],
+        [
+          ["--latency-from", "read", "127.0.0.1:1"],
+          /--latency-from: "read" is not one of schedule, write/,
+        ],
+        [["--start-at", "soon", "127.0.0.1:1"], /--start-at: "soon" is not an RFC 3339/],
+        [["--start-at", "4102444800", "127.0.0.1:1"], /--start-at: more than a day ahead/],
         [["--bogus", "127.0.0.1:1"], /unknown flag "--bogus"/],
         [[], /missing TARGET/],
         [["-f", "/nonexistent/file", "127.0.0.1:1"], /--message-file: cannot read/],
@@ -223,4 +235,356 @@ describe("ppcat bench", () => {
     assert.equal(new Set(sources).size, sources.length, "a source was used twice");
     assert.ok(sources.includes("198.18.0.1:65535") && sources.includes("198.18.0.2:1"));
   });
+
+  it("merge refuses totals past 2^53 and a malformed error", async () => {
+    const server = await echo();
+    const r = await bench([
+      "-c",
+      "1",
+      "-T",
+      "100ms",
+      "--workers",
+      "1",
+      "--json",
+      `127.0.0.1:${server.port}`,
+    ]);
+    server.listener.close();
+    assert.equal(r.code, 0, r.err);
+    const big = JSON.parse(r.out);
+    big.bytes.sent = Number.MAX_SAFE_INTEGER - 1;
+    const badError = { ...JSON.parse(r.out), error: { code: 7 } };
+    const files = {
+      "a.json": JSON.stringify(big),
+      "b.json": JSON.stringify(big),
+      "e.json": JSON.stringify(badError),
+      "inf.json": r.out.replace(/"runs":1/, '"runs":1e400'),
+    };
+    const over = await bench(["merge", "--json", "a.json", "b.json"], { files });
+    assert.equal(over.code, 1);
+    assert.match(over.err, /^ppcat bench merge: BENCH_OVERFLOW: "bytes\.sent" adds up to more/);
+    assert.equal(over.out, "");
+    const e = await bench(["merge", "e.json"], { files });
+    assert.equal(e.code, 1);
+    assert.match(e.err, /e\.json: "error" is not null/);
+    const inf = await bench(["merge", "inf.json"], { files });
+    assert.equal(inf.code, 1);
+    assert.match(inf.err, /"runs" is missing or not a number/);
+  });
+
+  it("--latency-from write and --start-at: latencies from the write; the start waits", async () => {
+    const server = await echo();
+    const startAt = (Date.now() + 700) / 1000;
+    const started = performance.now();
+    const r = await bench([
+      ...["-c", "2", "--workers", "1", "--connect-rate", "0", "-r", "200", "-m", "PING\\r\\n"],
+      ...["--latency-from", "write", "--start-at", startAt.toFixed(3), "-T", "300ms", "--json"],
+      `127.0.0.1:${server.port}`,
+    ]);
+    server.listener.close();
+    assert.equal(r.code, 0, r.err);
+    assert.ok(performance.now() - started >= 950, "started before --start-at");
+    const json = JSON.parse(r.out);
+    assert.ok(json.messages.received > 0);
+    assert.equal(json.histograms.message.count, json.messages.received);
+  });
+
+  it(
+    "SIGTERM: workers stop, partial results merge and print, exit 143",
+    { timeout: 60_000 },
+    async () => {
+      const server = await echo();
+      const child = spawnSelf(
+        ["--workers", "2", "-c", "4", "-T", "30s", "-m", "PING\\r\\n", "--json"],
+        server.port,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      child.process.kill("SIGTERM");
+      const { code, signal } = await child.exited;
+      server.listener.close();
+      // 143 = 128 + SIGTERM; Deno's child_process reports a Deno child's 143 as the signal.
+      assert.ok(code === 143 || (code === null && signal === "SIGTERM"), `${code} ${signal}`);
+      const json = JSON.parse(child.out());
+      assert.equal(json.runs, 2);
+      assert.equal(json.connections.opened, 4);
+      assert.ok(json.bytes.received > 0);
+    },
+  );
+
+  it("workers never outlive a parent killed with SIGKILL", { timeout: 60_000 }, async (t) => {
+    if (spawnSync("pgrep", ["--version"]).error !== undefined) {
+      t.skip("pgrep (procps) is not installed");
+      return;
+    }
+    const server = await echo();
+    const child = spawnSelf(
+      ["--workers", "2", "-c", "4", "-T", "30s", "-m", "PING\\r\\n"],
+      server.port,
+    );
+    const pid = child.process.pid!;
+    let workers: number[] = [];
+    for (let i = 0; i < 50 && workers.length < 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const r = spawnSync("pgrep", ["-P", String(pid)], { encoding: "utf8" });
+      workers = r.stdout.split("\n").filter((x) => x !== "").map(Number);
+    }
+    assert.equal(workers.length, 2, "two workers started");
+    child.process.kill("SIGKILL");
+    await child.exited;
+    let alive = workers;
+    for (let i = 0; i < 50 && alive.length > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      alive = alive.filter(running);
+    }
+    server.listener.close();
+    assert.deepEqual(alive, [], "workers still running after the parent died");
+  });
+
+  it("bench k8s prints the golden Indexed Job, valid by the schema check", async () => {
+    const r = await bench([
+      "k8s",
+      ...["--pods", "3", "--image", "ghcr.io/example/ppcat:1", "--name", "edge-load"],
+      ...["--start-at", "2026-12-05T18:00:00Z", "-c", "300", "--connect-rate", "30"],
+      ...["-m", "PING\\r\\n", "-T", "1m", "10.0.0.5:443"],
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const job = JSON.parse(r.out);
+    assert.deepEqual(jobProblems(job), []);
+    assert.deepEqual(job, GOLDEN_JOB);
+    assert.match(r.err, /^ppcat bench merge edge-load-\*\.json$/m);
+    const bad = await bench(["k8s", "--pods", "3", "--image", "i", "--json", "h:1"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--json: set by 'bench k8s'/);
+    const badBench = await bench(["k8s", "--pods", "3", "--image", "i", "-c", "x", "h:1"]);
+    assert.equal(badBench.code, 2);
+    assert.match(badBench.err, /^ppcat bench k8s: --connections: "x" is not a whole number/);
+  });
+
+  it("--shard: the shards' connections add up to -c with distinct sources", async () => {
+    const sources = new Set<string>();
+    let headers = 0;
+    const server = await startListen({
+      target: { hostname: "127.0.0.1", port: 0 },
+      onEvent: (event) => {
+        if (event.event === "header" && event.header !== null) {
+          const src = event.header.source as { address: string; port: number };
+          sources.add(`${src.address}:${src.port}`);
+          headers++;
+        }
+      },
+    });
+    const port = (server.addr as { port: number }).port;
+    const opened: number[] = [];
+    for (const shard of ["0/3", "1/3", "2/3"]) {
+      const r = await bench([
+        ...["-c", "7", "--workers", "1", "--connect-rate", "0", "-T", "200ms", "--json"],
+        ...["--shard", shard, `127.0.0.1:${port}`],
+      ]);
+      assert.equal(r.code, 0, r.err);
+      opened.push(JSON.parse(r.out).connections.opened);
+    }
+    await server.stop();
+    assert.deepEqual(opened, [3, 2, 2]);
+    assert.equal(headers, 7);
+    assert.equal(sources.size, 7, "a source was used by two shards");
+  });
+
+  it("--hdr-log decodes back (hdr-histogram-js's reader) to the same histograms", {
+    timeout: 60_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ppcat-hdr-"));
+    const server = await echo();
+    try {
+      const log = join(dir, "run.hlog");
+      const r = await bench([
+        ...["-c", "4", "--workers", "1", "--connect-rate", "0", "-r", "300", "-m", "PING\\r\\n"],
+        ...["-T", "1500ms", "--json", "--hdr-log", log, `127.0.0.1:${server.port}`],
+      ]);
+      assert.equal(r.code, 0, r.err);
+      const json = JSON.parse(r.out);
+      const text = readFileSync(log, "utf8");
+      assert.match(text, /^#\[StartTime: [0-9]+\.[0-9]{3} \(seconds since epoch\), /m);
+      assert.match(text, /^#\[BaseTime: [0-9]+\.[0-9]{3} \(seconds since epoch\)\]$/m);
+      assert.match(
+        text,
+        /^"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"$/m,
+      );
+      assert.deepEqual(hdr.listTags(text).sort(), ["NO TAG", "connect", "firstByte", "message"]);
+      const reader = new hdr.HistogramLogReader(text, 64, false);
+      for (const kind of ["connect", "firstByte", "message"] as const) {
+        const decoded = reader.nextIntervalHistogram();
+        assert.ok(decoded !== null, kind);
+        assert.equal(decoded.tag, kind);
+        const ours = toHdrJs(json.histograms[kind])!;
+        assert.equal(decoded.totalCount, json.histograms[kind].count, kind);
+        // Every count per value; the maximum line aside (the encoding stores counts only, and
+        // a decoder takes the top of the highest bucket as the maximum).
+        const table = (h: hdr.Histogram) =>
+          h.outputPercentileDistribution().split("\n").filter((l) => !l.startsWith("#[Max"));
+        assert.deepEqual(table(decoded), table(ours), kind);
+      }
+      // Then one-second intervals of message latency: some of the samples, never more.
+      let intervals = 0;
+      let samples = 0;
+      for (let h = reader.nextIntervalHistogram(); h !== null; h = reader.nextIntervalHistogram()) {
+        assert.equal(h.tag, "NO TAG");
+        intervals++;
+        samples += h.totalCount;
+      }
+      assert.ok(intervals >= 1, "no one-second interval");
+      assert.ok(samples > 0 && samples <= json.histograms.message.count, `${samples} samples`);
+    } finally {
+      server.listener.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("--html renders in headless Chromium; the plotted percentiles are the JSON's", {
+    timeout: 60_000,
+  }, async (t) => {
+    const chromium = ["chromium", "chromium-browser", "google-chrome"].find((c) =>
+      spawnSync(c, ["--version"]).status === 0
+    );
+    if (chromium === undefined) {
+      t.skip("no chromium installed");
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), "ppcat-html-"));
+    const server = await echo();
+    try {
+      const page = join(dir, "report.html");
+      const r = await bench([
+        ...["-c", "4", "--workers", "1", "--connect-rate", "0", "-r", "300", "-m", "PING\\r\\n"],
+        ...["-T", "1500ms", "--json", "--html", page, `127.0.0.1:${server.port}`],
+      ]);
+      assert.equal(r.code, 0, r.err);
+      const json = JSON.parse(r.out);
+      const html = readFileSync(page, "utf8");
+      assert.doesNotMatch(html, /<script[^>]* src=|<link |url\(/, "not self-contained");
+      const flags = ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1200,1600"];
+      const dom = spawnSync(chromium, [...flags, "--dump-dom", `file://${page}`], {
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      assert.match(dom.stdout, /data-rendered="4"/, "the four charts were drawn");
+      for (const kind of ["connect", "firstByte", "message"] as const) {
+        for (const p of json.latencyPercentiles as number[]) {
+          const re = new RegExp(`data-kind="${kind}" data-p="${p}">([0-9.]+)<`);
+          const m = re.exec(dom.stdout);
+          assert.ok(m !== null, `${kind} p${p} not plotted`);
+          assert.equal(Number(m[1]), json.latencyMs[kind][`p${p}`], `${kind} p${p}`);
+        }
+      }
+      const png = join(dir, "report.png");
+      spawnSync(chromium, [...flags, `--screenshot=${png}`, `file://${page}`], {
+        timeout: 60_000,
+      });
+      const bytes = readFileSync(png);
+      assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
+    } finally {
+      server.listener.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("-T caps the ramp-up: a connect rate too slow for -c still ends on time", async () => {
+    const server = await echo();
+    const r = await bench([
+      ...["-c", "2000", "--connect-rate", "200", "-T", "500ms", "--workers", "1", "--json"],
+      `127.0.0.1:${server.port}`,
+    ]);
+    server.listener.close();
+    assert.equal(r.code, 0, r.err);
+    const json = JSON.parse(r.out);
+    assert.ok(json.rampUpSeconds <= 0.75, `ramp-up ${json.rampUpSeconds} s`);
+    assert.ok(json.connections.opened < 2000);
+    assert.match(r.err, /Ramped up to [0-9]+ of 2000 connections\./);
+  });
+
+  it("--workers 2 on a terminal: one progress line a second, merged over the workers", {
+    timeout: 60_000,
+  }, async (t) => {
+    if (spawnSync("script", ["--version"]).status !== 0) {
+      t.skip("script(1) (util-linux) is not installed");
+      return;
+    }
+    const server = await echo();
+    const main = fileURLToPath(new URL("./main.ts", import.meta.url));
+    const runtime = "Bun" in globalThis ? [main] : ["run", "-A", main];
+    const command = [process.execPath, ...runtime, "bench", "--workers", "2", "-c", "4", "-T", "4s"]
+      .concat(["-m", "'PING\\r\\n'", `127.0.0.1:${server.port}`, ">/dev/null"]).join(" ");
+    const child = spawn("script", ["-qec", command, "/dev/null"]);
+    let tty = "";
+    child.stdout.on("data", (d: Uint8Array) => (tty += new TextDecoder().decode(d)));
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    server.listener.close();
+    assert.equal(code, 0, tty);
+    const lines = tty.split(/[\r\n]/).filter((l) => l.includes("Traffic"));
+    assert.ok(lines.length >= 2, tty); // at 2 s, 3 s and 4 s
+    for (const l of lines) assert.match(l, /Traffic [0-9.]+↓, [0-9.]+↑ Mbps \(conns 4, failed 0;/);
+  });
 });
+
+/** Whether `pid` runs (a zombie waiting to be reaped has ended). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** `ppcat bench ARGS 127.0.0.1:PORT` in a child process of the running runtime. */
+function spawnSelf(args: string[], port: number) {
+  const main = fileURLToPath(new URL("./main.ts", import.meta.url));
+  const runtime = "Bun" in globalThis ? [main] : ["run", "-A", main];
+  const child = spawn(process.execPath, [...runtime, "bench", ...args, `127.0.0.1:${port}`]);
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Uint8Array) => (out += new TextDecoder().decode(d)));
+  child.stderr.on("data", (d: Uint8Array) => (err += new TextDecoder().decode(d)));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal }))
+  );
+  return { process: child, exited, out: () => out, err: () => err };
+}
+
+const GOLDEN_JOB = {
+  apiVersion: "batch/v1",
+  kind: "Job",
+  metadata: {
+    name: "edge-load",
+    labels: { "app.kubernetes.io/name": "ppcat-bench", "ppcat.bench/run": "edge-load" },
+  },
+  spec: {
+    completionMode: "Indexed",
+    completions: 3,
+    parallelism: 3,
+    backoffLimit: 0,
+    template: {
+      metadata: {
+        labels: { "app.kubernetes.io/name": "ppcat-bench", "ppcat.bench/run": "edge-load" },
+      },
+      spec: {
+        restartPolicy: "Never",
+        containers: [{
+          name: "ppcat",
+          image: "ghcr.io/example/ppcat:1",
+          args: [
+            ...["bench", "-c", "300", "--connect-rate", "30", "-m", "PING\\r\\n", "-T", "1m"],
+            ...["--workers", "1", "--json", "--start-at", "2026-12-05T18:00:00.000Z"],
+            ...["--shard", "$(INDEX)/3", "10.0.0.5:443"],
+          ],
+          env: [{
+            name: "INDEX",
+            valueFrom: {
+              fieldRef: {
+                fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']",
+              },
+            },
+          }],
+        }],
+      },
+    },
+  },
+};

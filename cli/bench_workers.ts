@@ -55,10 +55,47 @@ export function selfCommand(execPath: string, argv: readonly string[], isDeno: b
   return [execPath, script];
 }
 
-/** What the parent learns from its workers. */
+/** What the parent learns from its workers (on failure, the results of those that ended well). */
 export type WorkersOutcome =
   | { readonly ok: true; readonly results: BenchResult[] }
-  | { readonly ok: false; readonly reason: "spawn" | "worker"; readonly message: string };
+  | {
+    readonly ok: false;
+    readonly reason: "spawn" | "worker";
+    readonly message: string;
+    readonly results: BenchResult[];
+  };
+
+type Failure = { readonly reason: "spawn" | "worker"; readonly message: string };
+
+/**
+ * In a worker: calls `onGone` once when the parent is gone, seen as the end of stdin (the
+ * parent holds its other end; the kernel closes it when the parent dies, even by SIGKILL).
+ * Returns a function that stops watching and lets go of stdin.
+ */
+export function watchParent(onGone: () => void): () => void {
+  const stdin = process.stdin;
+  let fired = false;
+  const gone = () => {
+    if (fired) return;
+    fired = true;
+    onGone();
+  };
+  const ignore = () => {};
+  stdin.on("data", ignore);
+  stdin.on("end", gone);
+  stdin.on("close", gone);
+  stdin.on("error", gone);
+  stdin.resume();
+  return () => {
+    fired = true;
+    stdin.off("data", ignore);
+    stdin.off("end", gone);
+    stdin.off("close", gone);
+    stdin.off("error", gone);
+    stdin.pause();
+    stdin.destroy();
+  };
+}
 
 /**
  * Starts `count` workers running `ppcat bench ARGS --worker I/count`, reports their summed
@@ -70,39 +107,47 @@ export function runWorkers(
   onProgress: (index: number, progress: BenchProgress) => void,
   signal?: AbortSignal,
 ): Promise<WorkersOutcome> {
-  const [cmd, ...prefix] = selfCommand(process.execPath, process.argv, "Deno" in globalThis);
+  const [cmd = process.execPath, ...prefix] = selfCommand(
+    process.execPath,
+    process.argv,
+    "Deno" in globalThis,
+  );
   return new Promise((resolve) => {
     const results: (BenchResult | null)[] = new Array(count).fill(null);
     let pending = count;
-    let failure: WorkersOutcome | null = null;
+    let failure: Failure | null = null;
     const children: ReturnType<typeof spawn>[] = [];
-    const fail = (outcome: WorkersOutcome) => {
-      failure ??= outcome;
+    const fail = (f: Failure) => {
+      failure ??= f;
+      // Stopped workers still report what they measured (see cli/bench.ts).
       for (const c of children) c.kill("SIGTERM");
     };
     const settle = () => {
       if (--pending > 0) return;
       signal?.removeEventListener("abort", onAbort);
-      if (failure !== null) resolve(failure);
-      else resolve({ ok: true, results: results as BenchResult[] });
+      const done = results.filter((r): r is BenchResult => r !== null);
+      if (failure !== null) resolve({ ok: false, ...failure, results: done });
+      else resolve({ ok: true, results: done });
     };
     const onAbort = () => {
-      for (const c of children) c.kill("SIGINT");
+      for (const c of children) c.kill("SIGTERM");
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     for (let i = 0; i < count; i++) {
       let child: ReturnType<typeof spawn>;
       try {
         child = spawn(cmd, [...prefix, "bench", ...args, "--worker", `${i}/${count}`], {
-          stdio: ["ignore", "pipe", "inherit"],
+          // stdin: a pipe the worker watches; it ends when this process does (watchParent).
+          stdio: ["pipe", "pipe", "inherit"],
         });
       } catch (e) {
-        fail({ ok: false, reason: "spawn", message: e instanceof Error ? e.message : String(e) });
+        fail({ reason: "spawn", message: e instanceof Error ? e.message : String(e) });
         pending -= count - i - 1;
         settle();
         return;
       }
       children.push(child);
+      child.stdin?.on("error", () => {});
       let buffered = "";
       child.stdout!.setEncoding("utf8");
       child.stdout!.on("data", (text: string) => {
@@ -121,7 +166,7 @@ export function runWorkers(
           if (msg.result !== undefined) {
             const r = parseBenchResult(msg.result);
             if (r.ok) results[i] = r.value;
-            else fail({ ok: false, reason: "worker", message: `worker ${i}: ${r.message}` });
+            else fail({ reason: "worker", message: `worker ${i}: ${r.message}` });
           }
         }
       });
@@ -129,14 +174,17 @@ export function runWorkers(
       const finish = (why: string | null) => {
         if (done) return;
         done = true;
-        if (why !== null) fail({ ok: false, reason: "spawn", message: why });
+        if (why !== null) fail({ reason: "spawn", message: why });
         else if (results[i] === null && failure === null) {
-          fail({ ok: false, reason: "worker", message: `worker ${i} ended without a result` });
+          fail({ reason: "worker", message: `worker ${i} ended without a result` });
         }
         settle();
       };
       child.on("error", (e: Error) => finish(e.message));
-      child.on("close", () => finish(null));
+      child.on("close", () => {
+        child.stdin?.destroy();
+        finish(null);
+      });
     }
   });
 }

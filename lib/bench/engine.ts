@@ -7,7 +7,7 @@
  * stalled sender shows up in the latencies instead of hiding them (no coordinated omission).
  *
  * Hot path: messages are never built one by one. The message is repeated into one immutable
- * buffer of about 64 KiB and written from there in large slices (tcpkali's write batching);
+ * buffer of about 256 KiB and written from there in large slices (tcpkali's write batching);
  * received bytes are only counted, and message boundaries found by arithmetic on the byte
  * counts, so no allocation happens per message in either direction.
  *
@@ -19,7 +19,14 @@
 
 import { type BenchHistograms, type BenchTotals, createBenchHistograms } from "./result.ts";
 import { benchConnect, type BenchHandlers, type BenchSocket } from "./socket.ts";
-import { recordValue } from "./hdr_histogram.ts";
+import {
+  createHistogram,
+  HDR_DEFAULT_HIGHEST,
+  type HdrHistogram,
+  type HdrHistogramJson,
+  histogramToJson,
+  recordValue,
+} from "./hdr_histogram.ts";
 import { toTransportError } from "../transport_error.ts";
 
 /** Everything one engine needs to know. */
@@ -46,6 +53,12 @@ export interface BenchPlan {
   readonly channelLifetimeMs: number;
   /** Leave Nagle's algorithm on (no TCP_NODELAY). */
   readonly nagle: boolean;
+  /**
+   * Where a message's round trip starts (rate mode): when it was due ("schedule", no
+   * coordinated omission) or when it was written ("write", as tcpkali measures). Default
+   * "schedule".
+   */
+  readonly latencyFrom?: LatencyFrom;
   /** The header for connection number `index`, or null to send none. Called once per connection. */
   readonly header: (index: number) => Uint8Array | null;
   /** Connection numbers are `firstIndex`, `firstIndex + indexStep`, … (distinct across workers). */
@@ -63,6 +76,12 @@ export interface BenchPlan {
   /** Stops the run early (as if the duration were over). */
   readonly signal?: AbortSignal;
 }
+
+/** Where a message's latency is measured from; see {@linkcode BenchPlan.latencyFrom}. */
+export type LatencyFrom = "schedule" | "write";
+
+/** Connections opened by one call of the filler at most, so a huge `-c` never blocks timers. */
+const OPEN_BATCH = 256;
 
 /** Counts so far, for a live progress line. */
 export interface BenchProgress {
@@ -82,6 +101,8 @@ export interface BenchProgress {
   readonly received: number;
   /** Messages received so far. */
   readonly messages: number;
+  /** Rate mode: the message latencies (µs) recorded since the previous report, if any. */
+  readonly messageInterval?: HdrHistogramJson;
 }
 
 /** What {@linkcode runBench} returns: the totals and the histograms (µs). */
@@ -93,7 +114,7 @@ export interface BenchOutcome {
 }
 
 /** Size the repeated-message buffer aims for: large writes, as tcpkali batches them. */
-export const REPEAT_BUFFER_BYTES = 65536;
+export const REPEAT_BUFFER_BYTES = 262144;
 
 /**
  * `message` repeated into one buffer of about `target` bytes (a whole number of messages, at
@@ -133,7 +154,11 @@ class Engine {
   readonly msgLen: number;
   /** ms between two messages of one connection (rate mode), else 0. */
   readonly interval: number;
+  /** Rate mode, latency from the write: each channel keeps its messages' write times. */
+  readonly fromWrite: boolean;
   readonly channels = new Set<Channel>();
+  /** Message latencies since the last progress report (interval logs). */
+  readonly lastSecond: HdrHistogram;
   readonly start = performance.now();
 
   // counters
@@ -163,9 +188,11 @@ class Engine {
   constructor(plan: BenchPlan) {
     this.plan = plan;
     this.histograms = createBenchHistograms(plan.histogramDigits);
+    this.lastSecond = createHistogram(plan.histogramDigits, HDR_DEFAULT_HIGHEST);
     this.repeat = repeatMessage(plan.message);
     this.msgLen = plan.message.length;
     this.interval = plan.messageRate > 0 && this.msgLen > 0 ? 1000 / plan.messageRate : 0;
+    this.fromWrite = this.interval > 0 && plan.latencyFrom === "write";
     this.lastRefill = this.start;
   }
 
@@ -189,7 +216,20 @@ class Engine {
   }
 
   progress(): void {
+    const h = this.lastSecond;
+    let messageInterval: HdrHistogramJson | undefined;
+    if (h.count > 0) {
+      messageInterval = histogramToJson(h);
+      h.counts.fill(0);
+      h.count =
+        h.min =
+        h.max =
+        h.sum =
+        h.clamped =
+          0;
+    }
     this.plan.onProgress?.({
+      ...(messageInterval !== undefined ? { messageInterval } : {}),
       phase: this.phase,
       elapsedSeconds: (this.now() - this.start) / 1000,
       active: this.active,
@@ -221,7 +261,9 @@ class Engine {
   fill(): void {
     const plan = this.plan;
     if (this.phase === "drain") return;
-    while (this.active < plan.connections) {
+    // The rest of a large ramp-up continues from the ticker: timers (the -T cap, progress,
+    // the stop) keep running while tens of thousands of connects are under way.
+    for (let batch = 0; this.active < plan.connections && batch < OPEN_BATCH; batch++) {
       if (Number.isFinite(plan.connectRate)) {
         const now = this.now();
         this.tokens = Math.min(
@@ -362,6 +404,9 @@ class Channel implements BenchHandlers {
   payloadReceived = 0;
   /** Whole messages received. */
   messagesReceived = 0;
+  /** Write times of messages not yet echoed (latency from the write), a queue from `sentHead`. */
+  sentAt: number[] = [];
+  sentHead = 0;
   gotFirstByte = false;
   finishing = false;
   lifetimer: ReturnType<typeof setTimeout> | undefined;
@@ -451,7 +496,12 @@ class Channel implements BenchHandlers {
         const before = this.payloadSent;
         this.payloadSent += n;
         const msgLen = e.msgLen;
-        e.messagesSent += Math.floor(this.payloadSent / msgLen) - Math.floor(before / msgLen);
+        const written = Math.floor(this.payloadSent / msgLen) - Math.floor(before / msgLen);
+        e.messagesSent += written;
+        if (e.fromWrite && written > 0) {
+          const now = e.now();
+          for (let i = 0; i < written; i++) this.sentAt.push(now);
+        }
         this.repeatAt += n;
         if (this.repeatAt === rep.length) this.repeatAt = 0;
         if (n < len) return;
@@ -529,10 +579,26 @@ class Channel implements BenchHandlers {
     e.messagesReceived += complete - this.messagesReceived;
     if (e.interval > 0) {
       const h = e.histograms.message;
-      const base = this.openedAt;
-      const interval = e.interval;
-      for (let k = this.messagesReceived; k < complete; k++) {
-        recordValue(h, (now - (base + k * interval)) * 1000);
+      const last = e.lastSecond;
+      if (e.fromWrite) {
+        const sentAt = this.sentAt;
+        for (let k = this.messagesReceived; k < complete; k++) {
+          const us = (now - (sentAt[this.sentHead++] ?? now)) * 1000;
+          recordValue(h, us);
+          recordValue(last, us);
+        }
+        if (this.sentHead > 1024 && this.sentHead * 2 > sentAt.length) {
+          this.sentAt = sentAt.slice(this.sentHead);
+          this.sentHead = 0;
+        }
+      } else {
+        const base = this.openedAt;
+        const interval = e.interval;
+        for (let k = this.messagesReceived; k < complete; k++) {
+          const us = (now - (base + k * interval)) * 1000;
+          recordValue(h, us);
+          recordValue(last, us);
+        }
       }
       this.messagesReceived = complete;
       this.schedule(now);

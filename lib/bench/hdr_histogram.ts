@@ -156,7 +156,8 @@ export function recordValue(h: HdrHistogram, value: number, times = 1): void {
     v = h.highest;
     h.clamped += times;
   }
-  h.counts[indexOf(h, v)] += times;
+  const i = indexOf(h, v);
+  h.counts[i] = (h.counts[i] ?? 0) + times;
   if (h.count === 0 || v < h.min) h.min = v;
   if (v > h.max) h.max = v;
   h.count += times;
@@ -186,27 +187,35 @@ export function valueAtPercentile(h: HdrHistogram, p: number): number {
   let seen = 0;
   const counts = h.counts;
   for (let i = 0; i < counts.length; i++) {
-    seen += counts[i];
+    seen += counts[i] ?? 0;
     if (seen >= rank) return Math.min(lowestAt(h, i) + rangeAt(h, i) - 1, h.max);
   }
   return h.max;
 }
 
 /**
- * The mean of the recorded values (exact, from the sum), or 0 when empty.
+ * The recorded buckets as `[value, count]` pairs in ascending order, `value` being the lowest
+ * value of its bucket: recording each pair into a histogram of the same layout (HdrHistogram's
+ * in any language) reproduces the counts exactly.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createHistogram, histogramMean, recordValue } from "./hdr_histogram.ts";
+ * import { createHistogram, recordedValues, recordValue } from "./hdr_histogram.ts";
  * const h = createHistogram();
- * recordValue(h, 10);
- * recordValue(h, 20);
- * assert.equal(histogramMean(h), 15);
+ * recordValue(h, 7, 2);
+ * recordValue(h, 123_500); // kept as 123 456..123 519: 3 significant digits
+ * assert.deepEqual(recordedValues(h), [[7, 2], [123_456, 1]]);
  * ```
  */
-export function histogramMean(h: HdrHistogram): number {
-  return h.count === 0 ? 0 : h.sum / h.count;
+export function recordedValues(h: HdrHistogram): [number, number][] {
+  const out: [number, number][] = [];
+  const counts = h.counts;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i] ?? 0;
+    if (c > 0) out.push([lowestAt(h, i), c]);
+  }
+  return out;
 }
 
 /**
@@ -240,7 +249,10 @@ export function mergeHistograms(into: HdrHistogram, from: HdrHistogram): HdrResu
   if (from.count === 0) return { ok: true, value: into };
   const a = into.counts;
   const b = from.counts;
-  for (let i = 0; i < b.length; i++) if (b[i] !== 0) a[i] += b[i];
+  for (let i = 0; i < b.length; i++) {
+    const n = b[i] ?? 0;
+    if (n !== 0) a[i] = (a[i] ?? 0) + n;
+  }
   into.min = into.count === 0 ? from.min : Math.min(into.min, from.min);
   into.max = Math.max(into.max, from.max);
   into.count += from.count;
@@ -296,7 +308,7 @@ export function histogramToJson(h: HdrHistogram): HdrHistogramJson {
   const counts = h.counts;
   for (let i = 0; i < counts.length; i++) {
     if (counts[i] === 0) continue;
-    buckets.push(i - last, counts[i]);
+    buckets.push(i - last, counts[i] ?? 0);
     last = i;
   }
   return {
@@ -359,7 +371,7 @@ export function histogramFromJson(json: unknown): HdrResult<HdrHistogram> {
     if (!isCount(delta) || !isCount(count)) return bad(`bucket pair ${i / 2} is not two counts`);
     index += delta;
     if (index >= h.counts.length) return bad(`bucket index ${index} is out of range`);
-    h.counts[index] += count;
+    h.counts[index] = (h.counts[index] ?? 0) + count;
     total += count;
   }
   if (total !== j.count) return bad(`the buckets hold ${total} values, "count" says ${j.count}`);

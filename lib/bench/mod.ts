@@ -20,3 +20,4 @@ export * from "./engine.ts";
 export * from "./hdr_histogram.ts";
 export * from "./result.ts";
 export * from "./source.ts";
+export type { InetEndpoint } from "../header.ts";

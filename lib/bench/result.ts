@@ -227,8 +227,17 @@ export type BenchResultOutcome =
   | { readonly ok: true; readonly value: BenchResult }
   | { readonly ok: false; readonly code: string; readonly message: string };
 
+/** A count, byte total or rate as a result may hold it: finite, ≥ 0, exact as a double. */
 function isNum(v: unknown): v is number {
-  return typeof v === "number" && Number.isFinite(v) && v >= 0;
+  return typeof v === "number" && Number.isFinite(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER;
+}
+
+function isError(v: unknown): boolean {
+  if (v === null) return true;
+  if (typeof v !== "object") return false;
+  const e = v as Record<string, unknown>;
+  return typeof e.code === "string" && typeof e.message === "string" &&
+    e.code.length <= 64 && e.message.length <= 1024;
 }
 
 function numAt(o: unknown, path: string): number | null {
@@ -289,6 +298,13 @@ export function parseBenchResult(json: unknown): BenchResultOutcome {
   if (!Array.isArray(percentiles) || !percentiles.every((p) => isNum(p) && p <= 100)) {
     return { ok: false, code: "BENCH_BAD_JSON", message: '"latencyPercentiles" is not a list' };
   }
+  if (!isError(j.error)) {
+    return {
+      ok: false,
+      code: "BENCH_BAD_JSON",
+      message: '"error" is not null or {"code","message"} strings',
+    };
+  }
   const hs = j.histograms as Record<string, unknown> | undefined;
   if (hs === undefined || hs === null || typeof hs !== "object") {
     return { ok: false, code: "BENCH_BAD_JSON", message: '"histograms" is missing' };
@@ -304,7 +320,8 @@ export function parseBenchResult(json: unknown): BenchResultOutcome {
  * Merges results of runs made at the same time (workers of one run, or machines sharing the
  * load): counts, bandwidths and rates add; durations take the longest; histograms merge
  * exactly and the percentiles are recomputed from them (at `percentiles`, default the first
- * result's). Codes: `BENCH_NOTHING_TO_MERGE`, `HDR_CONFIG_MISMATCH`, `HDR_BAD_JSON`.
+ * result's). Codes: `BENCH_NOTHING_TO_MERGE`, `BENCH_OVERFLOW` (a total past 2^53 - 1),
+ * `HDR_CONFIG_MISMATCH`, `HDR_BAD_JSON`.
  *
  * @example
  * ```ts
@@ -336,7 +353,7 @@ export function mergeBenchResults(
   if (results.length === 0) {
     return { ok: false, code: "BENCH_NOTHING_TO_MERGE", message: "no results to merge" };
   }
-  const ps = percentiles ?? results[0].latencyPercentiles;
+  const ps = percentiles ?? results[0]?.latencyPercentiles ?? DEFAULT_PERCENTILES;
   const merged: Partial<Record<LatencyKind, HdrHistogram>> = {};
   for (const kind of LATENCY_KINDS) {
     let into: HdrHistogram | null = null;
@@ -357,6 +374,18 @@ export function mergeBenchResults(
   const up = round(sum((r) => r.mbps.up), 3);
   const concurrency = sum((r) => r.connections.concurrency);
   const hs = merged as BenchHistograms;
+  // Totals past 2^53 would lose exactness (and past 1.8e308 become Infinity, null in JSON).
+  for (const path of REQUIRED) {
+    if (path === "durationSeconds" || path === "rampUpSeconds") continue;
+    const total = results.reduce((a, r) => a + (numAt(r, path) ?? 0), 0);
+    if (!isNum(total)) {
+      return {
+        ok: false,
+        code: "BENCH_OVERFLOW",
+        message: `"${path}" adds up to more than ${Number.MAX_SAFE_INTEGER}`,
+      };
+    }
+  }
   return {
     ok: true,
     value: {

@@ -2,13 +2,10 @@
  * The socket the load engine of `ppcat bench` drives: callback style and non-blocking, so one
  * event loop can keep thousands of connections busy without a promise per message.
  *
- * Measured on this machine (2 cores, 50 connections, 64 KiB writes of "PING\r\n" against
- * shared/bench/echo_epoll.c, 5 s): Bun's native `Bun.connect` sockets moved 11.4 Gbps sent /
- * 10.8 received, the same through lib/transport.ts's pull-style `Conn` only 8.8 / 8.2 (its read
- * queue copies every chunk and costs a promise per read), so on Bun the engine uses Bun's
- * sockets directly (lib/bench/socket_bun.ts). On Deno, lib/transport.ts measured 10.2 / 9.7
- * against 10.5 / 10.0 for raw `Deno.connect`, within noise, so the Deno path
- * (lib/bench/socket_deno.ts) adapts the transport's `Conn`.
+ * On Bun the engine uses Bun's native sockets directly (lib/bench/socket_bun.ts): their
+ * callbacks already fit, while lib/transport.ts's pull-style `Conn` copies every chunk into its
+ * read queue and costs a promise per read. On Deno, `Conn` moves as much as raw `Deno.connect`
+ * (docs/bench.md has the figures), so lib/bench/socket_deno.ts adapts it.
  *
  * @module
  */

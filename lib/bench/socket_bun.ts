@@ -2,7 +2,7 @@
  * The {@linkcode BenchSocket} of `ppcat bench` on Bun: Bun's native sockets (`Bun.connect`),
  * whose callbacks already have the shape the engine wants: `write` returns what the kernel
  * took, `drain` says when to continue, `data` hands over each chunk. No queue, no copy, no
- * promise per read (measured against lib/transport.ts in lib/bench/socket.ts).
+ * promise per read (see lib/bench/socket.ts and docs/bench.md).
  *
  * The Bun API is reached through `globalThis.Bun` inside functions only, so Deno can import
  * and type-check this module.

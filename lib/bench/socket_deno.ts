@@ -1,6 +1,6 @@
 /**
  * The {@linkcode BenchSocket} of `ppcat bench` on Deno: lib/transport.ts's `Conn` (Deno.connect
- * underneath; measured as fast as raw Deno.connect, see lib/bench/socket.ts), turned into the
+ * underneath; as fast as raw Deno.connect: see lib/bench/socket.ts), turned into the
  * callback style the engine wants: one read loop per connection into one reused buffer, and at
  * most one write in flight (`write` returns 0 while it is, `onDrain` when it is done).
  *
@@ -10,7 +10,10 @@
 import type { BenchConnectOptions, BenchHandlers, BenchSocket } from "./socket.ts";
 import { type Conn, getTransport } from "../transport.ts";
 
-const READ_SIZE = 65536;
+/** First read buffer: small, so thousands of idle connections cost little memory. */
+const READ_SIZE_IDLE = 16384;
+/** Read buffer once a read filled the small one: fewer, larger reads (and promises) in bulk. */
+const READ_SIZE_BULK = 262144;
 
 class DenoBenchSocket implements BenchSocket {
   #conn: Conn;
@@ -30,13 +33,14 @@ class DenoBenchSocket implements BenchSocket {
   }
 
   async readLoop(): Promise<void> {
-    const buf = new Uint8Array(READ_SIZE);
+    let buf = new Uint8Array(READ_SIZE_IDLE);
     let error: unknown = null;
     try {
       for (;;) {
         const n = await this.#conn.read(buf);
         if (n === null) break;
         this.#handlers.onData(buf, n);
+        if (n === buf.length && n < READ_SIZE_BULK) buf = new Uint8Array(READ_SIZE_BULK);
       }
     } catch (e) {
       if (!this.#closed) error = e;

@@ -43,7 +43,7 @@ export function sourceEndpoint(base: InetEndpoint, index: number): InetEndpoint 
   if (carry === 0) return { address: parsed.address, port };
   const bytes = parsed.bytes;
   for (let i = bytes.length - 1; i >= 0 && carry > 0; i--) {
-    const sum = bytes[i] + (carry % 256);
+    const sum = (bytes[i] ?? 0) + (carry % 256);
     bytes[i] = sum & 0xff;
     carry = Math.floor(carry / 256) + (sum >> 8);
   }
