@@ -130,7 +130,7 @@ const OUTPUT_FLAGS = {
   help: { type: "boolean", short: "h", help: "show this help" },
 } as const;
 
-/** Not in the help: a worker process started by `ppcat bench -w N`. */
+/** Not in the help: a worker process started by `ppcat bench --workers N`. */
 const INTERNAL_FLAGS = {
   worker: { type: "string", arg: "I/N", help: "internal: run as worker I of N, NDJSON out" },
 } as const;

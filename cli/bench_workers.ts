@@ -1,5 +1,5 @@
 /**
- * `ppcat bench -w N`: N worker processes, each its own event loop, each running a share of the
+ * `ppcat bench --workers N`: N worker processes, each its own event loop, each running a share of the
  * connections. A worker is the same executable started again with the same arguments plus
  * `--worker I/N`; it prints NDJSON on stdout (`{"progress":…}` each second, then
  * `{"result":…}`), and the parent merges the results with the code of `ppcat bench merge`.
