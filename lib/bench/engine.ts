@@ -11,7 +11,7 @@
  * received bytes are only counted, and message boundaries found by arithmetic on the byte
  * counts, so no allocation happens per message in either direction.
  *
- * One engine is one event loop; `ppcat bench -w N` runs N engines in N processes and merges
+ * One engine is one event loop; `ppcat bench --workers N` runs N engines in N processes and merges
  * their results (lib/bench/result.ts).
  *
  * @module
