@@ -3,7 +3,7 @@
 // node:stream is loaded only where TLS is used.
 
 import type { Duplex } from "node:stream";
-import type { Conn } from "./transport.ts";
+import type { Conn } from "./transport_types.ts";
 
 /**
  * A Duplex that reads from and writes to `conn`; ending it half-closes `conn`, destroying it

@@ -30,7 +30,7 @@ import type {
   TlsConn,
   TlsOptions,
   Transport,
-} from "./transport.ts";
+} from "./transport_types.ts";
 import {
   formatAddr,
   toTransportError,

@@ -8,21 +8,22 @@
  * @module
  */
 
-import type {
-  Conn,
-  ConnectOptions,
-  Datagram,
-  DatagramOptions,
-  DatagramSocket,
-  InetAddr,
-  Listener,
-  NetAddr,
-  StdinReader,
-  Target,
-  TlsConn,
-  TlsOptions,
-  Transport,
-} from "./transport.ts";
+import {
+  type Conn,
+  type ConnectOptions,
+  type Datagram,
+  DATAGRAM_BUFFER_SIZE,
+  type DatagramOptions,
+  type DatagramSocket,
+  type InetAddr,
+  type Listener,
+  type NetAddr,
+  type StdinReader,
+  type Target,
+  type TlsConn,
+  type TlsOptions,
+  type Transport,
+} from "./transport_types.ts";
 import { duplexOver } from "./_conn_duplex.ts";
 import {
   formatAddr,
@@ -32,9 +33,6 @@ import {
 } from "./transport_error.ts";
 
 type DenoStream = Deno.TcpConn | Deno.UnixConn | Deno.TlsConn;
-
-/** Same value as DATAGRAM_BUFFER_SIZE in transport.ts (not imported: only types come from there). */
-const DATAGRAM_BUFFER_SIZE = 65536;
 
 function fromDenoAddr(addr: Deno.Addr): NetAddr {
   switch (addr.transport) {

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { BenchConnectOptions, BenchHandlers, BenchSocket } from "./socket.ts";
+import type { BenchConnectOptions, BenchHandlers, BenchSocket } from "./socket_types.ts";
 import { formatAddr, withConnectDeadline } from "../transport_error.ts";
 
 interface RawSocket {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { BenchConnectOptions, BenchHandlers, BenchSocket } from "./socket.ts";
+import type { BenchConnectOptions, BenchHandlers, BenchSocket } from "./socket_types.ts";
 import { type Conn, getTransport } from "../transport.ts";
 
 /** First read buffer: small, so thousands of idle connections cost little memory. */
