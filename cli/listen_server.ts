@@ -210,7 +210,16 @@ export async function startListen(options: ListenOptions): Promise<ListenServer>
     });
     return serveDatagrams(socket, options, emit, diagnose);
   }
-  const listener = await t.listen(options.target);
+  // Listener-wide accept failures (e.g. EMFILE): the listener backs off; say so once a second.
+  let lastAcceptError = 0;
+  const listener = await t.listen(options.target, {
+    onAcceptError(e) {
+      const at = performance.now();
+      if (at - lastAcceptError < 1000) return;
+      lastAcceptError = at;
+      diagnose(e.message);
+    },
+  });
   emit({
     event: "listening",
     time: now(),
@@ -408,22 +417,15 @@ function serveStreams(
     return ended;
   }
 
-  let lastDiagnostic = 0;
   const accepting = (async () => {
     for (;;) {
       let conn: Conn | null;
       try {
         conn = await listener.accept();
       } catch (e) {
-        if (stopping) return;
-        // e.g. EMFILE: say so at most once a second, back off, keep listening.
-        const t = performance.now();
-        if (t - lastDiagnostic >= 1000) {
-          lastDiagnostic = t;
-          diagnose(e instanceof Error ? e.message : String(e));
-        }
-        await sleep(ACCEPT_BACKOFF_MS);
-        continue;
+        // accept() skips per-connection failures and backs off on its own; anything else ends it.
+        if (!stopping) diagnose(e instanceof Error ? e.message : String(e));
+        return;
       }
       if (conn === null) return;
       if (stopping) {

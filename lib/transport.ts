@@ -49,6 +49,7 @@ export {
   type DatagramSocket,
   type InetAddr,
   type Listener,
+  type ListenOptions,
   MIN_HEADER_TIMEOUT_MS,
   type NetAddr,
   type StdinReader,

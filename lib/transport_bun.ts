@@ -24,6 +24,7 @@ import type {
   DatagramSocket,
   InetAddr,
   Listener,
+  ListenOptions,
   NetAddr,
   StdinReader,
   Target,
@@ -459,7 +460,7 @@ class BunListener implements Listener {
   }
 }
 
-function listen(target: Target): Promise<Listener> {
+function listen(target: Target, _options?: ListenOptions): Promise<Listener> {
   try {
     return Promise.resolve(new BunListener(target));
   } catch (e) {

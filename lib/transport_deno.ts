@@ -17,6 +17,7 @@ import {
   type DatagramSocket,
   type InetAddr,
   type Listener,
+  type ListenOptions,
   type NetAddr,
   type StdinReader,
   type Target,
@@ -25,6 +26,7 @@ import {
   type Transport,
 } from "./transport_types.ts";
 import { duplexOver } from "./_conn_duplex.ts";
+import { isPerConnectionAcceptError, nextAcceptBackoff } from "./_accept_errors.ts";
 import {
   formatAddr,
   toTransportError,
@@ -129,19 +131,39 @@ class DenoListener implements Listener {
   readonly addr: NetAddr;
   #listener: Deno.Listener;
   #closed = false;
+  #onError: ((error: Error, retryInMs: number) => void) | undefined;
+  #backoffMs = 0;
+  #wakeBackoff: (() => void) | null = null;
 
-  constructor(listener: Deno.Listener) {
+  constructor(listener: Deno.Listener, options: ListenOptions) {
     this.#listener = listener;
+    this.#onError = options.onAcceptError;
     this.addr = fromDenoAddr(listener.addr);
   }
 
   async accept(): Promise<Conn | null> {
-    if (this.#closed) return null;
-    try {
-      return new DenoConn(await this.#listener.accept() as Deno.TcpConn | Deno.UnixConn);
-    } catch (e) {
+    for (;;) {
       if (this.#closed) return null;
-      throw toTransportError(e, "accept", formatAddr(this.addr));
+      try {
+        const conn = new DenoConn(await this.#listener.accept() as Deno.TcpConn | Deno.UnixConn);
+        this.#backoffMs = 0;
+        return conn;
+      } catch (e) {
+        if (this.#closed) return null;
+        // A client that reset before we accepted it: its failure, not ours; take the next one.
+        if (isPerConnectionAcceptError(e)) continue;
+        // Out of descriptors (EMFILE/ENFILE) or anything else listener-wide: back off, retry.
+        this.#backoffMs = nextAcceptBackoff(this.#backoffMs);
+        this.#onError?.(toTransportError(e, "accept", formatAddr(this.addr)), this.#backoffMs);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.#backoffMs);
+          this.#wakeBackoff = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.#wakeBackoff = null;
+      }
     }
   }
 
@@ -153,6 +175,7 @@ class DenoListener implements Listener {
     } catch {
       // already closed
     }
+    this.#wakeBackoff?.();
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Conn> {
@@ -250,12 +273,12 @@ async function connect(options: ConnectOptions): Promise<Conn> {
   return new DenoConn(raw);
 }
 
-function listen(target: Target): Promise<Listener> {
+function listen(target: Target, options: ListenOptions = {}): Promise<Listener> {
   try {
     const listener = "path" in target
       ? Deno.listen({ transport: "unix", path: target.path })
       : Deno.listen({ transport: "tcp", hostname: target.hostname, port: target.port });
-    return Promise.resolve(new DenoListener(listener));
+    return Promise.resolve(new DenoListener(listener, options));
   } catch (e) {
     return Promise.reject(toTransportError(e, "listen", formatAddr(target)));
   }

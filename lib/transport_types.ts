@@ -74,6 +74,17 @@ export type ConnectOptions = Target & {
   readonly timeoutMs?: number;
 };
 
+/** {@linkcode Transport.listen} options. */
+export interface ListenOptions {
+  /**
+   * Told about accept failures that are not one connection's own (e.g. out of file descriptors,
+   * EMFILE/ENFILE); the listener backs off `retryInMs` and goes on. Failures of one connection
+   * (reset or aborted before accept: ECONNRESET, ENOTCONN, ECONNABORTED) are skipped at once and
+   * not reported.
+   */
+  readonly onAcceptError?: (error: Error, retryInMs: number) => void;
+}
+
 /** {@linkcode Transport.listenDatagram} options: the local address to bind (port 0: any). */
 export interface DatagramOptions {
   /** The local address to bind, e.g. "0.0.0.0", "::", "127.0.0.1". */
@@ -149,7 +160,12 @@ export interface TlsConn extends Conn {
 export interface Listener extends AsyncIterable<Conn> {
   /** Where the listener is bound (the real port when 0 was asked for). */
   readonly addr: NetAddr;
-  /** The next incoming connection, or `null` once the listener is closed (also if pending). */
+  /**
+   * The next incoming connection, or `null` once the listener is closed (also if pending). Never
+   * rejects: a connection reset before it was accepted is skipped, and a listener-wide failure
+   * (out of file descriptors) is retried after a back-off (see {@linkcode ListenOptions}), so a
+   * `for await` loop over the listener survives hostile clients.
+   */
   accept(): Promise<Conn | null>;
   /** Stops listening; connections already accepted stay open. Idempotent. */
   close(): void;
@@ -205,7 +221,7 @@ export interface Transport {
   /** Opens a TCP (`hostname`, `port`) or UNIX (`path`) stream connection. */
   connect(options: ConnectOptions): Promise<Conn>;
   /** Listens for TCP (`hostname`, `port`; port 0 picks one) or UNIX (`path`) connections. */
-  listen(target: Target): Promise<Listener>;
+  listen(target: Target, options?: ListenOptions): Promise<Listener>;
   /** Binds a UDP socket (hostname "0.0.0.0" or "::" and port 0 for a sending-only socket). */
   listenDatagram(options: DatagramOptions): Promise<DatagramSocket>;
   /**
