@@ -265,6 +265,8 @@ function serveStreams(
     const accepted = await acceptProxy(conn, {
       versions: options.versions,
       headerTimeoutMs: options.headerTimeoutMs,
+      // A short --header-timeout is the user's explicit choice; cli/listen.ts warns about it.
+      allowShortHeaderTimeout: true,
       optional: options.optional,
       trust: options.trust,
       allowCrcMismatch: options.allowCrcMismatch,

@@ -20,9 +20,18 @@ import { V1_MAX_LENGTH } from "./v1.ts";
 export interface AcceptOptions extends StreamDecoderOptions {
   /**
    * Abort when the header is not complete in time (§2: "at least 3 seconds to
-   * cover a TCP retransmit"). Default {@linkcode MIN_HEADER_TIMEOUT_MS}.
+   * cover a TCP retransmit"). Default and minimum
+   * {@linkcode MIN_HEADER_TIMEOUT_MS}; at most {@linkcode MAX_HEADER_TIMEOUT_MS}.
+   * A shorter one needs `allowShortHeaderTimeout`. Anything else makes
+   * {@linkcode acceptProxy} throw an {@linkcode AcceptOptionsError}.
    */
   readonly headerTimeoutMs?: number;
+  /**
+   * Accept a `headerTimeoutMs` under {@linkcode MIN_HEADER_TIMEOUT_MS}: a
+   * fragmented header may then be cut short, against §2. For tests and for
+   * callers that warn their user.
+   */
+  readonly allowShortHeaderTimeout?: boolean;
   /**
    * Accept connections without a header, their bytes being payload. §2 says
    * the receiver "MUST not try to guess whether the protocol header is
@@ -77,10 +86,85 @@ export type AcceptResult =
 
 const READ_SIZE = 16 * 1024;
 
+/** The longest header timeout: timers fire at once beyond 2^31 - 1 ms. */
+export const MAX_HEADER_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** Why {@linkcode AcceptOptionsError} was thrown. */
+export const AcceptOptionsErrorCode = {
+  /** `headerTimeoutMs` is not a number above 0 and at most {@linkcode MAX_HEADER_TIMEOUT_MS}. */
+  HEADER_TIMEOUT_INVALID: "HEADER_TIMEOUT_INVALID",
+  /** `headerTimeoutMs` is under §2's 3 s without `allowShortHeaderTimeout`. */
+  HEADER_TIMEOUT_TOO_SHORT: "HEADER_TIMEOUT_TOO_SHORT",
+} as const;
+
+/** One of the {@linkcode AcceptOptionsErrorCode} values. */
+export type AcceptOptionsErrorCode =
+  typeof AcceptOptionsErrorCode[keyof typeof AcceptOptionsErrorCode];
+
+/**
+ * {@linkcode acceptProxy} was called with options it cannot honour: a
+ * programming error, thrown before the connection is read (and it is closed).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AcceptOptionsError, checkAcceptOptions } from "./server.ts";
+ * const error = checkAcceptOptions({ headerTimeoutMs: 500 });
+ * assert.ok(error instanceof AcceptOptionsError);
+ * assert.equal(error.code, "HEADER_TIMEOUT_TOO_SHORT");
+ * assert.equal(checkAcceptOptions({ headerTimeoutMs: 500, allowShortHeaderTimeout: true }), null);
+ * ```
+ */
+export class AcceptOptionsError extends RangeError {
+  /** Stable code for programs. */
+  readonly code: AcceptOptionsErrorCode;
+
+  /** `message` is one line. */
+  constructor(code: AcceptOptionsErrorCode, message: string) {
+    super(message);
+    this.name = "AcceptOptionsError";
+    this.code = code;
+  }
+}
+
+/**
+ * The reason `options` cannot be used by {@linkcode acceptProxy}, or null
+ * when they can: lets a caller check its configuration once, up front.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkAcceptOptions } from "./server.ts";
+ * assert.equal(checkAcceptOptions({ headerTimeoutMs: 5000 }), null);
+ * assert.equal(checkAcceptOptions({ headerTimeoutMs: Infinity })?.code, "HEADER_TIMEOUT_INVALID");
+ * assert.equal(checkAcceptOptions({ headerTimeoutMs: -1 })?.code, "HEADER_TIMEOUT_INVALID");
+ * ```
+ */
+export function checkAcceptOptions(options: AcceptOptions): AcceptOptionsError | null {
+  const ms = options.headerTimeoutMs;
+  if (ms === undefined) return null;
+  if (typeof ms !== "number" || !(ms > 0) || ms > MAX_HEADER_TIMEOUT_MS) {
+    return new AcceptOptionsError(
+      "HEADER_TIMEOUT_INVALID",
+      `headerTimeoutMs must be a number above 0 and at most ${MAX_HEADER_TIMEOUT_MS}, got ${ms}`,
+    );
+  }
+  if (ms < MIN_HEADER_TIMEOUT_MS && options.allowShortHeaderTimeout !== true) {
+    return new AcceptOptionsError(
+      "HEADER_TIMEOUT_TOO_SHORT",
+      `headerTimeoutMs ${ms} is under the ${MIN_HEADER_TIMEOUT_MS} ms §2 asks of a receiver ` +
+        "(set allowShortHeaderTimeout to use it anyway)",
+    );
+  }
+  return null;
+}
+
 /**
  * Reads the PROXY header of `conn`. On failure the connection is closed: §2.1
  * "any sequence which does not exactly match the protocol must be discarded
- * and cause the receiver to abort the connection". Never throws.
+ * and cause the receiver to abort the connection". Throws only an
+ * {@linkcode AcceptOptionsError} for unusable options (see
+ * {@linkcode checkAcceptOptions}); a connection's failure is a result.
  *
  * @example
  * ```ts
@@ -103,6 +187,11 @@ const READ_SIZE = 16 * 1024;
  * ```
  */
 export async function acceptProxy(conn: Conn, options: AcceptOptions = {}): Promise<AcceptResult> {
+  const invalid = checkAcceptOptions(options);
+  if (invalid !== null) {
+    conn.close();
+    throw invalid;
+  }
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const peer = conn.remoteAddr;

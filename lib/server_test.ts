@@ -1,8 +1,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { parseCidrList } from "./cidr.ts";
-import { type AcceptOptions, acceptProxy, type AcceptResult } from "./server.ts";
-import { type Conn, getTransport } from "./transport.ts";
+import {
+  type AcceptOptions,
+  acceptProxy,
+  type AcceptResult,
+  checkAcceptOptions,
+  MAX_HEADER_TIMEOUT_MS,
+} from "./server.ts";
+import { type Conn, getTransport, MIN_HEADER_TIMEOUT_MS } from "./transport.ts";
 import { ascii, concat, SIG } from "./_testing.ts";
 
 const t = getTransport();
@@ -82,9 +88,12 @@ describe("acceptProxy", () => {
   });
 
   it("§2: aborts a header that is not complete before the deadline", async () => {
-    const { result } = await accept({ headerTimeoutMs: 150 }, async (c) => {
-      await c.write(V1.subarray(0, 20));
-    });
+    const { result } = await accept(
+      { headerTimeoutMs: 150, allowShortHeaderTimeout: true },
+      async (c) => {
+        await c.write(V1.subarray(0, 20));
+      },
+    );
     assert.equal(result.ok, false);
     assert.equal(!result.ok && result.reason, "timeout");
     assert.ok(!result.ok && result.afterMs >= 140, "waited for the deadline");
@@ -153,5 +162,32 @@ describe("acceptProxy", () => {
   it("refuses versions it is not configured for", async () => {
     const { result } = await accept({ versions: [2] }, (c) => c.write(V1));
     assert.equal(!result.ok && result.error?.code, "VERSION_NOT_ALLOWED");
+  });
+});
+
+describe("acceptProxy: headerTimeoutMs", () => {
+  for (const bad of [Infinity, NaN, -1, 0, 2 ** 31, Number.MAX_VALUE]) {
+    it(`rejects ${bad} with HEADER_TIMEOUT_INVALID and closes the connection`, async () => {
+      let closed = false;
+      const conn = { close: () => void (closed = true) } as unknown as Conn;
+      await assert.rejects(acceptProxy(conn, { headerTimeoutMs: bad }), {
+        name: "AcceptOptionsError",
+        code: "HEADER_TIMEOUT_INVALID",
+      });
+      assert.equal(closed, true);
+    });
+  }
+
+  it("§2: rejects a timeout under 3 s unless allowShortHeaderTimeout says so", async () => {
+    const conn = { close: () => {} } as unknown as Conn;
+    await assert.rejects(acceptProxy(conn, { headerTimeoutMs: 2999 }), {
+      code: "HEADER_TIMEOUT_TOO_SHORT",
+    });
+    assert.equal(
+      checkAcceptOptions({ headerTimeoutMs: 2999, allowShortHeaderTimeout: true }),
+      null,
+    );
+    assert.equal(checkAcceptOptions({ headerTimeoutMs: MIN_HEADER_TIMEOUT_MS }), null);
+    assert.equal(checkAcceptOptions({ headerTimeoutMs: MAX_HEADER_TIMEOUT_MS }), null);
   });
 });
