@@ -16,7 +16,8 @@
  * @module
  */
 
-import { allocate, asciiText, CHEAP_JOINS } from "../lib/_alloc.ts";
+import { asciiText, CHEAP_JOINS } from "../lib/_alloc.ts";
+import { outputOf } from "../lib/_output.ts";
 import { formatIPv4 } from "../lib/address.ts";
 import { CRC32C_INIT, crc32cUpdate } from "../lib/crc32c.ts";
 
@@ -78,7 +79,7 @@ function encodeFloor(wire: Uint8Array): Floor {
   return {
     what: "allocate the output and copy the finished header into it",
     run: () => {
-      const out = allocate(bytes.length);
+      const out = outputOf(bytes.length, undefined)!;
       for (let i = 0; i < bytes.length; i++) out[i] = bytes[i];
       return out[out.length - 1];
     },

@@ -1,26 +1,15 @@
-// Buffers and strings for the codec, made the way each engine makes them
-// fastest. Internal: not exported by mod.ts.
+// Strings for the codec, made the way each engine makes them fastest.
+// Internal: not exported by mod.ts.
 //
-// Output buffers. Measured on Deno 2.9.6: `new Uint8Array(28)` costs ~465 ns,
-// a view into a preallocated slab ~27 ns; on Bun the opposite (~11 ns vs
-// ~83 ns). So Deno carves small buffers out of a shared slab (as Node's Buffer
-// pool does) and other runtimes allocate. A slab is never reused: views handed
-// out stay valid.
-//
-// Strings from bytes (the decoders' address text). Measured on Deno 2.9.6
-// (V8) and Bun 1.4.5 (JavaScriptCore), reading every character so that lazy
-// work is counted: joining short strings with `+` copies at every step on V8,
-// and on both engines a long enough result (V8: 13 characters or more) is a
-// rope, copied again on first use ("a" + "." + ... for a dotted quad: ~55 ns
-// on V8, ~90 ns on JSC); a TextDecoder call costs ~155 ns on V8, ~105 ns on JSC.
-// `String.fromCharCode` with the codes as arguments makes the final flat
-// string in one step: ~20 ns for a dotted quad on V8, ~65 ns on JSC. Past 15
-// characters (IPv6 only) V8 takes `apply` on an array of the exact length
-// (~60 ns for 28 characters); JSC, whose fromCharCode is slow with many
-// arguments (~170 ns), a TextDecoder (~110 ns). A dotted quad is the
-// exception on JSC: joined from 4 table strings ("192." + "0." + "2." + "10")
-// it costs ~78 ns when read, against ~90 ns by fromCharCode (see
-// CHEAP_JOINS).
+// Strings from bytes (the decoders' address text): joining short strings with
+// `+` copies at every step on V8, and on both engines a long enough result is
+// a rope, copied again on first use; a TextDecoder call has a fixed cost that
+// dominates short texts. `String.fromCharCode` with the codes as arguments
+// makes the final flat string in one step. Past 15 characters (IPv6 only) V8
+// takes `apply` on an array of the exact length; JavaScriptCore, whose
+// fromCharCode is slow with many arguments, a TextDecoder. A dotted quad is the
+// exception on JavaScriptCore: joined from 4 table strings it is cheaper, even
+// once read (see CHEAP_JOINS). Figures: docs/bench.md.
 
 const isJavaScriptCore = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
 
@@ -29,26 +18,6 @@ const isJavaScriptCore = typeof (globalThis as { Bun?: unknown }).Bun !== "undef
  * `String.fromCharCode` with many arguments, even once the result is read.
  */
 export const CHEAP_JOINS: boolean = isJavaScriptCore;
-
-const SLAB_SIZE = 64 * 1024;
-const SMALL = 1024;
-const useSlab = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-
-let slab = useSlab ? new ArrayBuffer(SLAB_SIZE) : new ArrayBuffer(0);
-let slabOffset = 0;
-
-/** A zero-filled byte array of `length` bytes. */
-export function allocate(length: number): Uint8Array {
-  if (!useSlab || length > SMALL) return new Uint8Array(length);
-  if (slabOffset + length > SLAB_SIZE) {
-    slab = new ArrayBuffer(SLAB_SIZE);
-    slabOffset = 0;
-  }
-  const view = new Uint8Array(slab, slabOffset, length);
-  // Keep views 8-byte aligned for DataView users.
-  slabOffset += (length + 7) & ~7;
-  return view;
-}
 
 /** Scratch holding address text as bytes (encoding is synchronous). */
 export const TEXT_SCRATCH: Uint8Array = new Uint8Array(64);

@@ -77,6 +77,14 @@ export const ErrorCode = {
   ENCODE_UNSUPPORTED: "ENCODE_UNSUPPORTED",
   /** Encoding: the header would exceed 16 + 65535 bytes, or a TLV value 65535 bytes. */
   ENCODE_TOO_LARGE: "ENCODE_TOO_LARGE",
+  /**
+   * Encoding: a TLV of a type the spec defines whose value breaks its rules (an SSL value
+   * shorter than 5 bytes, a unique ID over 128 bytes), or a CRC32C TLV among `tlvs` (ask for
+   * `crc32c: true` instead): a receiver would reject the header.
+   */
+  ENCODE_BAD_TLV: "ENCODE_BAD_TLV",
+  /** Encoding into a caller's array that is too short for the header. */
+  ENCODE_BUFFER_TOO_SMALL: "ENCODE_BUFFER_TOO_SMALL",
 } as const;
 
 /** One of the {@linkcode ErrorCode} values. */
@@ -112,6 +120,8 @@ export const ERROR_SECTION: Readonly<Record<ErrorCode, string>> = {
   ENCODE_BAD_PORT: "2.1",
   ENCODE_UNSUPPORTED: "2.1",
   ENCODE_TOO_LARGE: "2.2",
+  ENCODE_BAD_TLV: "2.2",
+  ENCODE_BUFFER_TOO_SMALL: "2",
 };
 
 /** An error value: what went wrong, and where. */

@@ -113,3 +113,19 @@ export interface HeaderInit {
   /** v2 only: append a CRC32C TLV and fill it in (§2.2.3). */
   readonly crc32c?: boolean;
 }
+
+/** Options of `encodeHeader`, `encodeV1` and `encodeV2`. */
+export interface EncodeOptions {
+  /**
+   * Write into the start of this array instead of a new one: nothing is allocated, and the
+   * result is a view of `into` holding the header (`ENCODE_BUFFER_TOO_SMALL` if it does not
+   * fit). Without it, every header gets an array with an ArrayBuffer of its own.
+   */
+  readonly into?: Uint8Array;
+  /**
+   * Write TLVs of the types the spec defines even when a receiver must reject them (an SSL
+   * value under 5 bytes, a unique ID over 128 bytes, a CRC32C TLV given by hand): for test
+   * generators. Default: such TLVs fail with `ENCODE_BAD_TLV`.
+   */
+  readonly allowInvalidTlvs?: boolean;
+}

@@ -17,10 +17,11 @@ import {
   writeIPv4Text,
   writeIPv6Text,
 } from "./address.ts";
-import { allocate, asciiText, CHEAP_JOINS, TEXT_SCRATCH, toTextScratch } from "./_alloc.ts";
+import { asciiText, CHEAP_JOINS, TEXT_SCRATCH, toTextScratch } from "./_alloc.ts";
 import { decodeV1Strict, V1_MAX_LENGTH } from "./_v1_strict.ts";
 import { fail, type Result } from "./errors.ts";
-import type { Endpoint, HeaderInit, ProxyHeader, Tlv } from "./header.ts";
+import { outputOf, tooSmall } from "./_output.ts";
+import type { EncodeOptions, Endpoint, HeaderInit, ProxyHeader, Tlv } from "./header.ts";
 
 export { V1_MAX_LENGTH } from "./_v1_strict.ts";
 /** §2.1: the string every version 1 header starts with. */
@@ -203,7 +204,8 @@ function readIPv6(buf: Uint8Array, p: number, limit: number, at: number): number
 /**
  * Encodes a version 1 line. TCP4 and TCP6 need both endpoints; UNKNOWN is
  * sent in its short form unless endpoints are given. Addresses are written in
- * canonical form (RFC 5952 for IPv6).
+ * canonical form (RFC 5952 for IPv6). The line goes into a new array, or with
+ * `options.into` at the start of it (see {@linkcode EncodeOptions}).
  *
  * @example
  * ```ts
@@ -220,7 +222,8 @@ function readIPv6(buf: Uint8Array, p: number, limit: number, at: number): number
  * assert.equal(encodeV1({ version: 1, protocol: "UDP4" }).ok, false);
  * ```
  */
-export function encodeV1(init: HeaderInit): Result<Uint8Array> {
+export function encodeV1(init: HeaderInit, options?: EncodeOptions): Result<Uint8Array> {
+  const into = options?.into;
   if (init.command === "LOCAL") {
     return fail("ENCODE_UNSUPPORTED", "version 1 has no LOCAL command; use UNKNOWN or v2", 0);
   }
@@ -232,7 +235,7 @@ export function encodeV1(init: HeaderInit): Result<Uint8Array> {
   if (protocol === "TCP4" || protocol === "TCP6") {
     family = protocol === "TCP4" ? 4 : 6;
   } else if (protocol === "UNKNOWN" || protocol === "UNSPEC") {
-    if (!init.source && !init.destination) return { ok: true, value: copyLine(UNKNOWN_LINE) };
+    if (!init.source && !init.destination) return copyLine(UNKNOWN_LINE, into);
     family = null;
   } else {
     return fail(
@@ -263,9 +266,11 @@ export function encodeV1(init: HeaderInit): Result<Uint8Array> {
 
   // Written straight into a buffer of the exact length: no string, no copy of the line.
   const name = family === null ? UNKNOWN_NAME : family === 4 ? TCP4_NAME : TCP6_NAME;
-  const out = allocate(
+  const out = outputOf(
     name.length + srcLength + dstLength + digitsOf(sport) + digitsOf(dport) + 4 + 2,
+    into,
   );
+  if (out === null) return tooSmall(into);
   let p = 0;
   for (let i = 0; i < name.length; i++) out[p++] = name[i];
   out[p++] = SPACE;
@@ -290,10 +295,11 @@ const UNKNOWN_LINE = ascii("PROXY UNKNOWN\r\n");
 // The canonical text of IPv6 addresses 0 (source) and 1 (destination) while the line is sized.
 const ipv6Texts = new Uint8Array(2 * IPV6_TEXT_MAX);
 
-function copyLine(bytes: readonly number[]): Uint8Array {
-  const out = allocate(bytes.length);
-  for (let i = 0; i < bytes.length; i++) out[i] = bytes[i];
-  return out;
+function copyLine(bytes: readonly number[], into: Uint8Array | undefined): Result<Uint8Array> {
+  const out = outputOf(bytes.length, into);
+  if (out === null) return tooSmall(into);
+  for (let i = 0; i < bytes.length; i++) out[i] = bytes[i]!;
+  return { ok: true, value: out };
 }
 
 // The family parseAddress found (it may be asked to accept either).

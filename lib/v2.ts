@@ -8,12 +8,14 @@
  */
 
 import { AddressParse, formatIPv4, formatIPv6, parseIPv4Text, parseIPv6 } from "./address.ts";
-import { allocate, TEXT_SCRATCH, toTextScratch } from "./_alloc.ts";
+import { TEXT_SCRATCH, toTextScratch } from "./_alloc.ts";
+import { outputOf, tooSmall } from "./_output.ts";
 import { CRC32C_INIT, crc32cFinish, crc32cUpdate, crc32cZeros } from "./crc32c.ts";
 import { fail, type ProxyError, type Result } from "./errors.ts";
 import type {
   Command,
   CrcStatus,
+  EncodeOptions,
   Endpoint,
   HeaderInit,
   Protocol,
@@ -402,7 +404,11 @@ function hex8(n: number): string {
 /**
  * Encodes a version 2 header. Command defaults to PROXY. UNSPEC (and
  * UNKNOWN) carry no addresses; LOCAL carries them only if given. With
- * `crc32c: true` a CRC32C TLV is appended and filled in (§2.2.3).
+ * `crc32c: true` a CRC32C TLV is appended and filled in (§2.2.3). TLVs of the
+ * types the spec defines are checked as a receiver checks them
+ * (`ENCODE_BAD_TLV`) unless `options.allowInvalidTlvs`. The header goes into a
+ * new array, or with `options.into` at the start of it (see
+ * {@linkcode EncodeOptions}).
  *
  * @example
  * ```ts
@@ -423,7 +429,8 @@ function hex8(n: number): string {
  * assert.deepEqual(back.value.destination, { address: "2001:db8::2", port: 443 });
  * ```
  */
-export function encodeV2(init: HeaderInit): Result<Uint8Array> {
+export function encodeV2(init: HeaderInit, options?: EncodeOptions): Result<Uint8Array> {
+  const into = options?.into;
   const command = init.command ?? "PROXY";
   const fam = V2_FAMILY_BYTE[init.protocol];
   if (fam === undefined) {
@@ -443,6 +450,17 @@ export function encodeV2(init: HeaderInit): Result<Uint8Array> {
     if (value.length > TLV_VALUE_MAX) {
       return fail("ENCODE_TOO_LARGE", `TLV 0x${hex2(type)} value exceeds 65535 bytes`, 0);
     }
+    if (options?.allowInvalidTlvs !== true) {
+      // §2.2.3: the checksum covers the whole header, so only the encoder can fill it in.
+      if (type === TlvType.CRC32C) {
+        return fail("ENCODE_BAD_TLV", "a CRC32C TLV is computed, not given: use crc32c: true", 0);
+      }
+      // A value the receiver would reject (§2.2.5, §2.2.6) is refused here already.
+      const invalid = checkTlv(value, type, 0, value.length);
+      if (invalid !== null) {
+        return fail("ENCODE_BAD_TLV", `TLV 0x${hex2(type)}: ${invalid.message}`, 0);
+      }
+    }
     tlvLength += TLV_HEADER_LENGTH + value.length;
   }
   const crcLength = init.crc32c ? TLV_HEADER_LENGTH + CRC32C_VALUE_LENGTH : 0;
@@ -451,7 +469,8 @@ export function encodeV2(init: HeaderInit): Result<Uint8Array> {
     return fail("ENCODE_TOO_LARGE", `header needs len ${len}, the limit is 65535`, 0);
   }
 
-  const out = allocate(V2_FIXED_LENGTH + len);
+  const out = outputOf(V2_FIXED_LENGTH + len, into);
+  if (out === null) return tooSmall(into);
   // §2.2 signature "\r\n\r\n\0\r\nQUIT\n", as constants (a loop over V2_SIGNATURE is slower).
   out[0] = 0x0d;
   out[1] = 0x0a;
