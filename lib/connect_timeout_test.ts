@@ -73,7 +73,11 @@ try {
         encoding: "utf8",
         timeout: 4_500, // within the test runners' default 5 s per test
       });
-      assert.equal(r.signal, null, `still running 4.5 s after a 300 ms connect timeout: ${r.stdout}${r.stderr}`);
+      assert.equal(
+        r.signal,
+        null,
+        `still running 4.5 s after a 300 ms connect timeout: ${r.stdout}${r.stderr}`,
+      );
       assert.match(r.stdout, /code=TIMEOUT/, r.stderr);
       const elapsed = Number(/elapsed_ms=(\d+)/.exec(r.stdout)?.[1]);
       // The kernel retries the SYN for over two minutes; the timeout is 300 ms. Process start-up

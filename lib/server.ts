@@ -84,7 +84,10 @@ export type AcceptResult =
     readonly received: number;
   };
 
-const READ_SIZE = 16 * 1024;
+// Header reads start small, so that connections waiting for their header hold little memory,
+// and grow while reads fill the buffer (a v2 header may be 65 551 bytes).
+const FIRST_READ_SIZE = 512;
+const MAX_READ_SIZE = 16 * 1024;
 
 /** The longest header timeout: timers fire at once beyond 2^31 - 1 ms. */
 export const MAX_HEADER_TIMEOUT_MS = 2 ** 31 - 1;
@@ -207,7 +210,7 @@ export async function acceptProxy(conn: Conn, options: AcceptOptions = {}): Prom
 
   const timed = withDeadline(conn, options.headerTimeoutMs ?? MIN_HEADER_TIMEOUT_MS);
   const decoder = createStreamDecoder(options);
-  const buf = new Uint8Array(READ_SIZE);
+  let buf = new Uint8Array(FIRST_READ_SIZE);
   // With `optional`, bytes that turn out not to be a header are payload: keep them.
   const seen: Uint8Array[] = [];
   let received = 0;
@@ -226,6 +229,7 @@ export async function acceptProxy(conn: Conn, options: AcceptOptions = {}): Prom
     if (n === null) return give(timed.expired ? "timeout" : "closed");
     const chunk = buf.subarray(0, n);
     received += n;
+    if (n === buf.length && buf.length < MAX_READ_SIZE) buf = new Uint8Array(buf.length * 4);
     const step = decoder.push(chunk);
     if (step.state === "need-more") {
       if (options.optional && received <= V1_MAX_LENGTH + 16) seen.push(chunk.slice());

@@ -36,6 +36,32 @@ import {
 
 type DenoStream = Deno.TcpConn | Deno.UnixConn | Deno.TlsConn;
 
+/** The first and smallest buffer of `readChunk`. */
+const CHUNK_MIN = 1024;
+/** The largest buffer of `readChunk`. */
+const CHUNK_MAX = 64 * 1024;
+
+/**
+ * The buffer for the next `readChunk` after a read of `n` bytes into `size`: four times larger
+ * when the read filled it, else the smallest power of two holding twice `n`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nextChunkSize } from "./transport_deno.ts";
+ * assert.equal(nextChunkSize(1024, 1024), 4096);
+ * assert.equal(nextChunkSize(65536, 65536), 65536);
+ * assert.equal(nextChunkSize(65536, 10), 1024);
+ * assert.equal(nextChunkSize(65536, 3000), 8192);
+ * ```
+ */
+export function nextChunkSize(size: number, n: number): number {
+  if (n >= size) return Math.min(size * 4, CHUNK_MAX);
+  let next = CHUNK_MIN;
+  while (next < 2 * n && next < CHUNK_MAX) next *= 2;
+  return next;
+}
+
 function fromDenoAddr(addr: Deno.Addr): NetAddr {
   switch (addr.transport) {
     case "tcp":
@@ -57,6 +83,7 @@ class DenoConn implements TlsConn {
   #target: string;
   #closed = false;
   #writeClosed = false;
+  #chunkSize = CHUNK_MIN;
 
   /** `over`: the connection a TLS connection runs over (Deno's TlsConn addresses lack `transport`). */
   constructor(conn: DenoStream, alpnProtocol: string | null = null, over?: Conn) {
@@ -76,6 +103,18 @@ class DenoConn implements TlsConn {
       if (this.#closed) return null; // close() interrupted the read
       throw toTransportError(e, "read", this.#target);
     }
+  }
+
+  /**
+   * Reads into a new array sized to the traffic: small while the peer sends little, so an idle
+   * connection holds little memory, growing while reads fill it.
+   */
+  async readChunk(): Promise<Uint8Array | null> {
+    const buf = new Uint8Array(this.#chunkSize);
+    const n = await this.read(buf);
+    if (n === null) return null;
+    this.#chunkSize = nextChunkSize(this.#chunkSize, n);
+    return n === buf.length ? buf : buf.subarray(0, n);
   }
 
   async write(data: Uint8Array): Promise<void> {
