@@ -4,15 +4,13 @@
  * @module
  */
 
+import { NOT_PROXY_MESSAGE, versionOf } from "./_detect.ts";
 import { fail, type Result } from "./errors.ts";
 import type { ProxyHeader } from "./header.ts";
 import { decodeV1 } from "./v1.ts";
 import { type DecodeOptions, decodeV2 } from "./v2.ts";
 
 export type { DecodeOptions } from "./v2.ts";
-
-const FIRST_V1 = 0x50; // "P"
-const FIRST_V2 = 0x0d; // the signature's first CR
 
 /**
  * Detects the version (§2.2: the v2 signature, else "PROXY", else not this
@@ -35,8 +33,8 @@ const FIRST_V2 = 0x0d; // the signature's first CR
  */
 export function decodeHeader(buf: Uint8Array, options?: DecodeOptions): Result<ProxyHeader> {
   if (buf.length === 0) return fail("TRUNCATED", "no bytes to decode", 0);
-  const first = buf[0];
-  if (first === FIRST_V2) return decodeV2(buf, options);
-  if (first === FIRST_V1) return decodeV1(buf);
-  return fail("NOT_PROXY", 'neither the version 2 signature nor "PROXY" (§2.2)', 0);
+  const version = versionOf(buf[0]!);
+  if (version === 2) return decodeV2(buf, options);
+  if (version === 1) return decodeV1(buf);
+  return fail("NOT_PROXY", NOT_PROXY_MESSAGE, 0);
 }

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { NOT_PROXY_MESSAGE, versionOf } from "./_detect.ts";
 import { type ProxyError, proxyError } from "./errors.ts";
 import type { ProxyHeader } from "./header.ts";
 import { decodeV1, V1_MAX_LENGTH } from "./v1.ts";
@@ -41,8 +42,6 @@ export interface StreamDecoder {
 }
 
 const NEED_MORE: StreamStep = Object.freeze({ state: "need-more" });
-const FIRST_V1 = 0x50; // "P"
-const FIRST_V2 = 0x0d;
 
 /**
  * Creates a decoder for one connection.
@@ -76,11 +75,10 @@ export function createStreamDecoder(options: StreamDecoderOptions = {}): StreamD
     let i = 0;
     while (i < chunk.length) {
       if (version === 0) {
-        const first = chunk[i];
         // §2.2: the v2 signature, else "PROXY", else the connection must be dropped.
-        version = first === FIRST_V2 ? 2 : first === FIRST_V1 ? 1 : 0;
+        version = versionOf(chunk[i]!);
         if (version === 0) {
-          return finish({ state: "error", error: proxyError("NOT_PROXY", notProxy, 0) });
+          return finish({ state: "error", error: proxyError("NOT_PROXY", NOT_PROXY_MESSAGE, 0) });
         }
         if (!versions.includes(version)) {
           return finish({
@@ -149,5 +147,3 @@ export function createStreamDecoder(options: StreamDecoderOptions = {}): StreamD
     },
   };
 }
-
-const notProxy = 'neither the version 2 signature nor "PROXY" (§2.2)';

@@ -24,10 +24,6 @@ import { outputOf, tooSmall } from "./_output.ts";
 import type { EncodeOptions, Endpoint, HeaderInit, ProxyHeader, Tlv } from "./header.ts";
 
 export { V1_MAX_LENGTH } from "./_v1_strict.ts";
-/** §2.1: the string every version 1 header starts with. */
-export const V1_PREFIX = "PROXY";
-/** §2.2: a receiver needs at least this many bytes before it may decide on version 1. */
-export const V1_MIN_DETECT_LENGTH = 8;
 
 const CR = 0x0d;
 const LF = 0x0a;

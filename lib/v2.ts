@@ -42,8 +42,6 @@ export const V2_SIGNATURE: Uint8Array = new Uint8Array([
 ]);
 /** §2.2: signature, version/command, family/transport and length. */
 export const V2_FIXED_LENGTH = 16;
-/** §2.2: `len` is 16 bits, so no header is longer than this. */
-export const V2_MAX_LENGTH: number = V2_FIXED_LENGTH + 0xffff;
 /** §2.2: the only version a receiver accepts. */
 export const V2_VERSION = 2;
 /** §2.2: the size of the address block for each family. */
