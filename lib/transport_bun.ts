@@ -1,8 +1,7 @@
 /**
  * The Bun transport, on Bun's native sockets: Bun.connect / Bun.listen (TCP and UNIX),
  * Bun.udpSocket (UDP) and socket.upgradeTLS (client TLS over an established connection).
- * Native sockets beat node:net in an echo benchmark (50 connections, 64 B and 16 KiB messages:
- * about 17% and 19% more MB/s, 14% less CPU per message).
+ * Native sockets move more bytes with less CPU than node:net (figures: docs/bench.md).
  *
  * Bun's sockets push data into callbacks; {@linkcode BunConn} turns that into the pull-style
  * `read(buf)` of lib/transport.ts with a chunk queue, pausing the socket while more than
