@@ -355,8 +355,11 @@ export function parseIPv6(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { IPV4_TEXT_MAX } from "./address.ts";
- * assert.equal(IPV4_TEXT_MAX, "255.255.255.255".length);
+ * import { IPV4_TEXT_MAX, writeIPv4Text } from "./address.ts";
+ * // A buffer of this size holds the text of any IPv4 address.
+ * const out = new Uint8Array(IPV4_TEXT_MAX);
+ * const end = writeIPv4Text(new Uint8Array([255, 255, 255, 255]), 0, out, 0);
+ * assert.equal(new TextDecoder().decode(out.subarray(0, end)), "255.255.255.255");
  * ```
  */
 export const IPV4_TEXT_MAX = 15;
@@ -368,8 +371,11 @@ export const IPV4_TEXT_MAX = 15;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { IPV6_TEXT_MAX } from "./address.ts";
- * assert.equal(IPV6_TEXT_MAX, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff".length);
+ * import { IPV6_TEXT_MAX, writeIPv6Text } from "./address.ts";
+ * // A buffer of this size holds the text of any IPv6 address.
+ * const out = new Uint8Array(IPV6_TEXT_MAX);
+ * const end = writeIPv6Text(new Uint8Array(16).fill(0xff), 0, out, 0);
+ * assert.equal(end, IPV6_TEXT_MAX);
  * ```
  */
 export const IPV6_TEXT_MAX = 39;

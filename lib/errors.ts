@@ -12,8 +12,10 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { decodeHeader } from "./decode.ts";
  * import { ErrorCode } from "./errors.ts";
- * assert.equal(ErrorCode.V1_LEADING_ZERO, "V1_LEADING_ZERO");
+ * const r = decodeHeader(new TextEncoder().encode("PROXY TCP4 10.0.0.01 10.0.0.2 1 2\r\n"));
+ * assert.ok(!r.ok && r.error.code === ErrorCode.V1_LEADING_ZERO);
  * ```
  */
 export const ErrorCode = {

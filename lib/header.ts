@@ -11,8 +11,14 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { decodeHeader } from "./decode.ts";
+ * import { encodeHeader } from "./encode.ts";
  * import { Command } from "./header.ts";
- * assert.equal(Command.LOCAL, "LOCAL");
+ * // A load balancer's own health check: LOCAL, no client addresses to take.
+ * const check = encodeHeader({ version: 2, command: Command.LOCAL, protocol: "UNSPEC" });
+ * assert.ok(check.ok);
+ * const header = decodeHeader(check.value);
+ * assert.ok(header.ok && header.value.command === Command.LOCAL);
  * ```
  */
 export const Command = {
@@ -31,8 +37,12 @@ export type Command = typeof Command[keyof typeof Command];
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { decodeHeader } from "./decode.ts";
  * import { Protocol } from "./header.ts";
- * assert.equal(Protocol.TCP6, "TCP6");
+ * const r = decodeHeader(new TextEncoder().encode("PROXY TCP6 ::1 ::1 5000 80\r\n"));
+ * assert.ok(r.ok);
+ * const overIPv6 = r.value.protocol === Protocol.TCP6 || r.value.protocol === Protocol.UDP6;
+ * assert.equal(overIPv6, true);
  * ```
  */
 export const Protocol = {

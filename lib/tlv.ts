@@ -94,9 +94,18 @@ export const TLV_VALUE_MAX = 65535;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { TlvType } from "./tlv.ts";
- * assert.equal(TlvType.SSL, 0x20);
- * assert.equal(TlvType.GCP, TlvType.MIN_CUSTOM);
+ * import { decodeHeader } from "./decode.ts";
+ * import { encodeHeader } from "./encode.ts";
+ * import { alpnTlv, TlvType } from "./tlv.ts";
+ * const bytes = encodeHeader({ version: 2, protocol: "UNSPEC", tlvs: [alpnTlv("h2")] });
+ * assert.ok(bytes.ok);
+ * const header = decodeHeader(bytes.value);
+ * assert.ok(header.ok);
+ * const alpn = header.value.tlvs.find((t) => t.type === TlvType.ALPN);
+ * assert.equal(new TextDecoder().decode(alpn?.value), "h2");
+ * // Vendors share the custom range: a type in it is not unknown, only unregistered.
+ * const custom = (type: number) => type >= TlvType.MIN_CUSTOM && type <= TlvType.MAX_CUSTOM;
+ * assert.equal(custom(TlvType.AWS), true);
  * ```
  */
 export const TlvType = {
@@ -141,8 +150,8 @@ export const TlvType = {
  * ```ts
  * import assert from "node:assert/strict";
  * import { TlvType } from "./tlv.ts";
- * const type: TlvType = TlvType.NETNS;
- * assert.equal(type, 0x30);
+ * const wanted: readonly TlvType[] = [TlvType.ALPN, TlvType.AUTHORITY];
+ * assert.equal(wanted.includes(TlvType.AUTHORITY), true);
  * ```
  */
 export type TlvType = typeof TlvType[keyof typeof TlvType];
@@ -153,8 +162,11 @@ export type TlvType = typeof TlvType[keyof typeof TlvType];
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { SslSubtype } from "./tlv.ts";
- * assert.equal(SslSubtype.CLIENT_CERT, 0x28);
+ * import { describeTlv, SslSubtype, sslTlv } from "./tlv.ts";
+ * const ssl = sslTlv({ version: "TLSv1.3", cipher: "TLS_AES_128_GCM_SHA256" });
+ * // The first sub-TLV follows the 5-byte client and verify prefix.
+ * assert.equal(ssl.value[5], SslSubtype.VERSION);
+ * assert.ok(describeTlv(ssl).hex.includes(SslSubtype.CIPHER.toString(16)));
  * ```
  */
 export const SslSubtype = {
@@ -183,8 +195,8 @@ export const SslSubtype = {
  * ```ts
  * import assert from "node:assert/strict";
  * import { SslSubtype } from "./tlv.ts";
- * const subtype: SslSubtype = SslSubtype.GROUP;
- * assert.equal(subtype, 0x26);
+ * const textual: readonly SslSubtype[] = [SslSubtype.VERSION, SslSubtype.CIPHER];
+ * assert.equal(textual.includes(SslSubtype.CLIENT_CERT), false);
  * ```
  */
 export type SslSubtype = typeof SslSubtype[keyof typeof SslSubtype];
@@ -195,8 +207,12 @@ export type SslSubtype = typeof SslSubtype[keyof typeof SslSubtype];
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { SslClient } from "./tlv.ts";
- * assert.equal(SslClient.SSL | SslClient.CERT_CONN | SslClient.CERT_SESS, 0x07);
+ * import { SslClient, sslTlv } from "./tlv.ts";
+ * // A TLS client that presented a certificate on this connection.
+ * const tlv = sslTlv({ client: SslClient.SSL | SslClient.CERT_CONN, version: "TLSv1.3" });
+ * const client = tlv.value[0]!;
+ * assert.ok(client & SslClient.CERT_CONN);
+ * assert.equal(client & SslClient.CERT_SESS, 0);
  * ```
  */
 export const SslClient = {
@@ -215,8 +231,8 @@ export const SslClient = {
  * ```ts
  * import assert from "node:assert/strict";
  * import { SslClient } from "./tlv.ts";
- * const bit: SslClient = SslClient.CERT_SESS;
- * assert.equal(bit, 4);
+ * const has = (client: number, bit: SslClient) => (client & bit) !== 0;
+ * assert.equal(has(0x05, SslClient.CERT_SESS), true);
  * ```
  */
 export type SslClient = typeof SslClient[keyof typeof SslClient];

@@ -5,7 +5,7 @@
  *
  * Bun's sockets push data into callbacks; {@linkcode BunConn} turns that into the pull-style
  * `read(buf)` of lib/transport.ts with a chunk queue, pausing the socket while more than
- * {@linkcode READ_HIGH_WATER} bytes wait unread. Bun writes straight to the kernel and reports
+ * READ_HIGH_WATER bytes wait unread. Bun writes straight to the kernel and reports
  * how much it took, so `write` waits for the `drain` callback until everything is out.
  *
  * The Bun API is reached through `globalThis.Bun` inside functions only and described by the
@@ -124,31 +124,13 @@ function bun(): BunApi {
 
 // ---------------------------------------------------------------------------------------------
 
-/**
- * Unread bytes above which a connection stops reading from the kernel (TCP flow control then
- * slows the peer down); reading resumes below half of it.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { READ_HIGH_WATER } from "./transport_bun.ts";
- * assert.equal(READ_HIGH_WATER, 1 << 20);
- * ```
- */
-export const READ_HIGH_WATER = 1 << 20;
+// Unread bytes above which a connection stops reading from the kernel (TCP flow control then
+// slows the peer down); reading resumes below half of it.
+const READ_HIGH_WATER = 1 << 20;
 
-/**
- * Received datagrams kept for `receive` (bytes); past it new ones are dropped, as a full kernel
- * buffer would, since Bun cannot pause a UDP socket.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { DATAGRAM_QUEUE_LIMIT } from "./transport_bun.ts";
- * assert.equal(DATAGRAM_QUEUE_LIMIT, 8 << 20);
- * ```
- */
-export const DATAGRAM_QUEUE_LIMIT = 8 << 20;
+// Received datagrams kept for `receive` (bytes); past it new ones are dropped, as a full kernel
+// buffer would, since Bun cannot pause a UDP socket.
+const DATAGRAM_QUEUE_LIMIT = 8 << 20;
 
 const NO_ADDR: NetAddr = { transport: "unix", path: "" };
 

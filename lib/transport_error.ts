@@ -15,8 +15,15 @@ import { hostPort } from "./address.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { getTransport } from "./transport.ts";
  * import { TransportErrorCode } from "./transport_error.ts";
- * assert.equal(TransportErrorCode.CONNECTION_REFUSED, "CONNECTION_REFUSED");
+ * const t = getTransport();
+ * const listener = await t.listen({ hostname: "127.0.0.1", port: 0 });
+ * const addr = listener.addr;
+ * listener.close(); // nothing listens there any more
+ * await assert.rejects(t.connect({ ...addr, timeoutMs: 2000 }), (e: { code?: string }) => {
+ *   return e.code === TransportErrorCode.CONNECTION_REFUSED;
+ * });
  * ```
  */
 export const TransportErrorCode = {
