@@ -276,12 +276,12 @@ function checkPpcatHeader(header: ProxyHeader, row: Row): string | null {
   const expected = row.crc32c ? row.tlvs.length + 1 : row.tlvs.length;
   if (header.tlvs.length !== expected) return `${header.tlvs.length} TLVs, expected ${expected}`;
   for (let i = 0; i < row.tlvs.length; i++) {
-    const got = header.tlvs[i];
-    if (got.type !== row.tlvs[i].type) return `TLV ${i} has type ${got.type}`;
-    const diff = sameBytes(got.value, row.tlvs[i].value);
+    const got = header.tlvs[i]!;
+    if (got.type !== row.tlvs[i]!.type) return `TLV ${i} has type ${got.type}`;
+    const diff = sameBytes(got.value, row.tlvs[i]!.value);
     if (diff) return `TLV ${i} value: ${diff}`;
   }
-  if (row.crc32c && header.tlvs[row.tlvs.length].type !== 0x03) return "last TLV is not CRC32C";
+  if (row.crc32c && header.tlvs[row.tlvs.length]!.type !== 0x03) return "last TLV is not CRC32C";
   const crc = row.crc32c ? "valid" : null;
   if (header.crc32c !== crc) return `crc32c ${header.crc32c}, expected ${crc}`;
   return null;
@@ -621,7 +621,7 @@ function warmUp(fn: () => number, budgetMs: number): number {
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /**
@@ -641,9 +641,9 @@ function measure(line: Line): void {
   const batches = timed.map((t) => warmUp(t.run, WARMUP_MS));
   const samples: number[][] = timed.map(() => []);
   for (let s = 0; s < SAMPLES; s++) {
-    timed.forEach((t, i) => samples[i].push(timeBatches(t.run, batches[i], SAMPLE_MS)));
+    timed.forEach((t, i) => samples[i]!.push(timeBatches(t.run, batches[i]!, SAMPLE_MS)));
   }
-  timed.forEach((t, i) => t.done(median(samples[i])));
+  timed.forEach((t, i) => t.done(median(samples[i]!)));
 }
 
 // ---------------------------------------------------------------------------
@@ -659,7 +659,7 @@ function fasterRival(line: Line): number | null {
 
 /** Faster valid competitor's ns/op divided by ppcat's; null when no competitor can do the row. */
 function ratioOf(line: Line): number | null {
-  const ppcat = line.cells[0].nsPerOp;
+  const ppcat = line.cells[0]!.nsPerOp;
   const rival = fasterRival(line);
   return ppcat === undefined || rival === null ? null : rival / ppcat;
 }
@@ -739,13 +739,14 @@ function main(): number {
     for (const cell of line.cells) {
       if (cell.extra?.nsPerOp === undefined) continue;
       const key = cell.notes[0];
+      if (key === undefined) continue;
       if (!extras.has(key)) extras.set(key, []);
       extras.get(key)!.push(`${cell.extra.nsPerOp.toFixed(0)} ns/op on ${line.row.name}`);
     }
   }
   for (const [key, values] of extras) {
     const label = lines.flatMap((l) => l.cells).find((c) => c.notes[0] === key)!.extra!.label;
-    NOTES[key] = NOTES[key].replace("{extra}", `${label}: ${values.join(", ")}`);
+    NOTES[key] = NOTES[key]!.replace("{extra}", `${label}: ${values.join(", ")}`);
   }
 
   // Footnote letters in order of first use.
@@ -769,8 +770,8 @@ function main(): number {
   };
 
   const table = lines.map((line) => {
-    const [ppcat, ppjCellValue, balenaCellValue] = line.cells.map((c) => cellText(c, line));
-    return { line, ppcat, ppj: ppjCellValue, balena: balenaCellValue, ratio: ratioOf(line) };
+    const [ppcat = "", ppj = "", balena = ""] = line.cells.map((c) => cellText(c, line));
+    return { line, ppcat, ppj, balena, ratio: ratioOf(line) };
   });
   const compared = table.filter((t) => t.ratio !== null);
   const below = compared.filter((t) => t.ratio! < TARGET_RATIO);
@@ -794,7 +795,7 @@ function main(): number {
 
   if (json) {
     const footnotes: Record<string, string> = {};
-    for (const [key, letter] of letters) footnotes[letter] = NOTES[key];
+    for (const [key, letter] of letters) footnotes[letter] = NOTES[key] ?? "";
     console.log(JSON.stringify(
       {
         runtime: runtimeName(),
@@ -837,7 +838,7 @@ function main(): number {
   }
 
   const header = ["row", "op", "ppcat", "proxy-protocol-js", "balena", "ratio"];
-  const body = table.map((t) => [
+  const body = table.map((t): string[] => [
     t.line.row.name,
     t.line.op,
     t.ppcat,
@@ -845,9 +846,9 @@ function main(): number {
     t.balena,
     t.ratio === null ? "n/a" : `${t.ratio.toFixed(1)}x`,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   const format = (cols: string[]) =>
-    cols.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+    cols.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   console.log(`ppcat codec benchmark - ${runtimeName()}`);
   console.log(`${method}; ratio = faster competitor / ppcat`);
   console.log("");

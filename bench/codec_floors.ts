@@ -80,8 +80,8 @@ function encodeFloor(wire: Uint8Array): Floor {
     what: "allocate the output and copy the finished header into it",
     run: () => {
       const out = outputOf(bytes.length, undefined)!;
-      for (let i = 0; i < bytes.length; i++) out[i] = bytes[i];
-      return out[out.length - 1];
+      for (let i = 0; i < bytes.length; i++) out[i] = bytes[i]!;
+      return out[out.length - 1]!;
     },
   };
 }
@@ -92,10 +92,10 @@ function v1DecodeFloor(wire: Uint8Array): Floor {
   const fields: number[] = [];
   for (let i = 0; i < wire.length; i++) if (wire[i] === 0x20 || wire[i] === 0x0d) fields.push(i);
   // fields: after "PROXY", after "TCPx", after src, after dst, after sport, at CR.
-  const srcAt = fields[1] + 1;
-  const dstAt = fields[2] + 1;
-  const srcLength = fields[2] - srcAt;
-  const dstLength = fields[3] - dstAt;
+  const srcAt = fields[1]! + 1;
+  const dstAt = fields[2]! + 1;
+  const srcLength = fields[2]! - srcAt;
+  const dstLength = fields[3]! - dstAt;
   // Where joining strings is the faster way to make a dotted quad (CHEAP_JOINS), its bytes.
   const quads = CHEAP_JOINS && wire[9] === 0x34 ? quadBytes(wire, srcAt, dstAt) : null;
   const text = quads === null
@@ -139,8 +139,8 @@ function v2DecodeFloor(row: FloorRow): Floor {
         version: 2,
         command: "PROXY",
         protocol: "TCP4",
-        source: { address: formatIPv4(wire, 16), port: (wire[24] << 8) | wire[25] },
-        destination: { address: formatIPv4(wire, 20), port: (wire[26] << 8) | wire[27] },
+        source: { address: formatIPv4(wire, 16), port: (wire[24]! << 8) | wire[25]! },
+        destination: { address: formatIPv4(wire, 20), port: (wire[26]! << 8) | wire[27]! },
         tlvs: [],
         crc32c: null,
         headerLength: 28,
@@ -155,7 +155,7 @@ function v2DecodeFloor(row: FloorRow): Floor {
 function tlvFloor(wire: Uint8Array, tlvStart: number): Floor {
   const values: number[] = [];
   for (let p = tlvStart; p + 3 <= wire.length;) {
-    const length = (wire[p + 1] << 8) | wire[p + 2];
+    const length = (wire[p + 1]! << 8) | wire[p + 2]!;
     values.push(p + 3, p + 3 + length);
     p += 3 + length;
   }

@@ -55,29 +55,29 @@ export function asciiText(src: Uint8Array, at: number, n: number): string {
   // deno-fmt-ignore
   switch (n) {
     case 0: return "";
-    case 1: return fromCharCode(s[p]);
-    case 2: return fromCharCode(s[p], s[p + 1]);
-    case 3: return fromCharCode(s[p], s[p + 1], s[p + 2]);
-    case 4: return fromCharCode(s[p], s[p + 1], s[p + 2], s[p + 3]);
-    case 5: return fromCharCode(s[p], s[p + 1], s[p + 2], s[p + 3], s[p + 4]);
-    case 6: return fromCharCode(s[p], s[p + 1], s[p + 2], s[p + 3], s[p + 4], s[p + 5]);
-    case 7: return fromCharCode(s[p], s[p + 1], s[p + 2], s[p + 3], s[p + 4], s[p + 5], s[p + 6]);
-    case 8: return fromCharCode(s[p], s[p + 1], s[p + 2], s[p + 3], s[p + 4], s[p + 5], s[p + 6],
-      s[p + 7]);
-    case 9: return fromCharCode(s[p], s[p + 1], s[p + 2], s[p + 3], s[p + 4], s[p + 5], s[p + 6],
-      s[p + 7], s[p + 8]);
-    case 10: return fromCharCode(s[p], s[p + 1], s[p + 2], s[p + 3], s[p + 4], s[p + 5], s[p + 6],
-      s[p + 7], s[p + 8], s[p + 9]);
-    case 11: return fromCharCode(s[p], s[p + 1], s[p + 2], s[p + 3], s[p + 4], s[p + 5], s[p + 6],
-      s[p + 7], s[p + 8], s[p + 9], s[p + 10]);
-    case 12: return fromCharCode(s[p], s[p + 1], s[p + 2], s[p + 3], s[p + 4], s[p + 5], s[p + 6],
-      s[p + 7], s[p + 8], s[p + 9], s[p + 10], s[p + 11]);
-    case 13: return fromCharCode(s[p], s[p + 1], s[p + 2], s[p + 3], s[p + 4], s[p + 5], s[p + 6],
-      s[p + 7], s[p + 8], s[p + 9], s[p + 10], s[p + 11], s[p + 12]);
-    case 14: return fromCharCode(s[p], s[p + 1], s[p + 2], s[p + 3], s[p + 4], s[p + 5], s[p + 6],
-      s[p + 7], s[p + 8], s[p + 9], s[p + 10], s[p + 11], s[p + 12], s[p + 13]);
-    case 15: return fromCharCode(s[p], s[p + 1], s[p + 2], s[p + 3], s[p + 4], s[p + 5], s[p + 6],
-      s[p + 7], s[p + 8], s[p + 9], s[p + 10], s[p + 11], s[p + 12], s[p + 13], s[p + 14]);
+    case 1: return fromCharCode(s[p]!);
+    case 2: return fromCharCode(s[p]!, s[p + 1]!);
+    case 3: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!);
+    case 4: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!);
+    case 5: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!);
+    case 6: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!, s[p + 5]!);
+    case 7: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!, s[p + 5]!, s[p + 6]!);
+    case 8: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!, s[p + 5]!, s[p + 6]!,
+      s[p + 7]!);
+    case 9: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!, s[p + 5]!, s[p + 6]!,
+      s[p + 7]!, s[p + 8]!);
+    case 10: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!, s[p + 5]!, s[p + 6]!,
+      s[p + 7]!, s[p + 8]!, s[p + 9]!);
+    case 11: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!, s[p + 5]!, s[p + 6]!,
+      s[p + 7]!, s[p + 8]!, s[p + 9]!, s[p + 10]!);
+    case 12: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!, s[p + 5]!, s[p + 6]!,
+      s[p + 7]!, s[p + 8]!, s[p + 9]!, s[p + 10]!, s[p + 11]!);
+    case 13: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!, s[p + 5]!, s[p + 6]!,
+      s[p + 7]!, s[p + 8]!, s[p + 9]!, s[p + 10]!, s[p + 11]!, s[p + 12]!);
+    case 14: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!, s[p + 5]!, s[p + 6]!,
+      s[p + 7]!, s[p + 8]!, s[p + 9]!, s[p + 10]!, s[p + 11]!, s[p + 12]!, s[p + 13]!);
+    case 15: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!, s[p + 5]!, s[p + 6]!,
+      s[p + 7]!, s[p + 8]!, s[p + 9]!, s[p + 10]!, s[p + 11]!, s[p + 12]!, s[p + 13]!, s[p + 14]!);
   }
   return longText(src, at, n);
 }
@@ -86,7 +86,7 @@ export function asciiText(src: Uint8Array, at: number, n: number): string {
 function longText(src: Uint8Array, at: number, n: number): string {
   if (decoder !== null) return decoder.decode(src.subarray(at, at + n));
   if (n > LONG_TEXT_MAX) return fromCharCode.apply(null, Array.from(src.subarray(at, at + n)));
-  const codes = codeArrays[n];
-  for (let i = 0; i < n; i++) codes[i] = src[at + i];
+  const codes = codeArrays[n]!;
+  for (let i = 0; i < n; i++) codes[i] = src[at + i]!;
   return fromCharCode.apply(null, codes);
 }

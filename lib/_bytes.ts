@@ -42,6 +42,6 @@ const HEX_BYTE: readonly string[] = Array.from(
  */
 export function toHex(bytes: Uint8Array): string {
   let out = "";
-  for (let i = 0; i < bytes.length; i++) out += HEX_BYTE[bytes[i]];
+  for (let i = 0; i < bytes.length; i++) out += HEX_BYTE[bytes[i]!];
   return out;
 }

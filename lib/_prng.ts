@@ -51,7 +51,9 @@ export function createPrng(seed: number): Prng {
       return out;
     },
     pick(items) {
-      return items[int(items.length)];
+      const item = items[int(items.length)];
+      if (item === undefined) throw new RangeError("pick: no items");
+      return item;
     },
   };
 }

@@ -17,8 +17,7 @@ const SMALL_COPY = 16;
  */
 export function writeTlvs(tlvs: readonly Tlv[], out: Uint8Array, at: number): number {
   let p = at;
-  for (let i = 0; i < tlvs.length; i++) {
-    const { type, value } = tlvs[i];
+  for (const { type, value } of tlvs) {
     out[p] = type;
     out[p + 1] = value.length >>> 8;
     out[p + 2] = value.length & 0xff;
@@ -26,7 +25,7 @@ export function writeTlvs(tlvs: readonly Tlv[], out: Uint8Array, at: number): nu
     if (value.length > SMALL_COPY) {
       out.set(value, p);
     } else {
-      for (let j = 0; j < value.length; j++) out[p + j] = value[j];
+      for (let j = 0; j < value.length; j++) out[p + j] = value[j]!;
     }
     p += value.length;
   }

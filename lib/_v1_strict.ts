@@ -217,12 +217,12 @@ function parsePort(buf: Uint8Array, start: number, end: number): number {
   const n = end - start;
   if (n === 0 || n > 5) return PORT_INVALID;
   if (buf[start] === DIGIT_0 && n > 1) {
-    const next = buf[start + 1];
+    const next = buf[start + 1]!;
     return next >= DIGIT_0 && next <= DIGIT_9 ? PORT_LEADING_ZERO : PORT_INVALID;
   }
   let value = 0;
   for (let i = start; i < end; i++) {
-    const c = buf[i];
+    const c = buf[i]!;
     if (c < DIGIT_0 || c > DIGIT_9) return PORT_INVALID;
     value = value * 10 + (c - DIGIT_0);
   }

@@ -119,12 +119,12 @@ function scanQuad(src: Uint8Array, p: number, end: number, dst: Uint8Array, at: 
       p++;
     }
     if (p === end) return INVALID;
-    const first = src[p] - DIGIT_0;
+    const first = src[p]! - DIGIT_0;
     if (first < 0 || first > 9) return INVALID; // empty octet, sign, space, dot, ...
     let v = first;
     const start = p++;
     while (p < end) {
-      const d = src[p] - DIGIT_0;
+      const d = src[p]! - DIGIT_0;
       if (d < 0 || d > 9) break;
       if (p - start === 3) return INVALID; // "0001", "1000": never an octet
       v = v * 10 + d;
@@ -303,7 +303,7 @@ export function parseIPv6(
     let v = 0;
     let digits = 0;
     while (p < end) {
-      const h = HEX_VALUE[src[p]];
+      const h = HEX_VALUE[src[p]!]!;
       if (h < 0) break;
       if (++digits > 4) return INVALID; // 5+ hex digits (also too long for an octet)
       v = (v << 4) | h;
@@ -337,14 +337,14 @@ export function parseIPv6(
   if (gap < 0 ? n !== IPV6_GROUPS : n >= IPV6_GROUPS) return INVALID;
   if (quad === LEADING_ZERO) return LEADING_ZERO;
   if (gap < 0) {
-    for (let i = 0; i < IPV6_LENGTH; i++) out[outAt + i] = groups[i];
+    for (let i = 0; i < IPV6_LENGTH; i++) out[outAt + i] = groups[i]!;
   } else {
     const head = 2 * gap;
     const zeros = IPV6_LENGTH - 2 * n;
     let i = 0;
-    for (; i < head; i++) out[outAt + i] = groups[i];
+    for (; i < head; i++) out[outAt + i] = groups[i]!;
     for (; i < head + zeros; i++) out[outAt + i] = 0;
-    for (; i < IPV6_LENGTH; i++) out[outAt + i] = groups[i - zeros];
+    for (; i < IPV6_LENGTH; i++) out[outAt + i] = groups[i - zeros]!;
   }
   return OK;
 }
@@ -410,13 +410,13 @@ function writeOctet(v: number, out: Uint8Array, p: number): number {
  * ```
  */
 export function writeIPv4Text(src: Uint8Array, at: number, out: Uint8Array, outAt: number): number {
-  let p = writeOctet(src[at], out, outAt);
+  let p = writeOctet(src[at]!, out, outAt);
   out[p++] = DOT;
-  p = writeOctet(src[at + 1], out, p);
+  p = writeOctet(src[at + 1]!, out, p);
   out[p++] = DOT;
-  p = writeOctet(src[at + 2], out, p);
+  p = writeOctet(src[at + 2]!, out, p);
   out[p++] = DOT;
-  return writeOctet(src[at + 3], out, p);
+  return writeOctet(src[at + 3]!, out, p);
 }
 
 /**
@@ -442,7 +442,7 @@ export function writeIPv6Text(src: Uint8Array, at: number, out: Uint8Array, outA
   let runAt = 0;
   let runLength = 0;
   for (let i = 0; i < IPV6_GROUPS; i++) {
-    if ((src[at + 2 * i] | src[at + 2 * i + 1]) === 0) {
+    if ((src[at + 2 * i]! | src[at + 2 * i + 1]!) === 0) {
       if (runLength === 0) runAt = i;
       runLength++;
       if (runLength > bestLength) { // ">" keeps the first run on a tie (§4.2.3)
@@ -458,7 +458,7 @@ export function writeIPv6Text(src: Uint8Array, at: number, out: Uint8Array, outA
   if (bestAt === 0 && bestLength === 5 && src[at + 10] === 0xff && src[at + 11] === 0xff) {
     out[p] = COLON;
     out[p + 1] = COLON;
-    for (let k = 2; k < 6; k++) out[p + k] = HEX_DIGIT[0xf];
+    for (let k = 2; k < 6; k++) out[p + k] = HEX_DIGIT[0xf]!;
     out[p + 6] = COLON;
     return writeIPv4Text(src, at + 12, out, p + 7);
   }
@@ -473,19 +473,19 @@ export function writeIPv6Text(src: Uint8Array, at: number, out: Uint8Array, outA
     }
     if (i !== 0 && i !== bestEnd) out[p++] = COLON;
     // RFC 5952 §4.1, §4.3: lowercase, no leading zeros in a group.
-    const high = src[at + 2 * i];
-    const low = src[at + 2 * i + 1];
+    const high = src[at + 2 * i]!;
+    const low = src[at + 2 * i + 1]!;
     if (high >= 0x10) {
-      out[p++] = HEX_DIGIT[high >> 4];
-      out[p++] = HEX_DIGIT[high & 0xf];
-      out[p++] = HEX_DIGIT[low >> 4];
+      out[p++] = HEX_DIGIT[high >> 4]!;
+      out[p++] = HEX_DIGIT[high & 0xf]!;
+      out[p++] = HEX_DIGIT[low >> 4]!;
     } else if (high !== 0) {
-      out[p++] = HEX_DIGIT[high];
-      out[p++] = HEX_DIGIT[low >> 4];
+      out[p++] = HEX_DIGIT[high]!;
+      out[p++] = HEX_DIGIT[low >> 4]!;
     } else if (low >= 0x10) {
-      out[p++] = HEX_DIGIT[low >> 4];
+      out[p++] = HEX_DIGIT[low >> 4]!;
     }
-    out[p++] = HEX_DIGIT[low & 0xf];
+    out[p++] = HEX_DIGIT[low & 0xf]!;
     i++;
   }
   return p;
@@ -514,8 +514,8 @@ for (let i = 0; i < 256; i++) {
  */
 export function formatIPv4(src: Uint8Array, at: number): string {
   if (CHEAP_JOINS) {
-    return DECIMAL_DOT[src[at]] + DECIMAL_DOT[src[at + 1]] + DECIMAL_DOT[src[at + 2]] +
-      DECIMAL[src[at + 3]];
+    return DECIMAL_DOT[src[at]!]! + DECIMAL_DOT[src[at + 1]!]! + DECIMAL_DOT[src[at + 2]!] +
+      DECIMAL[src[at + 3]!];
   }
   return asciiText(textCodes, 0, writeIPv4Text(src, at, textCodes, 0));
 }

@@ -678,7 +678,7 @@ function randomIPv6(rnd: () => number): Uint8Array {
 
 function groupsOf(bytes: Uint8Array): number[] {
   const groups: number[] = [];
-  for (let g = 0; g < 8; g++) groups.push((bytes[2 * g] << 8) | bytes[2 * g + 1]);
+  for (let g = 0; g < 8; g++) groups.push((bytes[2 * g]! << 8) | bytes[2 * g + 1]!);
   return groups;
 }
 
@@ -714,7 +714,7 @@ function randomSpelling(bytes: Uint8Array, rnd: () => number): string {
   }
   let text: string;
   if (runs.length > 0 && rnd() < 0.7) {
-    const [from, to] = runs[Math.floor(rnd() * runs.length)];
+    const [from, to] = runs[Math.floor(rnd() * runs.length)]!;
     text = texts.slice(0, from).join(":") + "::" + texts.slice(to).join(":");
   } else {
     text = texts.join(":");
@@ -796,7 +796,7 @@ function refIPv4(text: string): Ref {
   let leadingZero = false;
   const out = new Uint8Array(4);
   for (let i = 0; i < 4; i++) {
-    const p = parts[i];
+    const p = parts[i]!;
     if (!/^[0-9]{1,3}$/.test(p) || Number(p) > 255) return null;
     if (p.length > 1 && p[0] === "0") leadingZero = true;
     out[i] = Number(p);
@@ -824,20 +824,20 @@ function refIPv6(text: string): Ref {
   };
   let groups: number[];
   if (halves.length === 1) {
-    const all = groupsIn(halves[0]);
+    const all = groupsIn(halves[0]!);
     if (all === null || all.length !== 8) return null;
     groups = all;
   } else {
-    const left = groupsIn(halves[0]);
-    const right = groupsIn(halves[1]);
+    const left = groupsIn(halves[0]!);
+    const right = groupsIn(halves[1]!);
     if (left === null || right === null || left.length + right.length > 7) return null;
     groups = [...left, ...new Array(8 - left.length - right.length).fill(0), ...right];
   }
   if (tail === "LEADING_ZERO") return "LEADING_ZERO";
   const out = new Uint8Array(16);
   for (let g = 0; g < 8; g++) {
-    out[2 * g] = groups[g] >> 8;
-    out[2 * g + 1] = groups[g] & 0xff;
+    out[2 * g] = groups[g]! >> 8;
+    out[2 * g + 1] = groups[g]! & 0xff;
   }
   if (tail !== null) out.set(tail, 12);
   return out;

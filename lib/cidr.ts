@@ -47,7 +47,7 @@ export function parseCidr(text: string): Cidr | null {
     if (prefix > bits) return null;
   }
   const network = bytes.slice();
-  for (let bit = prefix; bit < bits; bit++) network[bit >> 3] &= ~(0x80 >> (bit & 7));
+  for (let bit = prefix; bit < bits; bit++) network[bit >> 3]! &= ~(0x80 >> (bit & 7));
   return { network, prefix, text: slash < 0 ? text : `${addressText}/${prefix}` };
 }
 
@@ -115,5 +115,5 @@ function matches(range: Cidr, bytes: Uint8Array): boolean {
   const rest = range.prefix & 7;
   if (rest === 0) return true;
   const mask = (0xff << (8 - rest)) & 0xff;
-  return (bytes[full] & mask) === range.network[full];
+  return (bytes[full]! & mask) === range.network[full];
 }

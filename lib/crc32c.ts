@@ -15,26 +15,32 @@
 /** Reflected CRC32C polynomial (RFC 4960 appendix B, RFC 3720 §12.1). */
 const POLYNOMIAL = 0x82f63b78;
 
-function buildTables(): Int32Array[] {
-  const tables: Int32Array[] = [];
+function firstTable(): Int32Array {
   const t0 = new Int32Array(256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ POLYNOMIAL : c >>> 1;
     t0[n] = c;
   }
-  tables.push(t0);
-  // T[k][n] is the CRC contribution of byte n followed by k zero bytes.
-  for (let k = 1; k < 8; k++) {
-    const prev = tables[k - 1];
-    const t = new Int32Array(256);
-    for (let n = 0; n < 256; n++) t[n] = t0[prev[n] & 0xff] ^ (prev[n] >>> 8);
-    tables.push(t);
-  }
-  return tables;
+  return t0;
 }
 
-const [T0, T1, T2, T3, T4, T5, T6, T7] = buildTables();
+// T[k][n] is the CRC contribution of byte n followed by k zero bytes: one more zero byte than
+// `prev`.
+function nextTable(t0: Int32Array, prev: Int32Array): Int32Array {
+  const t = new Int32Array(256);
+  for (let n = 0; n < 256; n++) t[n] = t0[prev[n]! & 0xff]! ^ (prev[n]! >>> 8);
+  return t;
+}
+
+const T0 = firstTable();
+const T1 = nextTable(T0, T0);
+const T2 = nextTable(T0, T1);
+const T3 = nextTable(T0, T2);
+const T4 = nextTable(T0, T3);
+const T5 = nextTable(T0, T4);
+const T6 = nextTable(T0, T5);
+const T7 = nextTable(T0, T6);
 
 /**
  * The state to start a checksum from (RFC 4960 appendix B: the register starts
@@ -77,12 +83,12 @@ export function crc32cUpdate(state: number, data: Uint8Array, start: number, end
   let i = start;
   const end8 = end - ((end - start) & 7);
   while (i < end8) {
-    const lo = c ^ (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24));
-    c = T7[lo & 0xff] ^ T6[(lo >>> 8) & 0xff] ^ T5[(lo >>> 16) & 0xff] ^ T4[lo >>> 24] ^
-      T3[data[i + 4]] ^ T2[data[i + 5]] ^ T1[data[i + 6]] ^ T0[data[i + 7]];
+    const lo = c ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
+    c = T7[lo & 0xff]! ^ T6[(lo >>> 8) & 0xff]! ^ T5[(lo >>> 16) & 0xff]! ^ T4[lo >>> 24]! ^
+      T3[data[i + 4]!]! ^ T2[data[i + 5]!]! ^ T1[data[i + 6]!]! ^ T0[data[i + 7]!]!;
     i += 8;
   }
-  while (i < end) c = T0[(c ^ data[i++]) & 0xff] ^ (c >>> 8);
+  while (i < end) c = T0[(c ^ data[i++]!) & 0xff]! ^ (c >>> 8);
   return c >>> 0;
 }
 
@@ -114,11 +120,11 @@ export function crc32cZeros(state: number, count: number): number {
   let n = count;
   // Eight zero bytes at once: the T3..T0 terms of the main loop vanish (T[0] = 0).
   while (n >= 8) {
-    c = T7[c & 0xff] ^ T6[(c >>> 8) & 0xff] ^ T5[(c >>> 16) & 0xff] ^ T4[c >>> 24];
+    c = T7[c & 0xff]! ^ T6[(c >>> 8) & 0xff]! ^ T5[(c >>> 16) & 0xff]! ^ T4[c >>> 24]!;
     n -= 8;
   }
   while (n > 0) {
-    c = T0[c & 0xff] ^ (c >>> 8);
+    c = T0[c & 0xff]! ^ (c >>> 8);
     n--;
   }
   return c >>> 0;

@@ -6,7 +6,7 @@ import { crc32c, CRC32C_INIT, crc32cFinish, crc32cUpdate, crc32cZeros } from "./
 function referenceCrc32c(data: Uint8Array, start = 0, end = data.length): number {
   let crc = 0xffffffff;
   for (let i = start; i < end; i++) {
-    crc ^= data[i];
+    crc ^= data[i]!;
     for (let bit = 0; bit < 8; bit++) {
       crc = (crc & 1) !== 0 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
     }

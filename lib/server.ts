@@ -216,7 +216,13 @@ export async function acceptProxy(conn: Conn, options: AcceptOptions = {}): Prom
   let received = 0;
   const give = (reason: RejectReason, error?: ProxyError): AcceptResult => {
     timed.close();
-    return { ok: false, reason, error, afterMs: elapsed(), received };
+    return {
+      ok: false,
+      reason,
+      ...(error === undefined ? {} : { error }),
+      afterMs: elapsed(),
+      received,
+    };
   };
   for (;;) {
     let n: number | null;

@@ -259,7 +259,7 @@ describe("§2.2.3 CRC32C", () => {
     good.set([crc >>> 24, (crc >>> 16) & 0xff, (crc >>> 8) & 0xff, crc & 0xff], good.length - 4);
     assert.equal(assertOk(decodeHeader(good)).crc32c, "valid");
     const bad = good.slice();
-    bad[20] ^= 1; // the source address changes, the checksum does not
+    bad[20]! ^= 1; // the source address changes, the checksum does not
     assertError(decodeHeader(bad), "CRC_MISMATCH", 28);
     assert.equal(assertOk(decodeHeader(bad, { allowCrcMismatch: true })).crc32c, "invalid");
   });

@@ -19,7 +19,7 @@ function feed(bytes: Uint8Array, sizes: number[]): { step: StreamStep; chunkStar
   let at = 0;
   let k = 0;
   while (at < bytes.length) {
-    const size = Math.min(sizes[k++ % sizes.length], bytes.length - at);
+    const size = Math.min(sizes[k++ % sizes.length]!, bytes.length - at);
     const step = decoder.push(bytes.subarray(at, at + size));
     if (step.state !== "need-more") return { step, chunkStart: at };
     at += size;
@@ -133,7 +133,7 @@ describe("stream decoder", () => {
     assert.equal(step.state, "done");
     input.fill(0);
     assert.equal(
-      step.state === "done" && new TextDecoder().decode(step.header.tlvs[0].value),
+      step.state === "done" && new TextDecoder().decode(step.header.tlvs[0]!.value),
       "example.com",
     );
   });

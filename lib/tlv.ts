@@ -290,7 +290,7 @@ function sslSubTlvFault(buf: Uint8Array, start: number, end: number): number {
   while (at < end) {
     const left = end - at;
     if (left < TLV_HEADER_LENGTH) return at;
-    const length = (buf[at + 1] << 8) | buf[at + 2];
+    const length = (buf[at + 1]! << 8) | buf[at + 2]!;
     if (length > left - TLV_HEADER_LENGTH) return at;
     at += TLV_HEADER_LENGTH + length;
   }
@@ -371,8 +371,8 @@ export function checkTlv(
           fault,
         );
       }
-      const subtype = buf[fault];
-      const declared = (buf[fault + 1] << 8) | buf[fault + 2];
+      const subtype = buf[fault]!;
+      const declared = (buf[fault + 1]! << 8) | buf[fault + 2]!;
       return proxyError(
         "SSL_SUBTLV_OVERRUN",
         `sub-TLV ${hex2(subtype)} (${sslSubtypeName(subtype)}) declares ${bytes(declared)} ` +
@@ -485,15 +485,15 @@ function toBase64(value: Uint8Array): string {
   let out = "";
   let i = 0;
   for (; i + 2 < value.length; i += 3) {
-    const n = (value[i] << 16) | (value[i + 1] << 8) | value[i + 2];
-    out += BASE64[n >>> 18] + BASE64[(n >>> 12) & 63] + BASE64[(n >>> 6) & 63] + BASE64[n & 63];
+    const n = (value[i]! << 16) | (value[i + 1]! << 8) | value[i + 2]!;
+    out += BASE64[n >>> 18]! + BASE64[(n >>> 12) & 63]! + BASE64[(n >>> 6) & 63] + BASE64[n & 63];
   }
   if (i + 1 === value.length) {
-    const n = value[i] << 16;
-    out += BASE64[n >>> 18] + BASE64[(n >>> 12) & 63] + "==";
+    const n = value[i]! << 16;
+    out += BASE64[n >>> 18]! + BASE64[(n >>> 12) & 63]! + "==";
   } else if (i + 2 === value.length) {
-    const n = (value[i] << 16) | (value[i + 1] << 8);
-    out += BASE64[n >>> 18] + BASE64[(n >>> 12) & 63] + BASE64[(n >>> 6) & 63] + "=";
+    const n = (value[i]! << 16) | (value[i + 1]! << 8);
+    out += BASE64[n >>> 18]! + BASE64[(n >>> 12) & 63]! + BASE64[(n >>> 6) & 63] + "=";
   }
   return out;
 }
@@ -511,7 +511,8 @@ function strictText(value: Uint8Array): string | null {
 }
 
 function uint32BE(value: Uint8Array, at: number): number {
-  return ((value[at] << 24) | (value[at + 1] << 16) | (value[at + 2] << 8) | value[at + 3]) >>> 0;
+  return ((value[at]! << 24) | (value[at + 1]! << 16) | (value[at + 2]! << 8) | value[at + 3]!) >>>
+    0;
 }
 
 function describeSsl(value: Uint8Array): unknown {
@@ -521,7 +522,7 @@ function describeSsl(value: Uint8Array): unknown {
   ) {
     return null;
   }
-  const client = value[0];
+  const client = value[0]!;
   const clientFlags: string[] = [];
   if (client & SslClient.SSL) clientFlags.push("SSL");
   if (client & SslClient.CERT_CONN) clientFlags.push("CERT_CONN");
@@ -529,8 +530,8 @@ function describeSsl(value: Uint8Array): unknown {
   const tlvs: TlvJson[] = [];
   let at = SSL_PREFIX_LENGTH;
   while (at < value.length) {
-    const type = value[at];
-    const length = (value[at + 1] << 8) | value[at + 2];
+    const type = value[at]!;
+    const length = (value[at + 1]! << 8) | value[at + 2]!;
     const sub = value.subarray(at + TLV_HEADER_LENGTH, at + TLV_HEADER_LENGTH + length);
     const name = sslSubtypeName(type);
     let decoded: unknown;
@@ -566,7 +567,7 @@ function describeValue(type: number, value: Uint8Array): unknown {
       if (value.length !== AZURE_VALUE_LENGTH || value[0] !== AZURE_SUBTYPE_LINK_ID) return null;
       return {
         subtype: AZURE_SUBTYPE_LINK_ID,
-        linkId: (value[1] | (value[2] << 8) | (value[3] << 16) | (value[4] << 24)) >>> 0,
+        linkId: (value[1]! | (value[2]! << 8) | (value[3]! << 16) | (value[4]! << 24)) >>> 0,
       };
     case TlvType.GCP:
       if (value.length !== GCP_VALUE_LENGTH) return null;
@@ -923,7 +924,7 @@ export function rawTlv(type: number, value: Uint8Array): Tlv {
  */
 export function tlvsLength(tlvs: readonly Tlv[]): number {
   let length = 0;
-  for (let i = 0; i < tlvs.length; i++) length += TLV_HEADER_LENGTH + tlvs[i].value.length;
+  for (let i = 0; i < tlvs.length; i++) length += TLV_HEADER_LENGTH + tlvs[i]!.value.length;
   return length;
 }
 
@@ -948,8 +949,7 @@ export function tlvsLength(tlvs: readonly Tlv[]): number {
  */
 export function encodeTlvs(tlvs: readonly Tlv[], out: Uint8Array, at: number): number {
   let end = at;
-  for (let i = 0; i < tlvs.length; i++) {
-    const { type, value } = tlvs[i];
+  for (const { type, value } of tlvs) {
     if (!(type >>> 0 === type && type <= 0xff)) {
       throw new RangeError(`TLV type ${type} is not a byte`);
     }

@@ -325,7 +325,7 @@ describe("describeTlv", () => {
     const cert = (der: number[]) =>
       (describeBytes(0x20, [0x03, 0, 0, 0, 0, ...tlvBytes(0x28, der)]).value as {
         tlvs: { value: unknown }[];
-      }).tlvs[0].value;
+      }).tlvs[0]?.value;
     assert.equal(cert([]), "");
     assert.equal(cert([0x30]), "MA==");
     assert.equal(cert([0x30, 0x82]), "MII=");
@@ -596,7 +596,7 @@ describe("checkTlv", () => {
       for (let i = 0; i < length; i++) buf[i] = next() % 4 === 0 ? next() & 0xff : next() % 8;
       const start = length === 0 ? 0 : next() % (length + 1);
       const end = start + (next() % (length - start + 1));
-      const type = types[next() % types.length];
+      const type = types[next() % types.length]!;
       const error = checkTlv(buf, type, start, end);
       if (error !== null) {
         assert.ok(error.offset >= 0 && error.offset <= end, `offset ${error.offset}`);
@@ -892,8 +892,8 @@ describe("encodeTlvs and tlvsLength", () => {
     let p = 16;
     const seen: unknown[] = [];
     while (p < out.length) {
-      const type = out[p];
-      const length = (out[p + 1] << 8) | out[p + 2];
+      const type = out[p]!;
+      const length = (out[p + 1]! << 8) | out[p + 2]!;
       assert.equal(checkTlv(out, type, p + 3, p + 3 + length), null);
       seen.push(describeTlv({ type, value: out.subarray(p + 3, p + 3 + length) }).value);
       p += 3 + length;

@@ -271,7 +271,7 @@ class BunConn implements TlsConn {
     const queue = this.#queue;
     let n = 0;
     while (n < buf.length && queue.length > 0) {
-      const head = queue[0];
+      const head = queue[0]!;
       const start = this.#headOffset;
       const take = Math.min(head.length - start, buf.length - n);
       buf.set(
@@ -703,9 +703,9 @@ function startTls(conn: Conn, options: TlsOptions = {}): Promise<TlsConn> {
         data: tls,
         tls: {
           serverName: hostname,
-          ca: options.caCerts === undefined ? undefined : [...options.caCerts],
+          ...(options.caCerts === undefined ? {} : { ca: [...options.caCerts] }),
           rejectUnauthorized: !insecure,
-          ALPNProtocols: options.alpn === undefined ? undefined : alpnWire(options.alpn),
+          ...(options.alpn === undefined ? {} : { ALPNProtocols: alpnWire(options.alpn) }),
         },
         socket: handlers,
       });

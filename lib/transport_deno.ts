@@ -383,8 +383,8 @@ async function startTls(conn: Conn, options: TlsOptions = {}): Promise<TlsConn> 
   try {
     const starting = Deno.startTls(raw as Deno.TcpConn, {
       hostname,
-      caCerts: options.caCerts === undefined ? undefined : [...options.caCerts],
-      alpnProtocols: options.alpn === undefined ? undefined : [...options.alpn],
+      ...(options.caCerts === undefined ? {} : { caCerts: [...options.caCerts] }),
+      ...(options.alpn === undefined ? {} : { alpnProtocols: [...options.alpn] }),
     });
     starting.then((late) => signal?.aborted && late.close(), () => {});
     tls = await Promise.race([starting, aborted]);

@@ -144,12 +144,12 @@ function decodeTcpLine(buf: Uint8Array): Result<ProxyHeader> | null {
 // strict path reports the heading zero. The caller checks the range.
 function readPort(buf: Uint8Array, p: number, limit: number): number {
   if (p >= limit) return -1;
-  let value = buf[p] - DIGIT_0;
+  let value = buf[p]! - DIGIT_0;
   if (value < 0 || value > 9) return -1;
   if (value === 0) return 1;
   let n = 1;
   while (n < 5 && p + n < limit) {
-    const d = buf[p + n] - DIGIT_0;
+    const d = buf[p + n]! - DIGIT_0;
     if (d < 0 || d > 9) break;
     value = value * 10 + d;
     n++;
@@ -166,16 +166,16 @@ function readIPv4(buf: Uint8Array, p: number, limit: number, at: number): number
       p++;
     }
     if (p === limit) return -1;
-    let v = buf[p++] - DIGIT_0;
+    let v = buf[p++]! - DIGIT_0;
     if (v < 0 || v > 9) return -1;
     // A first "0" ends the octet: a digit after it fails the separator check.
     if (v !== 0 && p < limit) {
-      let d = buf[p] - DIGIT_0;
+      let d = buf[p]! - DIGIT_0;
       if (d >= 0 && d <= 9) {
         v = v * 10 + d;
         p++;
         if (p < limit) {
-          d = buf[p] - DIGIT_0;
+          d = buf[p]! - DIGIT_0;
           if (d >= 0 && d <= 9) {
             v = v * 10 + d;
             p++;
@@ -268,7 +268,7 @@ export function encodeV1(init: HeaderInit, options?: EncodeOptions): Result<Uint
   );
   if (out === null) return tooSmall(into);
   let p = 0;
-  for (let i = 0; i < name.length; i++) out[p++] = name[i];
+  for (let i = 0; i < name.length; i++) out[p++] = name[i]!;
   out[p++] = SPACE;
   p = writeAddress(out, p, srcFamily, 0, srcLength);
   out[p++] = SPACE;
@@ -324,7 +324,7 @@ function parseAddress(text: string, family: 4 | 6 | null, slot: number): number 
 function writeAddress(out: Uint8Array, p: number, family: 4 | 6, slot: number, n: number) {
   if (family === 4) return writeIPv4Text(scratch, 16 * slot, out, p);
   const at = IPV6_TEXT_MAX * slot;
-  for (let i = 0; i < n; i++) out[p + i] = ipv6Texts[at + i];
+  for (let i = 0; i < n; i++) out[p + i] = ipv6Texts[at + i]!;
   return p + n;
 }
 

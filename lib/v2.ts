@@ -150,13 +150,13 @@ function preambleTotal(buf: Uint8Array): number {
   ) {
     return -1;
   }
-  const verCmd = buf[12];
-  const len = (buf[14] << 8) | buf[15];
+  const verCmd = buf[12]!;
+  const len = (buf[14]! << 8) | buf[15]!;
   // §2.2: version 2; LOCAL ignores the family, PROXY needs a listed family and
   // transport and a `len` that holds their address block.
   if (verCmd === VER_CMD_LOCAL) return V2_FIXED_LENGTH + len;
   if (verCmd !== VER_CMD_PROXY) return -1;
-  const fam = buf[13];
+  const fam = buf[13]!;
   if (fam >> 4 > MAX_FAMILY || (fam & 0xf) > MAX_TRANSPORT) return -1;
   if (protocolOf(fam) !== "UNSPEC" && len < addressLengthOf(fam)) return -1;
   return V2_FIXED_LENGTH + len;
@@ -172,7 +172,7 @@ function preambleFault(buf: Uint8Array): Result<number> {
     }
   }
   if (length <= 12) return truncated(length);
-  const verCmd = buf[12];
+  const verCmd = buf[12]!;
   // §2.2: the receiver must only accept version \x2.
   if (verCmd >> 4 !== V2_VERSION) {
     return fail("V2_BAD_VERSION", `version must be 2, got ${verCmd >> 4}`, 12);
@@ -183,7 +183,7 @@ function preambleFault(buf: Uint8Array): Result<number> {
     return fail("V2_BAD_COMMAND", `command must be LOCAL (0) or PROXY (1), got ${command}`, 12);
   }
   if (length <= 13) return truncated(length);
-  const fam = buf[13];
+  const fam = buf[13]!;
   // §2.2: LOCAL discards the protocol block "including the family which is ignored".
   if (command === COMMAND_PROXY) {
     if (fam >> 4 > MAX_FAMILY) {
@@ -194,7 +194,7 @@ function preambleFault(buf: Uint8Array): Result<number> {
     }
   }
   if (length < V2_FIXED_LENGTH) return truncated(length);
-  const len = (buf[14] << 8) | buf[15];
+  const len = (buf[14]! << 8) | buf[15]!;
   if (command === COMMAND_PROXY) {
     const needed = addressLengthOf(fam);
     if (protocolOf(fam) !== "UNSPEC" && len < needed) {
@@ -246,8 +246,8 @@ export function decodeV2(buf: Uint8Array, options?: DecodeOptions): Result<Proxy
   // §2.2: the receiver must not parse addresses before the whole block is in.
   if (buf.length < total) return truncated(buf.length);
 
-  const command: Command = (buf[12] & 0xf) === COMMAND_PROXY ? "PROXY" : "LOCAL";
-  const fam = buf[13];
+  const command: Command = (buf[12]! & 0xf) === COMMAND_PROXY ? "PROXY" : "LOCAL";
+  const fam = buf[13]!;
   const protocol = protocolOf(fam);
   const at = V2_FIXED_LENGTH;
   // §2.2: AF_UNSPEC (0x00) has no address block, so TLVs follow the preamble; an unlisted
@@ -278,14 +278,17 @@ export function decodeV2(buf: Uint8Array, options?: DecodeOptions): Result<Proxy
   let destination: Endpoint | null = null;
   switch (local ? 0 : fam >> 4) {
     case 0x1:
-      source = { address: formatIPv4(buf, at), port: (buf[at + 8] << 8) | buf[at + 9] };
-      destination = { address: formatIPv4(buf, at + 4), port: (buf[at + 10] << 8) | buf[at + 11] };
+      source = { address: formatIPv4(buf, at), port: (buf[at + 8]! << 8) | buf[at + 9]! };
+      destination = {
+        address: formatIPv4(buf, at + 4),
+        port: (buf[at + 10]! << 8) | buf[at + 11]!,
+      };
       break;
     case 0x2:
-      source = { address: formatIPv6(buf, at), port: (buf[at + 32] << 8) | buf[at + 33] };
+      source = { address: formatIPv6(buf, at), port: (buf[at + 32]! << 8) | buf[at + 33]! };
       destination = {
         address: formatIPv6(buf, at + 16),
-        port: (buf[at + 34] << 8) | buf[at + 35],
+        port: (buf[at + 34]! << 8) | buf[at + 35]!,
       };
       break;
     case 0x3:
@@ -334,9 +337,9 @@ function parseTlvs(
         offset: p,
       };
     }
-    const type = buf[p];
+    const type = buf[p]!;
     const valueStart = p + TLV_HEADER_LENGTH;
-    const valueEnd = valueStart + ((buf[p + 1] << 8) | buf[p + 2]);
+    const valueEnd = valueStart + ((buf[p + 1]! << 8) | buf[p + 2]!);
     if (valueEnd > end) {
       return {
         code: "TLV_OVERRUN",
@@ -364,7 +367,8 @@ function parseTlvs(
   state = crc32cUpdate(state, buf, crcAt + CRC32C_VALUE_LENGTH, end);
   const computed = crc32cFinish(state);
   const received =
-    ((buf[crcAt] << 24) | (buf[crcAt + 1] << 16) | (buf[crcAt + 2] << 8) | buf[crcAt + 3]) >>> 0;
+    ((buf[crcAt]! << 24) | (buf[crcAt + 1]! << 16) | (buf[crcAt + 2]! << 8) | buf[crcAt + 3]!) >>>
+    0;
   if (computed === received) return { tlvs, crc32c: "valid" };
   if (options?.allowCrcMismatch) return { tlvs, crc32c: "invalid" };
   return {
@@ -440,8 +444,7 @@ export function encodeV2(init: HeaderInit, options?: EncodeOptions): Result<Uint
   const addressLength = hasAddresses ? addressLengthOf(fam) : 0;
   const tlvs = init.tlvs ?? NO_TLVS;
   let tlvLength = 0;
-  for (let i = 0; i < tlvs.length; i++) {
-    const { type, value } = tlvs[i];
+  for (const { type, value } of tlvs) {
     if (!Number.isInteger(type) || type < 0 || type > 0xff) {
       return fail("ENCODE_TOO_LARGE", `TLV type ${type} does not fit in one byte`, 0);
     }

@@ -82,12 +82,15 @@ describe("decodeV2", () => {
   });
 
   it("requires len to cover the address block", () => {
-    for (
-      const [fam, needed] of [[0x11, 12], [0x12, 12], [0x21, 36], [0x22, 36], [0x31, 216], [
-        0x32,
-        216,
-      ]]
-    ) {
+    const cases: [number, number][] = [
+      [0x11, 12],
+      [0x12, 12],
+      [0x21, 36],
+      [0x22, 36],
+      [0x31, 216],
+      [0x32, 216],
+    ];
+    for (const [fam, needed] of cases) {
       assertError(decodeV2(v2(0x21, fam, new Uint8Array(needed - 1))), "V2_LENGTH_TOO_SHORT", 14);
       assertOk(decodeV2(v2(0x21, fam, new Uint8Array(needed))));
     }
