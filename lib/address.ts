@@ -646,3 +646,70 @@ export function canonicalAddress(
 export function hostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
+
+/** §2.2: a UNIX address in a version 2 header is exactly this many bytes, NUL-padded. */
+export const UNIX_PATH_LENGTH = 108;
+
+const utf8Decoder = new TextDecoder();
+const utf8Encoder = new TextEncoder();
+
+/**
+ * The text of the 108-byte UNIX address at `buf[at]` (§2.2): the path up to the first NUL, or,
+ * when the first byte is NUL, a Linux abstract name shown as "@name" (trailing NUL padding
+ * removed); "" when all bytes are NUL (an unnamed socket). The inverse of
+ * {@linkcode unixPathBytes}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { unixPathBytes, unixPathText, UNIX_PATH_LENGTH } from "./address.ts";
+ * const block = new Uint8Array(UNIX_PATH_LENGTH);
+ * const bytes = unixPathBytes("@ppcat");
+ * assert.ok(typeof bytes !== "string");
+ * block.set(bytes);
+ * assert.equal(unixPathText(block, 0), "@ppcat");
+ * assert.equal(unixPathText(new Uint8Array(UNIX_PATH_LENGTH), 0), "");
+ * ```
+ */
+export function unixPathText(buf: Uint8Array, at: number): string {
+  const stop = at + UNIX_PATH_LENGTH;
+  if (buf[at] === 0) {
+    let end = stop;
+    while (end > at + 1 && buf[end - 1] === 0) end--;
+    return end === at + 1 ? "" : "@" + utf8Decoder.decode(buf.subarray(at + 1, end));
+  }
+  let end = at;
+  while (end < stop && buf[end] !== 0) end++;
+  return utf8Decoder.decode(buf.subarray(at, end));
+}
+
+/**
+ * The bytes a UNIX address text stands for in a version 2 header (§2.2), or why it has none:
+ * "@name" is a Linux abstract name (a leading NUL on the wire), anything else a path; "" is an
+ * unnamed socket. Only texts that {@linkcode unixPathText} gives back unchanged are taken: no
+ * NUL anywhere (a path ends at its first NUL, and an abstract name's trailing NULs are padding),
+ * no bare "@" (an empty abstract name reads back as unnamed), and at most 108 bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { unixPathBytes } from "./address.ts";
+ * assert.deepEqual(unixPathBytes("@a"), new Uint8Array([0, 0x61]));
+ * assert.equal(typeof unixPathBytes("/run/a\0b.sock"), "string");
+ * assert.equal(typeof unixPathBytes("@"), "string");
+ * ```
+ */
+export function unixPathBytes(path: string): Uint8Array | string {
+  if (path.includes("\0")) return `UNIX path ${JSON.stringify(path)} contains a NUL byte`;
+  if (path === "@") return 'UNIX path "@" names no abstract socket (it needs at least one byte)';
+  const abstract = path.startsWith("@");
+  const text = utf8Encoder.encode(abstract ? path.slice(1) : path);
+  const length = text.length + (abstract ? 1 : 0);
+  if (length > UNIX_PATH_LENGTH) {
+    return `UNIX path ${JSON.stringify(path)} is ${length} bytes, more than ${UNIX_PATH_LENGTH}`;
+  }
+  if (!abstract) return text;
+  const bytes = new Uint8Array(length);
+  bytes.set(text, 1);
+  return bytes;
+}

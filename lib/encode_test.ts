@@ -85,3 +85,36 @@ describe("encodeHeader: TLVs a receiver would reject are not written", () => {
     assert.equal(back.value.tlvs.length, 5);
   });
 });
+
+describe("encodeHeader: UNIX addresses round-trip or are refused", () => {
+  const unix = (source: string, destination = "/d"): HeaderInit => ({
+    version: 2,
+    protocol: "UNIX_STREAM",
+    source: { path: source },
+    destination: { path: destination },
+  });
+  const fits = ["/run/ppcat.sock", "@abstract", "@with space", "", "/é/ü", "/" + "a".repeat(107)];
+  for (const path of [...fits, "@" + "b".repeat(107)]) {
+    it(`${JSON.stringify(path.length > 20 ? `${path.slice(0, 12)}…(${path.length})` : path)}`, () => {
+      const r = encodeHeader(unix(path));
+      assert.ok(r.ok);
+      const back = decodeHeader(r.value);
+      assert.ok(back.ok);
+      assert.deepEqual(back.value.source, { path });
+    });
+  }
+  const refused = [
+    "/run/a\0b.sock",
+    "@abc\0",
+    "@\0",
+    "@",
+    "/" + "a".repeat(108),
+    "@" + "b".repeat(108),
+  ];
+  for (const path of refused) {
+    it(`refused: ${JSON.stringify(path.length > 20 ? `${path.slice(0, 12)}…` : path)}`, () => {
+      const r = encodeHeader(unix("/s", path));
+      assert.equal(!r.ok && r.error.code, "ENCODE_BAD_ADDRESS");
+    });
+  }
+});

@@ -7,7 +7,16 @@
  * @module
  */
 
-import { AddressParse, formatIPv4, formatIPv6, parseIPv4Text, parseIPv6 } from "./address.ts";
+import {
+  AddressParse,
+  formatIPv4,
+  formatIPv6,
+  parseIPv4Text,
+  parseIPv6,
+  UNIX_PATH_LENGTH,
+  unixPathBytes,
+  unixPathText,
+} from "./address.ts";
 import { TEXT_SCRATCH, toTextScratch } from "./_alloc.ts";
 import { outputOf, tooSmall } from "./_output.ts";
 import { CRC32C_INIT, crc32cFinish, crc32cUpdate, crc32cZeros } from "./crc32c.ts";
@@ -46,8 +55,6 @@ export const V2_FIXED_LENGTH = 16;
 export const V2_VERSION = 2;
 /** §2.2: the size of the address block for each family. */
 export const V2_ADDRESS_LENGTH = { INET: 12, INET6: 36, UNIX: 216 } as const;
-/** §2.2: AF_UNIX addresses are exactly 108 bytes each. */
-export const V2_UNIX_PATH_LENGTH = 108;
 
 /** §2.2: the fam byte of each protocol (family in the high nibble, transport in the low one). */
 export const V2_FAMILY_BYTE: Readonly<Record<Protocol, number>> = {
@@ -78,7 +85,6 @@ const VER_CMD_PROXY = (V2_VERSION << 4) | COMMAND_PROXY;
 const MAX_FAMILY = 0x3;
 const MAX_TRANSPORT = 0x2;
 const NO_TLVS: readonly Tlv[] = Object.freeze([]);
-const utf8 = new TextDecoder();
 
 // §2.2 "In practice, the following protocol bytes are expected": the listed combinations.
 function protocolOf(fam: number): Protocol {
@@ -292,8 +298,8 @@ export function decodeV2(buf: Uint8Array, options?: DecodeOptions): Result<Proxy
       };
       break;
     case 0x3:
-      source = { path: unixPath(buf, at) };
-      destination = { path: unixPath(buf, at + V2_UNIX_PATH_LENGTH) };
+      source = { path: unixPathText(buf, at) };
+      destination = { path: unixPathText(buf, at + UNIX_PATH_LENGTH) };
   }
 
   let tlvs = NO_TLVS;
@@ -376,19 +382,6 @@ function parseTlvs(
     message: `CRC32C is 0x${hex8(received)}, the header checksums to 0x${hex8(computed)}`,
     offset: crcAt - TLV_HEADER_LENGTH,
   };
-}
-
-// §2.2: 108 NUL-padded bytes. A leading NUL marks a Linux abstract name, shown as "@name".
-function unixPath(buf: Uint8Array, at: number): string {
-  const stop = at + V2_UNIX_PATH_LENGTH;
-  if (buf[at] === 0) {
-    let end = stop;
-    while (end > at + 1 && buf[end - 1] === 0) end--;
-    return end === at + 1 ? "" : "@" + utf8.decode(buf.subarray(at + 1, end));
-  }
-  let end = at;
-  while (end < stop && buf[end] !== 0) end++;
-  return utf8.decode(buf.subarray(at, end));
 }
 
 function truncated(length: number) {
@@ -521,9 +514,7 @@ function writeAddresses(init: HeaderInit, fam: number, out: Uint8Array): ProxyEr
     }
     for (const [path, offset] of [[source.path, at], [destination.path, at + 108]] as const) {
       const bytes = unixPathBytes(path);
-      if (bytes.length > V2_UNIX_PATH_LENGTH) {
-        return badEncode("ENCODE_BAD_ADDRESS", `UNIX path "${path}" exceeds 108 bytes`);
-      }
+      if (typeof bytes === "string") return badEncode("ENCODE_BAD_ADDRESS", bytes);
       out.set(bytes, offset);
     }
     return null;
@@ -567,15 +558,6 @@ function parseAddress(text: string, family: number, out: Uint8Array, at: number)
 
 function isPort(port: number): boolean {
   return Number.isInteger(port) && port >= 0 && port <= 0xffff;
-}
-
-// "@name" is a Linux abstract socket: a leading NUL on the wire.
-function unixPathBytes(path: string): Uint8Array {
-  const text = new TextEncoder().encode(path.startsWith("@") ? path.slice(1) : path);
-  if (!path.startsWith("@")) return text;
-  const bytes = new Uint8Array(text.length + 1);
-  bytes.set(text, 1);
-  return bytes;
 }
 
 function notAddress(text: string, family: number): string {
