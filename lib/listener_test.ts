@@ -1,9 +1,15 @@
-// Listeners under hostile clients: a flood of connections reset before they are accepted (RST
-// right after the handshake, SO_LINGER 0) must not end an accept loop, on Deno or Bun.
+// Listeners under hostile clients and after crashes: a flood of connections reset before they
+// are accepted (RST right after the handshake, SO_LINGER 0) must not end an accept loop, and a
+// UNIX socket file left by a killed listener must not block the next one, on Deno or Bun.
 
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
-import { test } from "node:test";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { after, describe, it, test } from "node:test";
 import { acceptProxy } from "./server.ts";
 import { type Conn, getTransport, type Listener } from "./transport.ts";
 
@@ -89,4 +95,45 @@ test("listener: the README's library loop serves every client through an RST flo
   assert.deepEqual(sources.sort(), Array.from({ length: 10 }, (_, i) => 40000 + i));
   listener.close();
   await loop; // ends with null once closed, never with an error
+});
+
+describe("listener: a UNIX socket file left behind", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ppcat-stale-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const transportUrl = new URL("./transport.ts", import.meta.url).href;
+
+  it("by a listener killed with SIGKILL is reclaimed", async () => {
+    const path = join(dir, "killed.sock");
+    const code = `import { getTransport } from ${JSON.stringify(transportUrl)};
+await getTransport().listen({ path: ${JSON.stringify(path)} });
+process.kill(process.pid, "SIGKILL");`;
+    const args = "Bun" in globalThis ? ["-e", code] : ["eval", code];
+    const child = spawnSync(process.execPath, args, { encoding: "utf8" });
+    assert.equal(child.signal, "SIGKILL", child.stderr);
+    assert.ok(lstatSync(path).isSocket(), "the dead listener left its socket file");
+    const listener = await getTransport().listen({ path });
+    const client = await getTransport().connect({ path });
+    const conn = await listener.accept();
+    assert.ok(conn !== null);
+    conn.close();
+    client.close();
+    listener.close();
+  });
+
+  it("by a live listener stays in use", async () => {
+    const path = join(dir, "live.sock");
+    const live = await getTransport().listen({ path });
+    await assert.rejects(getTransport().listen({ path }), { code: "ADDRESS_IN_USE" });
+    const client = await getTransport().connect({ path });
+    assert.ok((await live.accept()) !== null, "the first listener still has its socket");
+    client.close();
+    live.close();
+  });
+
+  it("that is not a socket is never removed", async () => {
+    const path = join(dir, "plain-file");
+    writeFileSync(path, "data");
+    await assert.rejects(getTransport().listen({ path }), { code: "ADDRESS_IN_USE" });
+    assert.equal(readFileSync(path, "utf8"), "data");
+  });
 });

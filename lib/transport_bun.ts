@@ -31,6 +31,7 @@ import type {
   TlsOptions,
   Transport,
 } from "./transport_types.ts";
+import { bindReclaiming } from "./_unix_stale.ts";
 import {
   formatAddr,
   toTransportError,
@@ -512,10 +513,18 @@ class BunListener implements Listener {
 }
 
 function listen(target: Target, _options?: ListenOptions): Promise<Listener> {
+  const bind = () => {
+    try {
+      return new BunListener(target);
+    } catch (e) {
+      throw toTransportError(e, "listen", formatAddr(target));
+    }
+  };
+  if ("path" in target) return bindReclaiming(target.path, bind, connect);
   try {
-    return Promise.resolve(new BunListener(target));
+    return Promise.resolve(bind());
   } catch (e) {
-    return Promise.reject(toTransportError(e, "listen", formatAddr(target)));
+    return Promise.reject(e);
   }
 }
 

@@ -26,6 +26,7 @@ import {
   type Transport,
 } from "./transport_types.ts";
 import { duplexOver } from "./_conn_duplex.ts";
+import { bindReclaiming } from "./_unix_stale.ts";
 import { isPerConnectionAcceptError, nextAcceptBackoff } from "./_accept_errors.ts";
 import {
   formatAddr,
@@ -312,15 +313,18 @@ async function connect(options: ConnectOptions): Promise<Conn> {
   return new DenoConn(raw);
 }
 
-function listen(target: Target, options: ListenOptions = {}): Promise<Listener> {
-  try {
-    const listener = "path" in target
-      ? Deno.listen({ transport: "unix", path: target.path })
-      : Deno.listen({ transport: "tcp", hostname: target.hostname, port: target.port });
-    return Promise.resolve(new DenoListener(listener, options));
-  } catch (e) {
-    return Promise.reject(toTransportError(e, "listen", formatAddr(target)));
-  }
+async function listen(target: Target, options: ListenOptions = {}): Promise<Listener> {
+  const bind = () => {
+    try {
+      const listener = "path" in target
+        ? Deno.listen({ transport: "unix", path: target.path })
+        : Deno.listen({ transport: "tcp", hostname: target.hostname, port: target.port });
+      return new DenoListener(listener, options);
+    } catch (e) {
+      throw toTransportError(e, "listen", formatAddr(target));
+    }
+  };
+  return "path" in target ? await bindReclaiming(target.path, bind, connect) : bind();
 }
 
 function listenDatagram(options: DatagramOptions): Promise<DatagramSocket> {
