@@ -22,6 +22,7 @@ import {
   type DatagramSocket,
   getTransport,
   type Listener,
+  MIN_HEADER_TIMEOUT_MS,
   type NetAddr,
   TransportError,
 } from "../lib/transport.ts";
@@ -137,7 +138,7 @@ function rejectMessage(
   const peerName = peer.transport === "unix" ? "unix peer" : peer.hostname;
   switch (reason) {
     case "timeout":
-      return `no complete header within ${options.headerTimeoutMs ?? 3000} ms (§2)`;
+      return `no complete header within ${options.headerTimeoutMs ?? MIN_HEADER_TIMEOUT_MS} ms (§2)`;
     case "closed":
       return "the peer closed before a complete header (§2: no header, no service)";
     case "reset":
