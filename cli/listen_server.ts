@@ -138,7 +138,9 @@ function rejectMessage(
   const peerName = peer.transport === "unix" ? "unix peer" : peer.hostname;
   switch (reason) {
     case "timeout":
-      return `no complete header within ${options.headerTimeoutMs ?? MIN_HEADER_TIMEOUT_MS} ms (§2)`;
+      return `no complete header within ${
+        options.headerTimeoutMs ?? MIN_HEADER_TIMEOUT_MS
+      } ms (§2)`;
     case "closed":
       return "the peer closed before a complete header (§2: no header, no service)";
     case "reset":
