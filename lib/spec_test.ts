@@ -203,7 +203,7 @@ describe("§2.2 version 2", () => {
     assert.equal(h.crc32c, "valid");
     assert.equal(h.source, null);
     const bad = good.slice();
-    bad[22] ^= 0xff;
+    bad[22]! ^= 0xff;
     assertError(decodeHeader(bad), "CRC_MISMATCH", 16);
   });
 
