@@ -32,6 +32,7 @@ import type {
   Transport,
 } from "./transport_types.ts";
 import { bindReclaiming } from "./_unix_stale.ts";
+import { connectBunCancellable } from "./_bun_connect.ts";
 import {
   formatAddr,
   toTransportError,
@@ -378,7 +379,11 @@ async function connect(options: ConnectOptions): Promise<Conn> {
           socket: streamHandlers,
         })
         : cancellable
-        ? connectCancellable(options.hostname, options.port, signal, target)
+        ? connectBunCancellable<BunSocket, BunSocketHandler>(
+          { hostname: options.hostname, port: options.port, target, signal },
+          streamHandlers,
+          conn,
+        )
         : bun().connect({
           hostname: options.hostname,
           port: options.port,
@@ -393,65 +398,6 @@ async function connect(options: ConnectOptions): Promise<Conn> {
   );
   conn.attach(socket, "path" in options ? options.path : null, false);
   return conn;
-}
-
-/** What a node:net socket of Bun holds once connected: the native socket, and `reload`. */
-interface TakeableSocket extends BunSocket {
-  reload(options: { socket: BunSocketHandler }): void;
-}
-
-interface NodeNetSocket {
-  once(event: "connect", listener: () => void): void;
-  once(event: "error", listener: (error: Error) => void): void;
-  removeAllListeners(): void;
-  destroy(): void;
-  readonly _handle?: unknown;
-}
-
-/**
- * A TCP connect that can be called off. Bun.connect cannot be: it hands the socket over only once
- * connected, so a host that drops SYNs would keep the process alive until the kernel gives up,
- * long after the timeout was reported. A node:net socket can be destroyed while it connects, and
- * on Bun it runs on the same native socket, which is taken over with our handlers once
- * connected.
- */
-async function connectCancellable(
-  hostname: string,
-  port: number,
-  signal: AbortSignal,
-  target: string,
-): Promise<BunSocket> {
-  const net = await import("node:net");
-  return await new Promise<BunSocket>((resolve, reject) => {
-    const socket = net.connect({
-      host: hostname,
-      port,
-      allowHalfOpen: true,
-    }) as unknown as NodeNetSocket;
-    const onAbort = () => {
-      socket.destroy();
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    socket.once("error", (error) => {
-      signal.removeEventListener("abort", onAbort);
-      reject(error);
-    });
-    socket.once("connect", () => {
-      signal.removeEventListener("abort", onAbort);
-      const handle = socket._handle as Partial<TakeableSocket> | undefined;
-      if (typeof handle?.reload !== "function" || typeof handle.write !== "function") {
-        socket.destroy();
-        reject(
-          new TransportError("UNSUPPORTED", "connect", target, "this Bun's node:net changed"),
-        );
-        return;
-      }
-      socket.removeAllListeners();
-      handle.reload({ socket: streamHandlers });
-      resolve(handle as TakeableSocket);
-    });
-  });
 }
 
 class BunListener implements Listener {

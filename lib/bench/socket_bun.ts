@@ -11,6 +11,7 @@
  */
 
 import type { BenchConnectOptions, BenchHandlers, BenchSocket } from "./socket_types.ts";
+import { connectBunCancellable } from "../_bun_connect.ts";
 import { formatAddr, withConnectDeadline } from "../transport_error.ts";
 
 interface RawSocket {
@@ -29,17 +30,6 @@ interface RawHandler {
   close(socket: RawSocket, error?: Error): void;
   error(socket: RawSocket, error: Error): void;
   connectError?(socket: RawSocket, error: Error): void;
-}
-
-interface BunConnectApi {
-  connect(options: {
-    hostname: string;
-    port: number;
-    allowHalfOpen: boolean;
-    binaryType: "uint8array";
-    data: BunBenchSocket;
-    socket: RawHandler;
-  }): Promise<RawSocket>;
 }
 
 class BunBenchSocket implements BenchSocket {
@@ -85,7 +75,8 @@ const HANDLER: RawHandler = {
 };
 
 /**
- * Connects with `Bun.connect`. Rejects with a TransportError on failure or timeout.
+ * Connects over Bun's native sockets (a connect that a timeout can call off: lib/_bun_connect.ts).
+ * Rejects with a TransportError on failure or timeout.
  *
  * @example
  * ```ts
@@ -107,20 +98,18 @@ export async function connectBun(
   options: BenchConnectOptions,
   handlers: BenchHandlers,
 ): Promise<BenchSocket> {
-  const bun = (globalThis as unknown as { Bun: BunConnectApi }).Bun;
   const socket = new BunBenchSocket(handlers);
+  const target = formatAddr(options);
+  // A connect that can be called off, so a timed-out one does not keep the process alive.
   const raw = await withConnectDeadline(
-    () =>
-      bun.connect({
-        hostname: options.hostname,
-        port: options.port,
-        allowHalfOpen: true,
-        binaryType: "uint8array",
-        data: socket,
-        socket: HANDLER,
-      }),
+    (signal) =>
+      connectBunCancellable<RawSocket, RawHandler>(
+        { hostname: options.hostname, port: options.port, target, signal },
+        HANDLER,
+        socket,
+      ),
     { timeoutMs: options.timeoutMs },
-    formatAddr(options),
+    target,
     (late) => late.end(),
   );
   socket.raw = raw;
