@@ -3,7 +3,7 @@
 // UNIX socket file left by a killed listener must not block the next one, on Deno or Bun.
 
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -135,5 +135,73 @@ process.kill(process.pid, "SIGKILL");`;
     writeFileSync(path, "data");
     await assert.rejects(getTransport().listen({ path }), { code: "ADDRESS_IN_USE" });
     assert.equal(readFileSync(path, "utf8"), "data");
+  });
+});
+
+describe("listener: out of file descriptors (EMFILE)", () => {
+  const skip = "Bun" in globalThis
+    ? "Bun accepts inside its runtime: listener-wide accept failures never reach JavaScript"
+    : process.platform !== "linux" && "needs sh and ulimit";
+
+  it("backs off, reports through onAcceptError, and accepts again once descriptors free up", {
+    skip,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ppcat-emfile-"));
+    const script = join(dir, "server.ts");
+    const transportUrl = new URL("./transport.ts", import.meta.url).href;
+    // Holds every connection until an accept fails, then lets them all go.
+    writeFileSync(
+      script,
+      `import { getTransport } from ${JSON.stringify(transportUrl)};
+const want = 100;
+const errors = [];
+const listener = await getTransport().listen({ hostname: "127.0.0.1", port: 0 }, {
+  onAcceptError(e, retryInMs) { errors.push(e.message + " retry " + retryInMs); },
+});
+console.log("port " + listener.addr.port);
+const held = [];
+const timer = setInterval(() => { if (errors.length > 0) for (const c of held.splice(0)) c.close(); }, 20);
+let accepted = 0;
+for await (const c of listener) {
+  held.push(c);
+  if (++accepted === want) break;
+}
+clearInterval(timer);
+console.log("accepted " + accepted + " errors " + errors.length + " first " + errors[0]);
+for (const c of held) c.close();
+listener.close();
+`,
+    );
+    // The runtime's path goes through the environment: Deno rewrites its own path in arguments.
+    const child = spawn("sh", ["-c", 'ulimit -n 64 && exec "$PPCAT_RUNTIME" run -A "$0"', script], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, PPCAT_RUNTIME: process.execPath },
+    });
+    const clients: net.Socket[] = [];
+    let out = "";
+    let err = "";
+    child.stderr.on("data", (d) => (err += d));
+    try {
+      const exit = new Promise<number | null>((resolve) => child.on("exit", resolve));
+      child.stdout.on("data", (d) => {
+        out += d;
+        const m = /port (\d+)/.exec(out);
+        if (m && clients.length === 0) {
+          for (let i = 0; i < 100; i++) {
+            const s = net.connect(Number(m[1]), "127.0.0.1");
+            s.on("error", () => {});
+            clients.push(s);
+          }
+        }
+      });
+      const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      const code = await exit;
+      clearTimeout(killer);
+      assert.equal(code, 0, `${out}${err}`);
+      assert.match(out, /accepted 100 errors [1-9]\d* first .*EMFILE.* retry \d+/, out);
+    } finally {
+      for (const s of clients) s.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
