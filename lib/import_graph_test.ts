@@ -123,18 +123,6 @@ test("import graph: no circles", () => {
   assert.deepEqual(findCycles(importGraph(ROOT)).map((c) => c.join(" -> ")), []);
 });
 
-// conformance/ -> cli/ is the one upward arrow left: conformance/ still takes VERSION and the
-// conformance command from cli/. The conformance helper's change (issue 10, item 2: the version
-// in one place below both) removes it; then the skip below goes and the rule holds everywhere.
-const PENDING = (arrow: string) => arrow.startsWith("conformance/") && arrow.includes(" -> cli/");
-
 test("import graph: no upward arrow (lib < lib/fuzz, lib/bench < conformance, cli < bench)", () => {
-  assert.deepEqual(upwardArrows(importGraph(ROOT)).filter((a) => !PENDING(a)), []);
-});
-
-test("import graph: conformance/ never imports cli/", {
-  skip: "pending: conformance/ still imports VERSION and the conformance command from cli/ " +
-    "(the conformance helper moves the version below both, issue 10 item 2)",
-}, () => {
-  assert.deepEqual(upwardArrows(importGraph(ROOT)).filter(PENDING), []);
+  assert.deepEqual(upwardArrows(importGraph(ROOT)), []);
 });
