@@ -195,8 +195,8 @@ export function parseIPv4(
 /**
  * {@linkcode parseIPv4} for an address given as a string (the encoders' input):
  * the same strict §2.1 rules, read with `charCodeAt` instead of first copying
- * the text into bytes (faster on both engines, see docs/bench.md). On success writes the 4 bytes to `out[outAt, outAt + 4)`;
- * nothing is written otherwise.
+ * the text into bytes (faster on both engines, see docs/bench.md). On success
+ * writes the 4 bytes to `out[outAt, outAt + 4)`; nothing is written otherwise.
  *
  * @example
  * ```ts
