@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { hexBytes, runCli, textBytes } from "./_testing.ts";
+import { rssBytes, spawnPpcat, waitFor } from "./_spawn_testing.ts";
 
 const SIG = "0d0a0d0a000d0a515549540a";
 // §2.2: PROXY, TCP over IPv4, len 12, 192.0.2.1 -> 192.0.2.11, ports 56324 -> 443.
@@ -24,7 +29,7 @@ const V1_TCP4 = "PROXY TCP4 192.0.2.1 192.0.2.11 56324 443\r\n";
 function errorLine(stderr: string): { code: string; message: string; offset: number } {
   const m = /^ppcat decode: ([A-Z0-9_]+): (.+) \(at byte (\d+)\)\n$/.exec(stderr);
   assert.ok(m, `stderr is one error line: ${JSON.stringify(stderr)}`);
-  return { code: m[1], message: m[2], offset: Number(m[3]) };
+  return { code: m[1]!, message: m[2]!, offset: Number(m[3]) };
 }
 
 describe("ppcat decode: valid headers", () => {
@@ -136,7 +141,11 @@ describe("ppcat decode: invalid input", () => {
   it("rejects a non-PROXY input: exit 1, error line on stderr", async () => {
     const r = await runCli(["decode"], { stdin: "GET / HTTP/1.1\r\n\r\n" });
     assert.equal(r.code, 1);
-    assert.equal(r.out, "");
+    // The human form on stdout: the bytes, a caret under the offending one.
+    assert.equal(
+      r.out,
+      "  0000  47 45 54 20 2f 20 48 54 54 50 2f 31 2e 31 0d 0a\n" + " ".repeat(8) + "^^ byte 0\n",
+    );
     const e = errorLine(r.err);
     assert.equal(e.code, "NOT_PROXY");
     assert.equal(e.offset, 0);
@@ -222,5 +231,142 @@ describe("ppcat decode: usage errors (exit 2)", () => {
     assert.equal(r.code, 2);
     assert.equal(r.stdinRead, false);
     assert.match(r.err, /^ppcat decode: no input: /);
+  });
+});
+
+describe("ppcat decode: hex text on stdin", () => {
+  const V2_BYTES = hexBytes(V2_TCP4);
+  // What the tools print for V2_TCP4 followed by "hi" (30 bytes).
+  const withPayload = `${V2_TCP4}6869`;
+  const xxdPlain = `${withPayload.slice(0, 60)}\n`;
+  const xxd = "00000000: 0d0a 0d0a 000d 0a51 5549 540a 2111 000c  .......QUIT.!...\n" +
+    "00000010: c000 0201 c000 020b dc04 01bb 6869       ............hi\n";
+  const hexdumpC =
+    "00000000  0d 0a 0d 0a 00 0d 0a 51  55 49 54 0a 21 11 00 0c  |.......QUIT.!...|\n" +
+    "00000010  c0 00 02 01 c0 00 02 0b  dc 04 01 bb 68 69        |............hi|\n" +
+    "0000001e\n";
+  const tsharkX = "0000  0d 0a 0d 0a 00 0d 0a 51 55 49 54 0a 21 11 00 0c   .......QUIT.!...\n" +
+    "0010  c0 00 02 01 c0 00 02 0b dc 04 01 bb 68 69         ............hi\n";
+  const tsharkFields = "0d:0a:0d:0a:00:0d:0a:51:55:49:54:0a:21:11:00:0c:c0:00:02:01:c0:00:02:0b:" +
+    "dc:04:01:bb:68:69\n";
+  const cases: [string, string][] = [
+    ["xxd -p", xxdPlain],
+    ["xxd", xxd],
+    ["hexdump -C", hexdumpC],
+    ["tshark -x", tsharkX],
+    ["tshark -T fields -e tcp.payload", tsharkFields],
+  ];
+  for (const [name, text] of cases) {
+    it(`reads ${name} output, auto-detected`, async () => {
+      const r = await runCli(["decode", "--json"], { stdin: text });
+      assert.equal(r.err, "");
+      assert.equal(r.code, 0);
+      assert.deepEqual(JSON.parse(r.out), { ...V2_TCP4_JSON, trailingBytes: 2 });
+    });
+  }
+
+  it("--hex - reads hex from stdin; binary input, even one starting with a digit, is not hex", async () => {
+    const r = await runCli(["decode", "--json", "--hex", "-"], { stdin: V2_TCP4 });
+    assert.equal(r.code, 0);
+    assert.deepEqual(JSON.parse(r.out), V2_TCP4_JSON);
+    const bin = await runCli(["decode", "--json"], { stdin: V2_BYTES });
+    assert.deepEqual(JSON.parse(bin.out), V2_TCP4_JSON);
+    const digit = await runCli(["decode", "--json"], { stdin: "0d0a\x00\x01binary" });
+    assert.equal(JSON.parse(digit.out).error.code, "NOT_PROXY");
+  });
+
+  it("malformed hex text: one line naming the line, exit 1", async () => {
+    // Hex for its first 64 bytes (so read as hex), then a bad digit.
+    const r = await runCli(["decode"], { stdin: `${V2_TCP4}${V2_TCP4.slice(0, 8)}\n00zz\n` });
+    assert.equal(r.code, 1);
+    assert.equal(r.out, "");
+    assert.equal(r.err, 'ppcat decode: hex input: line 2: not a hex digit: "z" at column 3\n');
+    const dump = await runCli(["decode"], { stdin: "00000000: 0d0a\n00000040: 0d0a\n" });
+    assert.equal(dump.code, 1);
+    assert.match(dump.err, /^ppcat decode: hex input: line 2: offset 00000040 does not follow on/);
+  });
+});
+
+describe("ppcat decode: the error's place", () => {
+  it("puts a caret under the offending byte of a v1 line", async () => {
+    const line = "PROXY TCP4 192.0.2.01 198.51.100.7 56324 443\r\n";
+    const r = await runCli(["decode"], { stdin: line });
+    assert.equal(r.code, 1);
+    const e = errorLine(r.err);
+    assert.equal(e.code, "V1_LEADING_ZERO");
+    const [text, caret] = r.out.split("\n");
+    assert.equal(text, "  PROXY TCP4 192.0.2.01 198.51.100.7 56324 443\\r\\n");
+    // The offset names the field (the source address): it is underlined, the caret is under
+    // the zero that breaks §2.1.
+    assert.equal(caret, `${" ".repeat(2 + e.offset)}~~~~~~~~^~ byte 19 (in the field at 11)`);
+    assert.equal(line.slice(e.offset, e.offset + 10), "192.0.2.01");
+    assert.equal(line[19], "0");
+  });
+
+  it("puts a caret under the offending byte of a v2 header", async () => {
+    const badVersion = `${SIG}3111000c`; // version nibble 3 at byte 12
+    const r = await runCli(["decode", "--hex", badVersion]);
+    assert.equal(r.code, 1);
+    assert.equal(errorLine(r.err).offset, 12);
+    const [row, caret] = r.out.split("\n");
+    assert.equal(row, "  0000  0d 0a 0d 0a 00 0d 0a 51 55 49 54 0a 31 11 00 0c");
+    assert.equal(caret!.indexOf("^"), row!.indexOf("31"));
+  });
+});
+
+describe("ppcat decode: streams (spawned)", () => {
+  it("prints the header while the writer still holds the pipe open", async () => {
+    const child = spawnPpcat(["decode"], { stdin: "pipe" });
+    try {
+      child.process.stdin!.write(hexBytes(V2_TCP4));
+      child.process.stdin!.write(textBytes("hello"));
+      await waitFor(() => child.stdout().includes("header length:  28 bytes"), 15_000, "header");
+      assert.equal(child.stdout().includes("trailing bytes"), false); // not known yet
+      child.process.stdin!.end(textBytes("!"));
+      assert.equal(await child.exited, 0, child.stderr());
+      assert.match(child.stdout(), /^trailing bytes: 6$/m);
+    } finally {
+      child.kill();
+    }
+  });
+
+  it("stops reading at once on an invalid header (a stream that never ends)", async () => {
+    const child = spawnPpcat(["decode", "--json"], { stdin: "pipe" });
+    try {
+      child.process.stdin!.write(textBytes("GET / HTTP/1.1\r\n"));
+      assert.equal(await child.exited, 1);
+      assert.equal(JSON.parse(child.stdout()).error.code, "NOT_PROXY");
+    } finally {
+      child.kill();
+    }
+  });
+
+  it("counts 1 GiB of trailing bytes with bounded memory", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ppcat-decode-"));
+    const fifo = join(dir, "stream");
+    execFileSync("mkfifo", [fifo]);
+    const size = 1024 * 1024 * 1024;
+    const child = spawnPpcat(["decode", "--json", fifo]);
+    const writer = spawn("sh", [
+      "-c",
+      `{ printf 'PROXY UNKNOWN\\r\\n'; head -c ${size} /dev/zero; } > "$1"`,
+      "sh",
+      fifo,
+    ], { stdio: "ignore" });
+    let peak = 0;
+    const poll = setInterval(() => {
+      peak = Math.max(peak, rssBytes(child.process.pid!) ?? 0);
+    }, 50);
+    try {
+      assert.equal(await child.exited, 0, child.stderr());
+      const r = JSON.parse(child.stdout());
+      assert.equal(r.trailingBytes, size);
+      assert.ok(peak > 0 && peak < 200 * 1024 * 1024, `peak RSS ${peak} bytes`);
+    } finally {
+      clearInterval(poll);
+      child.kill();
+      writer.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

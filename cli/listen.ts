@@ -23,11 +23,20 @@ import {
 import { ExitCode, reportFailure, reportParse } from "./exit.ts";
 import { type CommandParse, usage } from "./parsed.ts";
 import { parseDuration, parseInteger, parseVersions } from "./values.ts";
-import { colorOut, writeErr, writeOut } from "./io.ts";
+import {
+  colorOut,
+  exitNow,
+  type OutSink,
+  outSink,
+  type StdinReader,
+  stdinReader,
+  writeErr,
+} from "./io.ts";
 import { type ListenTarget, parseListenAddress } from "./listen_address.ts";
 import { type EventDetail, eventLine, type ListenEvent, renderEvent } from "./listen_events.ts";
 import { ListenMode, startListen } from "./listen_server.ts";
 import { processStopSignal, type StopSignal } from "./listen_signal.ts";
+import { createOneline, createTally } from "./listen_summary.ts";
 
 const COMMAND = "listen";
 
@@ -47,6 +56,10 @@ const FLAGS = {
   "reply-info": {
     type: "boolean",
     help: 'first send {"peer","local","header"} as one JSON line, then echo',
+  },
+  stdin: {
+    type: "boolean",
+    help: "send stdin to every connection served; no echo (nc -l)",
   },
   once: {
     type: "boolean",
@@ -88,6 +101,19 @@ const FLAGS = {
     short: "x",
     help: 'hex-dump the payload (with --json: "hex" in each data event)',
   },
+  show: {
+    type: "string",
+    arg: "text|hex",
+    help: "payload as text (control bytes escaped) or a hex dump (= -x)",
+  },
+  oneline: {
+    type: "boolean",
+    help: "one line per connection, when it ends (--json: a connection event)",
+  },
+  raw: {
+    type: "boolean",
+    help: "no events on stdout: the payload bytes alone, as received (nc -l)",
+  },
   ...verbosityFlags(
     "stderr: the receiver's settings at start",
     "stderr: errors only (no warnings or diagnostics)",
@@ -116,6 +142,13 @@ USAGE
 
 FLAGS
 ${flagHelp(FLAGS)}
+  --udp --reply-info: a reply larger than the datagram it answers goes only to a
+  peer in --trust; to anyone else only the payload is echoed (a UDP source can be
+  spoofed: no amplification), and the datagram event says what was withheld.
+
+  --stdin: what is typed (or piped) on stdin goes to every connection being
+  served; at its end, those connections (and later ones) are half-closed.
+
 OUTPUT
   One block of text per event on stdout, coloured on a terminal unless NO_COLOR
   is set; with --json one JSON object per line (every one has "event" and
@@ -129,9 +162,19 @@ OUTPUT
     {"event":"close","id":1,"in":5,"out":5,"durationMs":40,"error":null}
     {"event":"datagram","id":1,"peer":{…},"length":45,"untrusted":false,
      "header":{…},"payload":5,"out":5}                   (--udp)
-  "header" is the form of 'ppcat decode --json'. Reject reasons: timeout,
-  closed, reset, untrusted, invalid, capacity. Warnings and bind errors go to
-  stderr.
+    {"event":"connection","id":1,"peer":{…},"header":{…},"reject":null,
+     "in":5,"out":5,"durationMs":40,"error":null}        (--oneline)
+    {"event":"dropped","count":12}          (stdout was not read fast enough)
+    {"event":"summary","reason":"SIGINT","durationMs":…,"connections":3,
+     "served":2,"rejected":{"invalid":1},"in":…,"out":…,"dropped":0}  (the last)
+  "header" is the form of 'ppcat decode --json'; an event shows at most 32 TLVs
+  and 2048 bytes of TLV values, the rest counted in "tlvsOmitted":{"count","bytes"}.
+  Reject reasons: timeout, closed, reset, untrusted, invalid, capacity. Warnings
+  and bind errors go to stderr.
+
+  The listener never waits for stdout: while a reader (a pager, a log shipper)
+  lags by more than 1 MiB, events are dropped and counted ("dropped", and in the
+  summary). At the stop, output not taken within 2 s is given up (stderr says so).
 
 EXAMPLES
   ppcat listen 127.0.0.1:8080
@@ -139,9 +182,12 @@ EXAMPLES
   ppcat listen --trust 10.0.0.0/8 --versions 2 --reply-info :8443
   ppcat listen --udp --json 127.0.0.1:5353
   ppcat listen --discard ./pp.sock
+  ppcat listen --stdin --raw 127.0.0.1:8080     (like nc -l, the header checked first)
+  ppcat listen --oneline :8080
 
 EXIT STATUS
-  0  stopped by SIGINT or SIGTERM, or --once and the header was valid
+  0  stopped by SIGTERM, or --once and the header was valid
+  130 stopped by SIGINT (Ctrl-C)
   1  the address cannot be bound ("ppcat listen: listen ADDR: address in use"),
      or --once and the connection was rejected
   2  usage error
@@ -173,6 +219,12 @@ export interface ListenConfig {
   readonly json: boolean;
   /** Dump payload bytes. */
   readonly hexdump: boolean;
+  /** Show payload bytes as text. */
+  readonly text: boolean;
+  /** One line per connection. */
+  readonly oneline: boolean;
+  /** No events: the payload bytes alone. */
+  readonly raw: boolean;
   /** Warnings to print on stderr before starting. */
   readonly warnings: readonly string[];
   /** `-v` / `-q`. */
@@ -214,9 +266,24 @@ export function configFromArgs(args: string[]): CommandParse<ListenConfig> {
   const udp = values.udp ?? false;
   if (udp && "path" in address.target) return fail("--udp needs [ADDR]:PORT, not a UNIX path");
 
-  const modes = (["echo", "discard", "reply-info"] as const).filter((m) => values[m]);
+  const modes = (["echo", "discard", "reply-info", "stdin"] as const).filter((m) => values[m]);
   if (modes.length > 1) return fail(`--${modes[0]} and --${modes[1]} exclude each other`);
   const mode: ListenMode = modes[0] ?? ListenMode.ECHO;
+  if (udp && mode === ListenMode.STDIN) return fail("--stdin does not apply to --udp");
+
+  let show = values.hexdump ? "hex" : null;
+  if (values.show !== undefined) {
+    if (values.show !== "text" && values.show !== "hex") {
+      return fail(`--show: expected text or hex, got ${JSON.stringify(values.show)}`);
+    }
+    if (show !== null && values.show !== "hex") {
+      return fail("-x and --show text exclude each other");
+    }
+    show = values.show;
+  }
+  const raw = values.raw ?? false;
+  if (raw && values.json) return fail("--raw and --json exclude each other");
+  if (raw && values.oneline) return fail("--raw and --oneline exclude each other");
 
   if (values.require && values.optional) return fail("--require and --optional exclude each other");
   const optional = values.optional ?? false;
@@ -285,7 +352,10 @@ export function configFromArgs(args: string[]): CommandParse<ListenConfig> {
       maxConnections,
       allowCrcMismatch: values["allow-crc-mismatch"] ?? false,
       json: values.json ?? false,
-      hexdump: values.hexdump ?? false,
+      hexdump: show === "hex",
+      text: show === "text" || (raw && show === null), // --raw needs every chunk
+      oneline: values.oneline ?? false,
+      raw,
       warnings,
       verbosity: verbosity.value,
     },
@@ -349,7 +419,8 @@ export interface RunHooks {
  * const code = await run(["--json", "127.0.0.1:0"], { signal: AbortSignal.abort() });
  * restore();
  * assert.equal(code, 0);
- * assert.equal(JSON.parse(mem.out()).event, "listening");
+ * const events = mem.out().trim().split("\n").map((line) => JSON.parse(line).event);
+ * assert.deepEqual(events, ["listening", "summary"]);
  * ```
  */
 export async function run(args: string[], hooks: RunHooks = {}): Promise<number> {
@@ -372,14 +443,56 @@ export async function run(args: string[], hooks: RunHooks = {}): Promise<number>
   }
 
   const color = !config.json && colorOut();
-  const render = { color, hexdump: config.hexdump, allowCrcMismatch: config.allowCrcMismatch };
+  const render = {
+    color,
+    hexdump: config.hexdump,
+    text: config.text,
+    allowCrcMismatch: config.allowCrcMismatch,
+  };
+  const format = (event: ListenEvent, detail: EventDetail = {}) =>
+    config.json ? eventLine(event) : renderEvent(event, detail, render);
+
+  // The server never waits for stdout: past the backlog, events are counted, not queued.
+  const sink = outSink();
+  let dropped = 0;
+  let droppedSince = 0;
+  const noteDrops = () => {
+    if (droppedSince === 0 || config.raw) return;
+    sink.write(format({ event: "dropped", time: new Date().toISOString(), count: droppedSince }));
+    droppedSince = 0;
+  };
+  // `data` is a thunk so that a dropped event costs no rendering.
+  const print = (data: () => string | Uint8Array, always = false) => {
+    if (!always && sink.backlog > OUTPUT_BACKLOG_BYTES) {
+      dropped++;
+      // Say so as soon as the reader has caught up, not only at the next event.
+      if (droppedSince++ === 0) void sink.drained(OUTPUT_BACKLOG_BYTES / 2).then(noteDrops);
+      return;
+    }
+    noteDrops();
+    sink.write(data());
+  };
+  const tally = createTally(config.udp);
+  const fold = config.oneline ? createOneline() : null;
   const onEvent = (event: ListenEvent, detail: EventDetail) => {
-    writeOut(config.json ? eventLine(event) : renderEvent(event, detail, render));
+    tally.see(event);
     hooks.onEvent?.(event, detail);
+    if (config.raw) {
+      // nc -l: the payload alone.
+      if (event.event === "data" || event.event === "datagram") {
+        const bytes = detail.bytes;
+        if (bytes !== undefined && bytes.length > 0) print(() => bytes);
+      }
+      return;
+    }
+    if (fold === null) return print(() => format(event, detail));
+    const line = fold(event);
+    if (line !== null) print(() => format(line, line === event ? detail : {}));
   };
 
   let stop: StopSignal | null = null;
   const signal = hooks.signal ?? (stop = processStopSignal()).signal;
+  let input: StdinReader | null = null;
   try {
     let server;
     try {
@@ -387,9 +500,20 @@ export async function run(args: string[], hooks: RunHooks = {}): Promise<number>
         ...config,
         onEvent,
         onDiagnostic: quiet ? () => {} : onDiagnostic,
+        wantsDetail: () => sink.backlog <= OUTPUT_BACKLOG_BYTES,
       });
     } catch (error) {
       return reportFailure(COMMAND, bindFailure(error, config.target, config.udp));
+    }
+    if (config.mode === ListenMode.STDIN) {
+      const reader = input = stdinReader();
+      const target = server;
+      void (async () => {
+        for (let chunk = await reader.read(); chunk !== null; chunk = await reader.read()) {
+          await target.broadcast(chunk);
+        }
+        target.endInput();
+      })();
     }
     let onAbort = () => {};
     const aborted = new Promise<null>((resolve) => {
@@ -399,14 +523,45 @@ export async function run(args: string[], hooks: RunHooks = {}): Promise<number>
     });
     const end = await Promise.race([server.done, aborted]);
     signal.removeEventListener("abort", onAbort);
+    input?.cancel();
+    let reason = "once";
+    let code: number = end?.ok === false ? ExitCode.FAILURE : ExitCode.OK;
     if (end === null) {
       await server.stop();
-      return ExitCode.OK;
+      reason = typeof signal.reason === "string" ? signal.reason : "stopped";
+      code = reason === "SIGINT" ? EXIT_SIGINT : ExitCode.OK;
     }
-    return end.ok === false ? ExitCode.FAILURE : ExitCode.OK;
+    if (!config.raw) print(() => format(tally.summary(reason, dropped)), true);
+    else if (dropped > 0) {
+      writeErr(`ppcat ${COMMAND}: ${dropped} chunks not shown: stdout was not read fast enough\n`);
+    }
+    await flushOutput(sink, code);
+    return code;
   } finally {
+    input?.cancel();
     stop?.dispose();
   }
+}
+
+/** Exit code after Ctrl-C (128 + SIGINT), as shells report it. */
+export const EXIT_SIGINT = 130;
+
+/** While stdout lags by more than this many bytes, events are dropped (and counted). */
+export const OUTPUT_BACKLOG_BYTES = 1024 * 1024;
+
+/** At the stop, how long output still queued may take to be written, in milliseconds. */
+export const FLUSH_MS = 2000;
+
+/** Waits (bounded) for queued output; if stdout is stuck, says so and ends the process. */
+async function flushOutput(sink: OutSink, code: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([sink.drained(), new Promise((r) => (timer = setTimeout(r, FLUSH_MS)))]);
+  clearTimeout(timer);
+  if (sink.backlog === 0) return;
+  writeErr(
+    `ppcat ${COMMAND}: stdout is not being read: ${sink.backlog} bytes of output given up\n`,
+  );
+  exitNow(code); // a write stuck in a full pipe would keep the process alive
 }
 
 function onDiagnostic(message: string): void {

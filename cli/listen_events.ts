@@ -11,7 +11,7 @@
  */
 
 import type { HeaderJson } from "../lib/json.ts";
-import type { ProxyHeader } from "../lib/header.ts";
+import type { ProxyHeader, Tlv } from "../lib/header.ts";
 import type { NetAddr } from "../lib/transport.ts";
 import { formatEndpoint, formatHeader, quote } from "./format.ts";
 import { toHex } from "../lib/_bytes.ts";
@@ -93,6 +93,16 @@ export interface HeaderEvent {
   untrusted: boolean;
   /** The header as `ppcat decode --json` prints it (trailingBytes 0); null without a header. */
   header: HeaderJson | null;
+  /** TLVs left out of `header` to keep the event small ({@linkcode capHeader}). */
+  tlvsOmitted?: OmittedTlvs;
+}
+
+/** TLVs left out of an event: how many, and their value bytes. */
+export interface OmittedTlvs {
+  /** Number of TLVs left out. */
+  count: number;
+  /** Their value bytes. */
+  bytes: number;
 }
 
 /** The connection (or datagram) was refused: no service, connection closed. */
@@ -129,8 +139,10 @@ export interface DataEvent {
   in: number;
   /** Bytes sent back so far (echo, reply-info line). */
   out: number;
-  /** With --hexdump: the chunk just received, lowercase hex. */
+  /** With --hexdump or --show hex: the chunk just received, lowercase hex. */
   hex?: string;
+  /** With --show text: the chunk just received, as UTF-8 (invalid bytes as U+FFFD). */
+  text?: string;
 }
 
 /** A connection that had a header ended. */
@@ -169,8 +181,76 @@ export interface DatagramEvent {
   payload: number;
   /** Bytes sent back (echo, reply-info datagram). */
   out: number;
-  /** With --hexdump: the payload, lowercase hex. */
+  /** With --hexdump or --show hex: the payload, lowercase hex. */
   hex?: string;
+  /** With --show text: the payload as UTF-8. */
+  text?: string;
+  /** TLVs left out of `header` to keep the event small. */
+  tlvsOmitted?: OmittedTlvs;
+  /**
+   * --reply-info bytes not sent: a reply larger than the datagram goes only to a peer in
+   * --trust (anyone else could make us an amplifier with a spoofed source).
+   */
+  withheld?: number;
+}
+
+/** Events not printed because stdout was not read fast enough (the server never waits). */
+export interface DroppedEvent {
+  event: "dropped";
+  /** ISO 8601, UTC. */
+  time: string;
+  /** Events dropped since the last one printed. */
+  count: number;
+}
+
+/** One connection, start to end (`--oneline`): printed when it ends or is rejected. */
+export interface ConnectionEvent {
+  event: "connection";
+  /** ISO 8601, UTC (the end). */
+  time: string;
+  /** Connection number. */
+  id: number;
+  /** The real peer. */
+  peer: EndpointJson;
+  /** The header, or null (rejected, or --optional without one). */
+  header: HeaderJson | null;
+  /** TLVs left out of `header`. */
+  tlvsOmitted?: OmittedTlvs;
+  /** Null when served; else why not (as in `reject`). */
+  reject:
+    | { reason: RejectReason; code: string | null; message: string; offset: number | null }
+    | null;
+  /** Payload bytes received. */
+  in: number;
+  /** Bytes sent. */
+  out: number;
+  /** Milliseconds from accept to the end. */
+  durationMs: number;
+  /** The transport error code that ended it, or null. */
+  error: string | null;
+}
+
+/** The last event, when the listener stops (SIGINT, SIGTERM, --once): what it saw. */
+export interface SummaryEvent {
+  event: "summary";
+  /** ISO 8601, UTC. */
+  time: string;
+  /** What stopped it: "SIGINT", "SIGTERM", "once" or "stopped" (in-process). */
+  reason: string;
+  /** Milliseconds since listening. */
+  durationMs: number;
+  /** Connections accepted (UDP: datagrams received). */
+  connections: number;
+  /** Connections (datagrams) served with a header. */
+  served: number;
+  /** Rejected, by reason. */
+  rejected: Partial<Record<RejectReason, number>>;
+  /** Payload bytes received and bytes sent, over all connections. */
+  in: number;
+  /** Bytes sent. */
+  out: number;
+  /** Events not printed because stdout was not read fast enough. */
+  dropped: number;
 }
 
 /** Anything `ppcat listen` reports. */
@@ -181,13 +261,59 @@ export type ListenEvent =
   | RejectEvent
   | DataEvent
   | CloseEvent
-  | DatagramEvent;
+  | DatagramEvent
+  | DroppedEvent
+  | ConnectionEvent
+  | SummaryEvent;
+
+/** Most TLVs one event shows ({@linkcode capHeader}). */
+export const EVENT_MAX_TLVS = 32;
+
+/** Most TLV value bytes one event shows ({@linkcode capHeader}). */
+export const EVENT_MAX_TLV_BYTES = 2048;
+
+/**
+ * The header as one event shows it: the TLVs in wire order while they stay within
+ * {@linkcode EVENT_MAX_TLVS} and {@linkcode EVENT_MAX_TLV_BYTES}, the rest counted, so a
+ * 64 KiB header of tiny TLVs (or one huge one) prints a few KiB instead of megabytes. TLVs shown
+ * are whole; `headerLength` still tells the real size.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { capHeader } from "./listen_events.ts";
+ * const tlv = { type: 4, value: new Uint8Array(0) };
+ * const header = {
+ *   version: 2, command: "PROXY", protocol: "UNSPEC", source: null, destination: null,
+ *   tlvs: Array(40).fill(tlv), crc32c: null, headerLength: 136,
+ * } as const;
+ * const capped = capHeader(header);
+ * assert.equal(capped.header.tlvs.length, 32);
+ * assert.deepEqual(capped.omitted, { count: 8, bytes: 0 });
+ * ```
+ */
+export function capHeader(
+  header: ProxyHeader,
+): { header: ProxyHeader; omitted: OmittedTlvs | null } {
+  let bytes = 0;
+  const shown: Tlv[] = [];
+  let omittedBytes = 0;
+  for (const tlv of header.tlvs) {
+    if (shown.length < EVENT_MAX_TLVS && bytes + tlv.value.length <= EVENT_MAX_TLV_BYTES) {
+      shown.push(tlv);
+      bytes += tlv.value.length;
+    } else omittedBytes += tlv.value.length;
+  }
+  const count = header.tlvs.length - shown.length;
+  if (count === 0) return { header, omitted: null };
+  return { header: { ...header, tlvs: shown }, omitted: { count, bytes: omittedBytes } };
+}
 
 /** What the human rendering needs beyond the JSON event. */
 export interface EventDetail {
   /** The decoded header of a `header` or `datagram` event. */
   readonly header?: ProxyHeader | null;
-  /** The payload chunk of a `data` event (-x) or `datagram` event. */
+  /** The payload chunk of a `data` event (-x, --show) or `datagram` event; valid only during the call (buffers are reused). */
   readonly bytes?: Uint8Array;
   /** Offset of `bytes` in the connection's payload stream (hex dump addresses). */
   readonly offset?: number;
@@ -199,6 +325,8 @@ export interface RenderOptions {
   readonly color?: boolean;
   /** Dump payload bytes (-x). */
   readonly hexdump?: boolean;
+  /** Show payload bytes as text (--show text), escaped except for line ends. */
+  readonly text?: boolean;
   /** --allow-crc-mismatch was given (noted next to an invalid CRC). */
   readonly allowCrcMismatch?: boolean;
 }
@@ -245,14 +373,45 @@ export function hexDump(bytes: Uint8Array, offset = 0, indent = ""): string {
     let text = "";
     for (let i = 0; i < HEXDUMP_WIDTH; i++) {
       if (i > 0) hex += i === 8 ? "  " : " ";
-      if (i < line.length) {
+      const b = line[i];
+      if (b !== undefined) {
         hex += toHex(line.subarray(i, i + 1));
-        text += line[i] >= 0x20 && line[i] < 0x7f ? String.fromCharCode(line[i]) : ".";
+        text += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".";
       } else hex += "  ";
     }
     out += `${indent}${(offset + at).toString(16).padStart(8, "0")}  ${hex}  |${text}|\n`;
   }
   return out;
+}
+
+/**
+ * Payload as text, like `socat -v`: printable ASCII and UTF-8 as they are, line ends kept,
+ * other control bytes escaped (`\r`, `\t`, `\xHH`) so the terminal is never driven by the peer.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { textDump } from "./listen_events.ts";
+ * assert.equal(textDump(new TextEncoder().encode("GET /\r\n\x1b[2J"), "> "), "> GET /\\r\n> \\x1b[2J\n");
+ * ```
+ */
+export function textDump(bytes: Uint8Array, indent = ""): string {
+  const text = new TextDecoder().decode(bytes);
+  let out = "";
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (ch === "\n") out += "\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (c < 0x20 || c === 0x7f || (c >= 0x80 && c < 0xa0)) {
+      out += `\\x${c.toString(16).padStart(2, "0")}`;
+    } else if (c === 0x202e || c === 0x202d || (c >= 0x2066 && c <= 0x2069)) {
+      out += `\\u${c.toString(16)}`; // bidirectional overrides: shown, not obeyed
+    } else out += ch;
+  }
+  const lines = out.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  return lines.map((l) => `${indent}${l}\n`).join("");
 }
 
 function plural(n: number, unit: string): string {
@@ -321,12 +480,22 @@ export function renderEvent(
     const text = formatHeader(header, {
       color,
       trailingBytes: trailingBytes ?? 0,
-      crcMismatchAllowed: options.allowCrcMismatch,
+      crcMismatchAllowed: options.allowCrcMismatch ?? false,
     });
     return indent(trailingBytes === null ? text.replace(TRAILING_LINE, "") : text, BLOCK_INDENT);
   };
   const dump = (bytes: Uint8Array | undefined, offset: number) =>
-    options.hexdump && bytes !== undefined ? hexDump(bytes, offset, BLOCK_INDENT) : "";
+    bytes === undefined
+      ? ""
+      : options.hexdump
+      ? hexDump(bytes, offset, BLOCK_INDENT)
+      : options.text
+      ? textDump(bytes, BLOCK_INDENT)
+      : "";
+  const omitted = (o: OmittedTlvs | undefined) =>
+    o === undefined
+      ? ""
+      : `${BLOCK_INDENT}… ${plural(o.count, "more TLV")} (${plural(o.bytes, "byte")}) not shown\n`;
 
   switch (event.event) {
     case "listening":
@@ -348,7 +517,8 @@ export function renderEvent(
       const h = event.header;
       const source = h.source === null ? "no addresses" : `source ${endpointText(h.source)}`;
       return `${head}${paint("green", "header")} v${h.version} ${h.command} ${h.protocol} ` +
-        `from ${peer} after ${event.headerMs} ms, ${source}\n${headerBlock(detail.header, null)}`;
+        `from ${peer} after ${event.headerMs} ms, ${source}\n${headerBlock(detail.header, null)}` +
+        omitted(event.tlvsOmitted);
     }
     case "reject": {
       const what = event.code === null ? event.reason : `${event.reason} ${event.code}`;
@@ -375,9 +545,47 @@ export function renderEvent(
         }`;
       return `${head}${paint("cyan", "datagram")} from ${peer}, ${
         plural(event.length, "byte")
-      }: ${what}\n${headerBlock(detail.header, event.payload)}${BLOCK_INDENT}payload ${
-        plural(event.payload, "byte")
-      }, out ${plural(event.out, "byte")}\n${dump(detail.bytes, 0)}`;
+      }: ${what}\n${headerBlock(detail.header, event.payload)}${
+        omitted(event.tlvsOmitted)
+      }${BLOCK_INDENT}payload ${plural(event.payload, "byte")}, out ${plural(event.out, "byte")}${
+        event.withheld ? `, ${plural(event.withheld, "byte")} of --reply-info withheld` : ""
+      }\n${dump(detail.bytes, 0)}`;
+    }
+    case "dropped":
+      return `${head}${paint("yellow", "dropped")} ${
+        plural(event.count, "event")
+      }: stdout was not read fast enough\n`;
+    case "connection": {
+      const peer = endpointText(event.peer);
+      const took = `${event.durationMs} ms`;
+      if (event.reject !== null) {
+        const r = event.reject;
+        const at = r.offset === null ? "" : ` at byte ${r.offset}`;
+        return `${head}${paint("red", "reject")} ${peer}: ${r.reason}${
+          r.code === null ? "" : ` ${r.code}`
+        }${at}: ${r.message} (${took})\n`;
+      }
+      const h = event.header;
+      const what = h === null
+        ? "no header"
+        : `v${h.version} ${h.protocol}${h.source === null ? "" : ` ${endpointText(h.source)}`}${
+          h.destination === null ? "" : ` -> ${endpointText(h.destination)}`
+        }`;
+      return `${head}${paint("green", "ok")} ${peer}: ${what}, in ${
+        plural(event.in, "byte")
+      }, out ${plural(event.out, "byte")}, ${took}${
+        event.error === null ? "" : `, ${event.error}`
+      }\n`;
+    }
+    case "summary": {
+      const rejected = Object.entries(event.rejected).map(([k, v]) => `${v} ${k}`).join(", ");
+      return `${head}${paint("bold", "summary")} (${event.reason}) after ${event.durationMs} ms: ${
+        plural(event.connections, "connection")
+      }, ${event.served} served, ${
+        rejected === "" ? "none rejected" : `rejected: ${rejected}`
+      }; in ${plural(event.in, "byte")}, out ${plural(event.out, "byte")}${
+        event.dropped > 0 ? `; ${plural(event.dropped, "event")} dropped (stdout not read)` : ""
+      }\n`;
     }
   }
 }

@@ -28,6 +28,7 @@ import {
 } from "../lib/transport.ts";
 import { toHex } from "../lib/_bytes.ts";
 import {
+  capHeader,
   type EndpointJson,
   endpointJson,
   type EventDetail,
@@ -44,6 +45,8 @@ export const ListenMode = {
   DISCARD: "discard",
   /** Send the decoded info as one JSON line, then echo. */
   REPLY_INFO: "reply-info",
+  /** Send nothing back by itself: what {@linkcode ListenServer.broadcast} gets (`--stdin`). */
+  STDIN: "stdin",
 } as const;
 /** One of the {@linkcode ListenMode} values. */
 export type ListenMode = typeof ListenMode[keyof typeof ListenMode];
@@ -86,6 +89,13 @@ export interface ListenOptions {
   readonly allowCrcMismatch?: boolean;
   /** Report every payload chunk in a `data` event with its hex. */
   readonly hexdump?: boolean;
+  /** Report every payload chunk in a `data` event as text (`--show text`). */
+  readonly text?: boolean;
+  /**
+   * Whether the payload's hex or text would be printed now; false (e.g. stdout lags) spares
+   * rendering it: the `data` event is emitted without it.
+   */
+  readonly wantsDetail?: () => boolean;
   /** Interval of `data` events; default {@linkcode DATA_INTERVAL_MS}. */
   readonly dataIntervalMs?: number;
   /** Receives every event, in order. Exceptions it throws are ignored. */
@@ -110,10 +120,18 @@ export interface ListenServer {
   stop(): Promise<void>;
   /** Resolves once the server has ended (`once`, or after `stop()`). */
   readonly done: Promise<ListenEnd>;
+  /**
+   * Mode `stdin`: sends `bytes` to every connection being served (`nc -l` has one); resolves
+   * once each has taken them or failed. Other modes, UDP: does nothing.
+   */
+  broadcast(bytes: Uint8Array): Promise<void>;
+  /** Mode `stdin`: no more input; half-closes the connections served now and later. */
+  endInput(): void;
 }
 
 interface Session {
   readonly id: number;
+  readonly conn: Conn;
   in: number;
   out: number;
   reportedIn: number;
@@ -124,6 +142,7 @@ interface Session {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const now = () => new Date().toISOString();
 const encoder = new TextEncoder();
+const utf8 = new TextDecoder();
 
 function errorCode(e: unknown): string {
   return e instanceof TransportError ? e.code : "OTHER";
@@ -251,8 +270,19 @@ function serveStreams(
   let finish: (end: ListenEnd) => void = () => {};
   const done = new Promise<ListenEnd>((resolve) => (finish = resolve));
 
+  let inputEnded = false;
+  // Only what was given: absent stays absent (exactOptionalPropertyTypes).
+  const acceptOptions = {
+    ...(options.versions === undefined ? {} : { versions: options.versions }),
+    ...(options.headerTimeoutMs === undefined ? {} : { headerTimeoutMs: options.headerTimeoutMs }),
+    // A short --header-timeout is the user's explicit choice; cli/listen.ts warns about it.
+    allowShortHeaderTimeout: true,
+    optional: options.optional ?? false,
+    trust: options.trust ?? null,
+    allowCrcMismatch: options.allowCrcMismatch ?? false,
+  };
   const interval = setInterval(() => {
-    if (options.hexdump) return; // every chunk already has its event
+    if (options.hexdump || options.text) return; // every chunk already has its event
     for (const s of sessions) {
       if (!s.open || (s.in === s.reportedIn && s.out === s.reportedOut)) continue;
       s.reportedIn = s.in;
@@ -265,15 +295,7 @@ function serveStreams(
     const peerAddr = conn.remoteAddr;
     const peer = endpointJson(peerAddr);
     const local = endpointJson(conn.localAddr);
-    const accepted = await acceptProxy(conn, {
-      versions: options.versions,
-      headerTimeoutMs: options.headerTimeoutMs,
-      // A short --header-timeout is the user's explicit choice; cli/listen.ts warns about it.
-      allowShortHeaderTimeout: true,
-      optional: options.optional,
-      trust: options.trust,
-      allowCrcMismatch: options.allowCrcMismatch,
-    });
+    const accepted = await acceptProxy(conn, acceptOptions);
     if (!accepted.ok) {
       const error = accepted.reason === "invalid" ? accepted.error : undefined;
       emit({
@@ -293,6 +315,7 @@ function serveStreams(
       return false;
     }
     const header = accepted.header;
+    const capped = header === null ? null : capHeader(header);
     emit({
       event: "header",
       time: now(),
@@ -300,12 +323,22 @@ function serveStreams(
       peer,
       headerMs: accepted.headerMs,
       untrusted: accepted.untrusted,
-      header: header === null ? null : headerToJson(header),
-    }, { header });
+      header: capped === null ? null : headerToJson(capped.header),
+      ...(capped?.omitted ? { tlvsOmitted: capped.omitted } : {}),
+    }, { header: capped?.header ?? null });
 
     const c = accepted.conn;
-    const session: Session = { id, in: 0, out: 0, reportedIn: 0, reportedOut: 0, open: true };
+    const session: Session = {
+      id,
+      conn: c,
+      in: 0,
+      out: 0,
+      reportedIn: 0,
+      reportedOut: 0,
+      open: true,
+    };
     sessions.add(session);
+    if (mode === ListenMode.STDIN && inputEnded) void c.closeWrite().catch(() => {});
     let error: string | null = null;
     try {
       if (mode === ListenMode.REPLY_INFO) {
@@ -313,7 +346,7 @@ function serveStreams(
         await c.write(line);
         session.out += line.length;
       }
-      const echo = mode !== ListenMode.DISCARD;
+      const echo = mode === ListenMode.ECHO || mode === ListenMode.REPLY_INFO;
       // Zero-copy where the transport offers it (Bun): each chunk is echoed as it came.
       const buf = c.readChunk === undefined ? new Uint8Array(READ_SIZE) : null;
       for (;;) {
@@ -330,9 +363,14 @@ function serveStreams(
         const n = chunk.length;
         const offset = session.in;
         session.in += n;
-        if (options.hexdump) {
+        if (options.hexdump || options.text) {
+          const shown = options.wantsDetail?.() === false
+            ? {}
+            : options.hexdump
+            ? { hex: toHex(chunk) }
+            : { text: utf8.decode(chunk) };
           emit(
-            { event: "data", time: now(), id, in: session.in, out: session.out, hex: toHex(chunk) },
+            { event: "data", time: now(), id, in: session.in, out: session.out, ...shown },
             { bytes: chunk, offset },
           );
         }
@@ -445,10 +483,30 @@ function serveStreams(
     }
   })();
 
+  async function broadcast(bytes: Uint8Array): Promise<void> {
+    if (mode !== ListenMode.STDIN) return;
+    await Promise.all([...sessions].map(async (s) => {
+      try {
+        await s.conn.write(bytes);
+        s.out += bytes.length;
+      } catch {
+        // the connection's own read loop reports how it ended
+      }
+    }));
+  }
+
+  function endInput(): void {
+    if (mode !== ListenMode.STDIN || inputEnded) return;
+    inputEnded = true;
+    for (const s of sessions) void s.conn.closeWrite().catch(() => {});
+  }
+
   return {
     addr: listener.addr,
     stop: () => end("stopped"),
     done,
+    broadcast,
+    endInput,
   };
 }
 
@@ -467,6 +525,7 @@ function serveDatagrams(
   let finish: (end: ListenEnd) => void = () => {};
   const done = new Promise<ListenEnd>((resolve) => (finish = resolve));
   const local = endpointJson(socket.addr);
+  let warnedAmplification = false;
 
   // §2: "the receiver MUST parse the header independently for each received datagram".
   async function onDatagram(data: Uint8Array, from: NetAddr, id: number): Promise<boolean> {
@@ -490,8 +549,8 @@ function serveDatagrams(
     }
     if (trusted) {
       const step = createStreamDecoder({
-        versions: options.versions,
-        allowCrcMismatch: options.allowCrcMismatch,
+        ...(options.versions === undefined ? {} : { versions: options.versions }),
+        allowCrcMismatch: options.allowCrcMismatch ?? false,
       }).push(data);
       if (step.state === "done") {
         header = step.header;
@@ -513,13 +572,28 @@ function serveDatagrams(
     }
     const payload = data.subarray(payloadAt);
     let out = 0;
+    let withheld = 0;
     const to = from.transport === "unix" ? null : from;
     if (to !== null) {
       try {
         if (mode === ListenMode.REPLY_INFO) {
           const line = encoder.encode(`${JSON.stringify(replyInfo(peer, local, header))}\n`);
-          await socket.send(line, to);
-          out += line.length;
+          // A UDP source is not proven: answering more bytes than came in would let anyone
+          // aim our replies at a third party, amplified. Only a --trust peer gets more.
+          const listed = !!options.trust && cidrContains(options.trust, hostname);
+          if (listed || line.length + payload.length <= data.length) {
+            await socket.send(line, to);
+            out += line.length;
+          } else {
+            withheld = line.length;
+            if (!warnedAmplification) {
+              warnedAmplification = true;
+              diagnose(
+                `--reply-info: a ${line.length}-byte reply to a ${data.length}-byte datagram is ` +
+                  "sent only to peers in --trust (no amplification); withheld",
+              );
+            }
+          }
         }
         if (mode !== ListenMode.DISCARD && payload.length > 0) {
           await socket.send(payload, to);
@@ -529,6 +603,7 @@ function serveDatagrams(
         if (!stopping) diagnose(`datagram #${id}: ${e instanceof Error ? e.message : e}`);
       }
     }
+    const capped = header === null ? null : capHeader(header);
     emit({
       event: "datagram",
       time: now(),
@@ -536,11 +611,14 @@ function serveDatagrams(
       peer,
       length: data.length,
       untrusted: !trusted,
-      header: header === null ? null : headerToJson(header, payload.length),
+      header: capped === null ? null : headerToJson(capped.header, payload.length),
       payload: payload.length,
       out,
       ...(options.hexdump ? { hex: toHex(payload) } : {}),
-    }, { header, bytes: payload });
+      ...(options.text && !options.hexdump ? { text: utf8.decode(payload) } : {}),
+      ...(capped?.omitted ? { tlvsOmitted: capped.omitted } : {}),
+      ...(withheld > 0 ? { withheld } : {}),
+    }, { header: capped?.header ?? null, bytes: payload });
     return true;
   }
 
@@ -592,5 +670,11 @@ function serveDatagrams(
     }
   })();
 
-  return { addr: socket.addr, stop: () => end("stopped"), done };
+  return {
+    addr: socket.addr,
+    stop: () => end("stopped"),
+    done,
+    broadcast: () => Promise.resolve(),
+    endInput: () => {},
+  };
 }

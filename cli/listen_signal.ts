@@ -10,7 +10,7 @@ import process from "node:process";
 
 /** A stop signal wired to SIGINT and SIGTERM until {@linkcode StopSignal.dispose} is called. */
 export interface StopSignal {
-  /** Aborts on the first SIGINT or SIGTERM. */
+  /** Aborts on the first SIGINT or SIGTERM, with the signal's name as the reason. */
   readonly signal: AbortSignal;
   /** Removes the process handlers (the default action of the signals comes back). */
   dispose(): void;
@@ -33,12 +33,13 @@ const SIGNALS = ["SIGINT", "SIGTERM"] as const;
  */
 export function processStopSignal(): StopSignal {
   const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  const installed: string[] = [];
+  const handlers = new Map<string, () => void>();
   for (const name of SIGNALS) {
+    // The reason is the signal's name: the summary says what stopped the listener.
+    const onSignal = () => controller.abort(name);
     try {
       process.on(name, onSignal);
-      installed.push(name);
+      handlers.set(name, onSignal);
     } catch {
       // A runtime without this signal (Windows has no SIGTERM handler in some runtimes).
     }
@@ -46,13 +47,14 @@ export function processStopSignal(): StopSignal {
   return {
     signal: controller.signal,
     dispose() {
-      for (const name of installed.splice(0)) {
+      for (const [name, onSignal] of handlers) {
         try {
           process.off(name, onSignal);
         } catch {
           // already gone
         }
       }
+      handlers.clear();
     },
   };
 }

@@ -3,12 +3,13 @@
 // is closed, so a failure shows up as a failed assertion, never as a hang.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { after, describe, it } from "node:test";
+import { parseCidrList } from "../lib/cidr.ts";
 import { decodeHeader } from "../lib/decode.ts";
 import { encodeHeader } from "../lib/encode.ts";
 import type { HeaderInit } from "../lib/header.ts";
@@ -26,8 +27,9 @@ import {
   uniqueIdTlv,
 } from "../lib/tlv.ts";
 import { type Conn, type DatagramSocket, getTransport, type NetAddr } from "../lib/transport.ts";
-import { concat } from "../lib/_testing.ts";
+import { bounded, concat } from "../lib/_testing.ts";
 import { hexBytes, textBytes } from "./_testing.ts";
+import { rssBytes, spawnPpcat, waitFor } from "./_spawn_testing.ts";
 import { memoryIo, type MemoryIoInit, setIo } from "./io.ts";
 import { configFromArgs, run } from "./listen.ts";
 import { parseListenAddress } from "./listen_address.ts";
@@ -433,7 +435,7 @@ describe("ppcat listen: headers (TCP)", () => {
     const r = await exchange(addr, concat(textBytes(V1), textBytes(second)));
     assert.equal(decoder.decode(r.bytes), second);
     assert.equal(events.of("header").length, 1);
-    assert.deepEqual(events.of("header")[0].header?.source, V1_JSON.source);
+    assert.deepEqual(events.of("header")[0]?.header?.source, V1_JSON.source);
     const close = await events.waitFor(is("close"));
     assert.equal(close.in, second.length);
   });
@@ -595,7 +597,7 @@ describe("ppcat listen: modes and policy", () => {
       crc32c: true,
     });
     const bad = good.slice();
-    bad[bad.length - 1] ^= 0xff;
+    bad[bad.length - 1]! ^= 0xff;
     const strict = await serve();
     await exchange(strict.addr, bad);
     assert.equal((await strict.events.waitFor(is("reject"))).code, "CRC_MISMATCH");
@@ -686,7 +688,7 @@ describe("ppcat listen: --once", () => {
     assert.equal(out.code, 0);
     assert.deepEqual(
       out.out.trim().split("\n").map((l) => JSON.parse(l).event),
-      ["listening", "accept", "header", "close"],
+      ["listening", "accept", "header", "close", "summary"],
     );
     await assert.rejects(t.connect({ ...target(addr), timeoutMs: 2000 }), "no longer listening");
   });
@@ -696,36 +698,38 @@ describe("ppcat listen: --once", () => {
     await exchange(await r0.addr(), textBytes("SSH-2.0-OpenSSH\r\n"));
     const out = await r0.result;
     assert.equal(out.code, 1);
-    assert.equal(JSON.parse(out.out.trim().split("\n").at(-1)!).code, "NOT_PROXY");
+    const events = out.out.trim().split("\n").map((l) => JSON.parse(l));
+    assert.equal(events.at(-2).code, "NOT_PROXY");
+    assert.deepEqual(events.at(-1).rejected, { invalid: 1 });
   });
 });
 
+const udp4 = (src: string, port: number) =>
+  encoded({
+    version: 2,
+    protocol: "UDP4",
+    source: { address: src, port },
+    destination: { address: "192.0.2.53", port: 53 },
+  });
+
+async function udpClient(): Promise<DatagramSocket> {
+  const s = await t.listenDatagram({ hostname: "127.0.0.1", port: 0 });
+  clients.push(s);
+  return s;
+}
+
+async function receive(s: DatagramSocket, ms = 2000): Promise<Uint8Array> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const d = await Promise.race([
+    s.receive(),
+    new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), ms))),
+  ]);
+  clearTimeout(timer);
+  if (d === "timeout" || d === null) throw new Error("no datagram");
+  return d.data.slice();
+}
+
 describe("ppcat listen: UDP (§2: each datagram parsed on its own)", () => {
-  const udp4 = (src: string, port: number) =>
-    encoded({
-      version: 2,
-      protocol: "UDP4",
-      source: { address: src, port },
-      destination: { address: "192.0.2.53", port: 53 },
-    });
-
-  async function udpClient(): Promise<DatagramSocket> {
-    const s = await t.listenDatagram({ hostname: "127.0.0.1", port: 0 });
-    clients.push(s);
-    return s;
-  }
-
-  async function receive(s: DatagramSocket, ms = 2000): Promise<Uint8Array> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const d = await Promise.race([
-      s.receive(),
-      new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), ms))),
-    ]);
-    clearTimeout(timer);
-    if (d === "timeout" || d === null) throw new Error("no datagram");
-    return d.data.slice();
-  }
-
   it("valid, invalid, and two datagrams with different headers", async () => {
     const { events, addr } = await serve({ udp: true });
     assert.equal(addr.transport, "udp");
@@ -772,8 +776,10 @@ describe("ppcat listen: UDP (§2: each datagram parsed on its own)", () => {
     assert.deepEqual([reject.reason, reject.code], ["invalid", "TRUNCATED"]);
   });
 
-  it("--reply-info over UDP: a JSON datagram, then the payload", async () => {
-    const { addr } = await serve({ udp: true, mode: "reply-info" });
+  it("--reply-info over UDP: a JSON datagram to a --trust peer, then the payload", async () => {
+    const trust = parseCidrList("127.0.0.1");
+    assert.ok(typeof trust !== "string");
+    const { addr } = await serve({ udp: true, mode: "reply-info", trust });
     const client = await udpClient();
     const a = udp4("198.51.100.1", 1111);
     await client.send(
@@ -806,7 +812,7 @@ describe("ppcat listen: UNIX sockets and IPv6", () => {
       assert.deepEqual(header.peer, { path: "" });
       assert.deepEqual(header.header?.source, { path: "/run/client.sock" });
       const listening = events.of("listening")[0];
-      assert.deepEqual([listening.transport, listening.address], ["unix", { path }]);
+      assert.deepEqual([listening?.transport, listening?.address], ["unix", { path }]);
       assert.ok(existsSync(path));
       await server.stop();
       assert.ok(!existsSync(path), "the socket file is gone");
@@ -966,7 +972,10 @@ describe("ppcat listen (spawned)", () => {
       assert.equal(code, 0, stderr);
       assert.equal(stderr, "");
       const events = stdout.trim().split("\n").map((l) => JSON.parse(l));
-      assert.deepEqual(events.map((e) => e.event), ["listening", "accept", "header", "close"]);
+      assert.deepEqual(
+        events.map((e) => e.event),
+        ["listening", "accept", "header", "close", "summary"],
+      );
       assert.deepEqual(events[2].header, expectedJson(V2_TCP4));
       assert.deepEqual([events[3].in, events[3].out], [7, 7]);
     } finally {
@@ -975,3 +984,233 @@ describe("ppcat listen (spawned)", () => {
     }
   });
 });
+
+describe("ppcat listen: bounded output (item: a big header, a UDP amplifier)", () => {
+  it("an event shows at most 32 TLVs and 2048 value bytes; the rest is counted", async () => {
+    const tlvs = Array.from({ length: 5000 }, () => noopTlv(10));
+    const header = encoded({ version: 2, protocol: "UNSPEC", tlvs });
+    assert.ok(header.length > 60_000);
+    const r0 = runListen(["--json", "127.0.0.1:0"]);
+    await exchange(await r0.addr(), header);
+    await r0.events.waitFor(is("close"));
+    const out = (await r0.stop()).out;
+    const line = out.split("\n").find((l) => l.includes('"event":"header"'))!;
+    assert.ok(line.length < 8192, `header event of ${line.length} bytes`);
+    const event = JSON.parse(line);
+    assert.equal(event.header.tlvs.length, 32);
+    assert.equal(event.header.headerLength, header.length);
+    assert.deepEqual(event.tlvsOmitted, { count: 4968, bytes: 4968 * 10 });
+    const human = runListen(["127.0.0.1:0"]);
+    await exchange(await human.addr(), header);
+    await human.events.waitFor(is("close"));
+    const text = (await human.stop()).out;
+    assert.ok(text.length < 8192, `human output of ${text.length} bytes`);
+    assert.match(text, /… 4968 more TLVs \(49680 bytes\) not shown/);
+  });
+
+  it("--udp --reply-info answers no more bytes than it got, unless the peer is in --trust", async () => {
+    const diagnostics: string[] = [];
+    const { events, addr } = await serve({
+      udp: true,
+      mode: "reply-info",
+      onDiagnostic: (m) => diagnostics.push(m),
+    });
+    const client = await udpClient();
+    await client.send(
+      concat(udp4("198.51.100.1", 1111), textBytes("p")),
+      target(addr) as { hostname: string; port: number },
+    );
+    assert.equal(decoder.decode(await receive(client)), "p"); // the echo, no JSON first
+    const d = await events.waitFor(is("datagram"));
+    assert.ok(d.out <= d.length, `out ${d.out} of ${d.length} received`);
+    assert.ok((d.withheld ?? 0) > d.length);
+    assert.match(diagnostics.join("\n"), /sent only to peers in --trust \(no amplification\)/);
+  });
+});
+
+describe("ppcat listen: like nc -l (--show, --oneline, --raw, --stdin)", () => {
+  it("--show text: the payload as text, control bytes escaped; --json has it in data events", async () => {
+    const r0 = runListen(["--show", "text", "127.0.0.1:0"]);
+    await exchange(await r0.addr(), concat(textBytes(V1), textBytes("hello\r\nworld\x1b[2J\n")));
+    await r0.events.waitFor(is("close"));
+    const out = (await r0.stop()).out;
+    assert.match(out, /^ {4}hello\\r$/m);
+    assert.match(out, /^ {4}world\\x1b\[2J$/m);
+    assert.ok(!out.includes(ESC));
+    const j = runListen(["--json", "--show", "text", "127.0.0.1:0"]);
+    await exchange(await j.addr(), concat(textBytes(V1), textBytes("hi")));
+    await j.events.waitFor(is("close"));
+    const lines = (await j.stop()).out.trim().split("\n").map((l) => JSON.parse(l));
+    assert.equal(lines.find((e) => e.event === "data").text, "hi");
+  });
+
+  it("--oneline: one line per connection, served or rejected, then the summary", async () => {
+    const r0 = runListen(["--oneline", "127.0.0.1:0"]);
+    const addr = await r0.addr();
+    await exchange(addr, concat(textBytes(V1), textBytes("abc")));
+    await exchange(addr, textBytes("GET / HTTP/1.0\r\n\r\n"));
+    await r0.events.waitFor(is("close"));
+    await r0.events.waitFor(is("reject"));
+    const lines = (await r0.stop()).out.trim().split("\n");
+    assert.equal(lines.length, 4, lines.join("\n"));
+    assert.match(lines[0]!, / listening on tcp /);
+    const rest = lines.slice(1, 3).sort((a, b) => a.indexOf("#") - b.indexOf("#"));
+    assert.ok(
+      rest.some((l) =>
+        / ok 127\.0\.0\.1:\d+: v1 TCP4 192\.0\.2\.1:56324 -> 192\.0\.2\.11:443, in 3 bytes, out 3 bytes, \d+ ms$/
+          .test(l)
+      ),
+      rest.join("\n"),
+    );
+    assert.ok(rest.some((l) => / reject 127\.0\.0\.1:\d+: invalid NOT_PROXY at byte 0: /.test(l)));
+    assert.match(
+      lines[3]!,
+      / summary \(stopped\) after \d+ ms: 2 connections, 1 served, rejected: 1 invalid;/,
+    );
+  });
+
+  it("--raw: the payload bytes alone, nothing else", async () => {
+    const r0 = runListen(["--raw", "--discard", "127.0.0.1:0"]);
+    await exchange(await r0.addr(), concat(textBytes(V1), textBytes("raw\x00bytes\n")));
+    await r0.events.waitFor(is("close"));
+    const r = await r0.stop();
+    assert.equal(r.out, "raw\x00bytes\n");
+    assert.equal(r.err, "");
+  });
+
+  it("usage: --show takes text or hex; --stdin is not for --udp; --raw is not --json", () => {
+    assert.match(
+      (configFromArgs(["--show", "bin", ":0"]) as { message: string }).message,
+      /--show: expected text or hex/,
+    );
+    assert.equal(configFromArgs(["--stdin", "--udp", ":0"]).kind, "usage");
+    assert.equal(configFromArgs(["--stdin", "--echo", ":0"]).kind, "usage");
+    assert.equal(configFromArgs(["--raw", "--json", ":0"]).kind, "usage");
+  });
+});
+
+describe("ppcat listen (spawned): signals, stdin, a stalled stdout", () => {
+  it("SIGTERM: a final summary event (--json), exit 0; SIGINT: exit 130", async () => {
+    for (const [sig, code] of [["SIGTERM", 0], ["SIGINT", 130]] as const) {
+      const child = spawnPpcat(["listen", "--json", "127.0.0.1:0"]);
+      try {
+        await waitFor(() => child.stdout().includes("\n"), 15_000, "the listening event");
+        const port = JSON.parse(child.stdout().split("\n")[0]!).address.port;
+        const addr: NetAddr = { transport: "tcp", hostname: "127.0.0.1", port };
+        await exchange(addr, concat(V2_TCP4, textBytes("x")));
+        await exchange(addr, textBytes("nope"));
+        await waitFor(() => child.stdout().includes('"reject"'), 5_000, "the reject event");
+        child.signal(sig);
+        assert.equal(await child.exited, code, child.stderr());
+        const last = JSON.parse(child.stdout().trim().split("\n").at(-1)!);
+        assert.equal(last.event, "summary");
+        assert.equal(last.reason, sig);
+        assert.deepEqual(
+          [last.connections, last.served, last.rejected, last.in, last.dropped],
+          [2, 1, { invalid: 1 }, 1, 0],
+        );
+      } finally {
+        child.kill();
+      }
+    }
+  });
+
+  it("--stdin: what is typed goes to the connection; its end half-closes", async () => {
+    const child = spawnPpcat(["listen", "--stdin", "--json", "127.0.0.1:0"], { stdin: "pipe" });
+    try {
+      await waitFor(() => child.stdout().includes("\n"), 15_000, "the listening event");
+      const port = JSON.parse(child.stdout().split("\n")[0]!).address.port;
+      const c = await dial({ transport: "tcp", hostname: "127.0.0.1", port });
+      await c.write(concat(V2_TCP4, textBytes("ping")));
+      await waitFor(() => child.stdout().includes('"header"'), 5_000, "the header event");
+      child.process.stdin!.write("typed\n");
+      assert.equal(decoder.decode(await readExactly(c, 6)), "typed\n");
+      child.process.stdin!.end();
+      const rest = await readAll(c); // half-closed by the end of stdin; nothing echoed
+      assert.deepEqual([rest.bytes.length, rest.end], [0, "eof"]);
+      c.close();
+      child.signal("SIGTERM");
+      assert.equal(await child.exited, 0, child.stderr());
+    } finally {
+      child.kill();
+    }
+  });
+
+  it(
+    "stdout nobody reads: accepts and header timeouts go on, memory stays bounded, drops are counted",
+    {
+      timeout: 60_000,
+    },
+    async () => {
+      const child = spawnPpcat(
+        ["listen", "--json", "-x", "--discard", "--header-timeout", "0.5", "127.0.0.1:0"],
+        { readStdout: false },
+      );
+      try {
+        // The listening event is in the pipe, unread: find the port from /proc instead.
+        const port = await listeningPort(child.process.pid!);
+        const addr: NetAddr = { transport: "tcp", hostname: "127.0.0.1", port };
+        // 8 MiB of payload = 16 MiB of hex events: far past the pipe and the 1 MiB backlog.
+        const flood = await dial(addr);
+        const block = new Uint8Array(64 * 1024).fill(0x41);
+        await bounded(15_000, async () => {
+          await flood.write(V2_TCP4);
+          for (let i = 0; i < 128; i++) await flood.write(block); // a frozen server stops these
+          await flood.closeWrite();
+          assert.equal((await readAll(flood, 15_000)).end, "eof");
+        }).finally(() => flood.close());
+        // Still accepting and serving:
+        const r = await exchange(addr, concat(V2_TCP4, textBytes("after")));
+        assert.equal(r.end, "eof");
+        // Still enforcing the header timeout (§2):
+        const silent = await dial(addr);
+        const started = performance.now();
+        assert.equal((await readAll(silent, 5_000)).end, "eof");
+        assert.ok(performance.now() - started < 4_000);
+        const rss = rssBytes(child.process.pid!) ?? 0;
+        assert.ok(rss > 0 && rss < 150 * 1024 * 1024, `RSS ${rss} bytes`);
+        // Read it all now: the drops were counted, and said so.
+        let out = "";
+        child.process.stdout!.on("data", (d: Uint8Array) => (out += decoder.decode(d)));
+        child.process.stdout!.resume();
+        await waitFor(
+          () => out.includes('"dropped"') || out.length > 4 * 1024 * 1024,
+          10_000,
+          "output",
+        );
+        child.signal("SIGTERM");
+        assert.equal(await child.exited, 0, child.stderr());
+        const lines = out.trim().split("\n").map((l) => JSON.parse(l));
+        const summary = lines.at(-1);
+        assert.equal(summary.event, "summary");
+        assert.ok(summary.dropped > 0);
+        assert.ok(lines.some((e) => e.event === "dropped" && e.count > 0));
+      } finally {
+        child.kill();
+      }
+    },
+  );
+});
+
+/** The TCP port a process listens on, from /proc/net/tcp (its first listening socket). */
+async function listeningPort(pid: number): Promise<number> {
+  const deadline = performance.now() + 15_000;
+  while (performance.now() < deadline) {
+    try {
+      const inodes = new Set<string>();
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        const m = /^socket:\[(\d+)\]$/.exec(link);
+        if (m) inodes.add(m[1]!);
+      }
+      for (const row of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
+        const f = row.trim().split(/\s+/);
+        if (f[3] === "0A" && inodes.has(f[9]!)) return parseInt(f[1]!.split(":")[1]!, 16);
+      }
+    } catch {
+      // not there yet
+    }
+    await sleep(50);
+  }
+  throw new Error("the listener's port was not found");
+}

@@ -53,10 +53,15 @@ USAGE
   "PROXY UNKNOWN". --header-hex/--header-file send arbitrary bytes instead.
 
   End of input: ppcat half-closes (shuts down its write side; TLS: close_notify)
-  and keeps reading until the peer closes; --close-on-eof closes at once instead.
+  and keeps reading until the peer closes; --close-on-eof closes at once instead;
+  --linger TIME first keeps the write side open that long (nc -q), for receivers
+  that drop a request once the client half-closes.
   -w/--timeout bounds the connect and any stretch with no byte either way, as nc
   -w does (default 10 s; none when stdin is a terminal; 0 disables the idle
   timeout). TIME is 10, 1.5, 500ms or 2m (a bare number is seconds).
+
+  Received bytes are written to stdout at the pace stdout takes them: when the
+  reader lags (a pager, a full pipe), ppcat stops reading and TCP slows the peer.
 
   --udp: every payload chunk (each --data, the file, stdin) is one datagram
   carrying its own header (§2: "the PROXY protocol header and the proxied UDP
@@ -93,6 +98,7 @@ EXAMPLES
   ppcat send --tls --sni app.test --ca ca.pem --tls-alpn h2 127.0.0.1:8443
   ppcat send --udp --data 'query one' --data 'query two' 127.0.0.1:5353
   ppcat send --v1 /run/haproxy/pp.sock --data 'hello\\n'
+  ppcat send 127.0.0.1:3128 --data 'GET http://a.test/ HTTP/1.1\\r\\nHost: a.test\\r\\n\\r\\n' --linger 5
 
 EXIT STATUS
   0  done: the peer closed, --close-on-eof closed, or the UDP reply wait ended
@@ -197,7 +203,13 @@ async function runStream(plan: SendPlan, session: Session): Promise<number> {
           const n = await conn.read(buf);
           if (n === null) return { kind: "eof" };
           idle.touch();
-          session.output(buf.subarray(0, n));
+          // stdout's pace is the peer's pace: a reader that lags stops our reads, and TCP
+          // stops the peer, instead of memory growing.
+          if (!session.output(buf.subarray(0, n))) {
+            idle.stop(); // waiting for our own stdout is not the peer's idleness
+            await session.drained();
+            idle.touch();
+          }
         }
       } catch (e) {
         const error = toTransportError(e, "read", remote);
@@ -264,7 +276,7 @@ async function runStream(plan: SendPlan, session: Session): Promise<number> {
         idle.touch();
         if (stop === STOP) return await conclude();
       }
-      if (!(await write(pieces[i]))) return await conclude();
+      if (!(await write(pieces[i]!))) return await conclude();
     }
     if (header === null) session.event("no header sent (--no-header)");
 
@@ -307,6 +319,17 @@ async function runStream(plan: SendPlan, session: Session): Promise<number> {
       session.event(`sent ${next.length} byte${next.length === 1 ? "" : "s"}`);
     }
 
+    if (plan.lingerMs > 0) {
+      // Some receivers drop a request whose client half-closed (squid with
+      // half_closed_clients off): keep writing possible for a while, as nc -q does.
+      session.event(`end of input: write side kept open for ${seconds(plan.lingerMs)} (--linger)`);
+      idle.stop(); // a deliberate wait is not idleness
+      const pause = cancellableDelay(plan.lingerMs);
+      const stop = await Promise.race([pause.done, readerEnded(), expired]);
+      pause.cancel();
+      idle.touch();
+      if (stop === STOP) return await conclude();
+    }
     if (plan.closeOnEof) {
       closedLocally = true;
       active.close();

@@ -61,6 +61,11 @@ const PAYLOAD_FLAGS = {
     type: "boolean",
     help: "close at end of input (default: half-close, read until peer closes)",
   },
+  linger: {
+    type: "string",
+    arg: "TIME",
+    help: "after the input, keep the write side open this long, then end (nc -q)",
+  },
   timeout: {
     type: "string",
     short: "w",
@@ -135,6 +140,19 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
  * last reply, milliseconds.
  */
 export const DEFAULT_UDP_WAIT_MS = 2_000;
+
+/**
+ * Largest `--header-file`: a header is at most 65 551 bytes (§2.2); room is left for the bytes
+ * a test may want after it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MAX_HEADER_FILE_BYTES } from "./send_options.ts";
+ * assert.equal(MAX_HEADER_FILE_BYTES, 1024 * 1024);
+ * ```
+ */
+export const MAX_HEADER_FILE_BYTES = 1024 * 1024;
 
 const utf8 = new TextEncoder();
 
@@ -347,6 +365,8 @@ export interface SendPlan {
   readonly payload: PayloadSource;
   /** `--close-on-eof`. */
   readonly closeOnEof: boolean;
+  /** `--linger`: ms to keep the write side open after the end of input (0: none). */
+  readonly lingerMs: number;
   /** `--timeout` in ms as given (0: no idle timeout), or null when not given. */
   readonly timeoutMs: number | null;
   /** TLS, or null without `--tls`. */
@@ -410,7 +430,7 @@ export function parseSendArgs(args: string[]): CommandParse<SendPlan> {
     header = { kind: "raw", bytes: hex.bytes };
   } else if (values["header-file"] !== undefined) {
     const path = values["header-file"];
-    const file = readFile(path);
+    const file = readFile(path, MAX_HEADER_FILE_BYTES);
     if (!file.ok) {
       return usage(`--header-file: cannot read ${JSON.stringify(path)}: ${file.reason}`);
     }
@@ -465,6 +485,14 @@ export function parseSendArgs(args: string[]): CommandParse<SendPlan> {
       return usage(`--file: cannot read ${JSON.stringify(values.file)}: ${file.reason}`);
     }
     payload = { kind: "chunks", chunks: [file.bytes] };
+  }
+
+  let lingerMs = 0;
+  if (values.linger !== undefined) {
+    if (udp) return usage("--linger applies to streams; --udp has no write side to keep open");
+    const l = parseDuration("linger", values.linger);
+    if (!l.ok) return usage(l.message);
+    lingerMs = l.value;
   }
 
   let timeoutMs: number | null = null;
@@ -523,6 +551,7 @@ export function parseSendArgs(args: string[]): CommandParse<SendPlan> {
       sameWrite,
       payload,
       closeOnEof: values["close-on-eof"] ?? false,
+      lingerMs,
       timeoutMs,
       tls,
       verbose: verbosity.value === "verbose",

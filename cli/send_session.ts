@@ -9,7 +9,7 @@
 import { decodeHeader } from "../lib/decode.ts";
 import { formatAddr, type NetAddr } from "../lib/transport.ts";
 import { formatHeader } from "./format.ts";
-import { writeErr, writeOut } from "./io.ts";
+import { type OutSink, outSink, writeErr } from "./io.ts";
 import { DEFAULT_TIMEOUT_MS, DEFAULT_UDP_WAIT_MS, type SendPlan } from "./send_options.ts";
 import { hexDump, type SendEnd, type SendSummary, summaryHeader } from "./send_report.ts";
 import type { ChunkSource } from "./send_stdin.ts";
@@ -126,6 +126,18 @@ export function cancellableDelay(ms: number): { done: Promise<void>; cancel(): v
   };
 }
 
+/**
+ * Received bytes that may wait for stdout; past this, reading stops until stdout catches up.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { OUTPUT_BACKLOG_BYTES } from "./send_session.ts";
+ * assert.equal(OUTPUT_BACKLOG_BYTES, 1024 * 1024);
+ * ```
+ */
+export const OUTPUT_BACKLOG_BYTES = 1024 * 1024;
+
 /** A failure to report: a stable code and the one line printed after "ppcat send: ". */
 export interface SessionError {
   /** A TransportErrorCode, or TIMEOUT for the idle timeout. */
@@ -183,6 +195,7 @@ export class Session {
   readonly #targetText: string;
   readonly #verbose: boolean;
   readonly #json: boolean;
+  #sink: OutSink | null = null;
 
   /** `targetText`: TARGET as given; `verbose`/`json`: the output flags. */
   constructor(targetText: string, options: { verbose: boolean; json: boolean }) {
@@ -202,10 +215,25 @@ export class Session {
     this.event(`${verb} ${this.connected.remote} from ${this.connected.local}`);
   }
 
-  /** Received bytes: counted, and written raw to stdout unless `--json`. */
-  output(bytes: Uint8Array): void {
+  get #out(): OutSink {
+    return this.#sink ??= outSink();
+  }
+
+  /**
+   * Received bytes: counted, and queued for stdout unless `--json`. Returns false when stdout
+   * lags by more than {@linkcode OUTPUT_BACKLOG_BYTES}: wait for {@linkcode drained} before
+   * reading more.
+   */
+  output(bytes: Uint8Array): boolean {
     this.received += bytes.length;
-    if (!this.#json) writeOut(bytes.slice()); // the read buffer is reused
+    if (this.#json) return true;
+    this.#out.write(bytes); // copied: the read buffer is reused
+    return this.#out.backlog <= OUTPUT_BACKLOG_BYTES;
+  }
+
+  /** Resolves once stdout has taken all but {@linkcode OUTPUT_BACKLOG_BYTES} / 2. */
+  drained(): Promise<void> {
+    return this.#out.drained(OUTPUT_BACKLOG_BYTES / 2);
   }
 
   /**
@@ -258,7 +286,7 @@ export class Session {
         error: error === null ? null : { code: error.code, message: error.message },
         elapsedMs,
       };
-      writeOut(`${JSON.stringify(summary)}\n`);
+      this.#out.write(`${JSON.stringify(summary)}\n`);
     }
     return exit;
   }

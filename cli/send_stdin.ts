@@ -36,7 +36,7 @@ export interface ChunkSource {
 export function memorySource(chunks: readonly Uint8Array[]): ChunkSource {
   let at = 0;
   return {
-    next: () => Promise.resolve(at < chunks.length ? chunks[at++] : null),
+    next: () => Promise.resolve(chunks[at++] ?? null),
     cancel() {
       at = chunks.length;
     },

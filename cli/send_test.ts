@@ -29,8 +29,9 @@ import {
   TLS_SKIP,
   UDP_SKIP,
 } from "../lib/_socket_testing.ts";
-import { type CliRun, hexBytes, runCli, textBytes } from "./_testing.ts";
-import { type Io, memoryIo, setIo } from "./io.ts";
+import { type CliRun, hexBytes, runCli, spawnCli, textBytes } from "./_testing.ts";
+import { rssBytes, spawnPpcat } from "./_spawn_testing.ts";
+import { type Io, memoryIo, nodeIo, setIo } from "./io.ts";
 import { main } from "./main.ts";
 
 const t = getTransport();
@@ -179,8 +180,8 @@ async function exchange(
   const server = await serve(options);
   try {
     const run = await runCli(["send", ...argv(server.target)], {
-      stdin: options.stdin,
-      files: options.files,
+      ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+      ...(options.files === undefined ? {} : { files: options.files }),
     });
     const seen = await server.seen;
     return { run, seen };
@@ -419,7 +420,7 @@ describe(`ppcat send over TCP (${t.name})`, () => {
       );
       assert.equal(run.code, 0, run.err);
       assert.deepEqual(seen.chunks.map((c) => c.length), [5, 11, 12]); // a 28-byte TCP4 header
-      assert.equal(hex(seen.chunks[0]), "0d0a0d0a00");
+      assert.equal(hex(seen.chunks[0]!), "0d0a0d0a00");
       const decoded = decodeHeader(concatBytes(seen.chunks));
       assert.ok(decoded.ok && decoded.value.headerLength === 28);
     }));
@@ -908,13 +909,13 @@ describe(`ppcat send --udp (${t.name})`, () => {
           assert.equal(r.code, 0, r.err);
           assert.equal(got.length, 2);
           for (const [i, payload] of ["one", "two"].entries()) {
-            const decoded = decodeHeader(got[i].data); // §2: each datagram parsed on its own
+            const decoded = decodeHeader(got[i]!.data); // §2: each datagram parsed on its own
             assert.ok(decoded.ok, `datagram ${i}`);
             const h = decoded.value;
             assert.equal(h.protocol, "UDP4");
-            assert.deepEqual(h.source, { address: got[i].from.hostname, port: got[i].from.port });
+            assert.deepEqual(h.source, { address: got[i]!.from.hostname, port: got[i]!.from.port });
             assert.deepEqual(h.destination, { address: "127.0.0.1", port: receiver.addr.port });
-            assert.equal(dec.decode(got[i].data.subarray(h.headerLength)), payload);
+            assert.equal(dec.decode(got[i]!.data.subarray(h.headerLength)), payload);
           }
           const s = JSON.parse(r.out);
           assert.deepEqual(s.datagrams, { sent: 2, received: 2 });
@@ -1024,7 +1025,7 @@ describe(`ppcat send --tls (${t.name})`, () => {
   ): Promise<{ r: CliRun; seen: TlsSeen }> {
     const server = await tlsServer();
     try {
-      const r = await runCli(["send", `127.0.0.1:${server.port}`, ...args], { files });
+      const r = await runCli(["send", `127.0.0.1:${server.port}`, ...args], files ? { files } : {});
       return { r, seen: await server.seen };
     } finally {
       server.close();
@@ -1054,7 +1055,7 @@ describe(`ppcat send --tls (${t.name})`, () => {
         assert.equal(seen.failed, false);
         assert.equal(seen.header?.protocol, "TCP4");
         assert.deepEqual(seen.header?.source, inet(seen.peer));
-        assert.equal(hex(seen.header!.tlvs[0].value), hex(textBytes("h2"))); // the ALPN TLV
+        assert.equal(hex(seen.header!.tlvs[0]!.value), hex(textBytes("h2"))); // the ALPN TLV
         assert.equal(seen.plaintext, "ping over tls");
         assert.equal(seen.alpn, "pp-test");
         const s = JSON.parse(r.out);
@@ -1136,6 +1137,166 @@ describe("ppcat send: usage errors (exit 2, one line, nothing connected)", () =>
     assert.match(r.out, /^ {2}--tls-alpn LIST/m);
     assert.match(r.out, /^ {2}--alpn S/m);
   });
+});
+
+describe(`ppcat send: --linger, stdout backpressure, file limits (${t.name})`, () => {
+  /**
+   * A receiver like squid with half_closed_clients off: it reads the request, and if the
+   * client's EOF follows within `graceMs` it drops the request; else it answers and closes.
+   */
+  async function halfCloseIntolerant(graceMs: number) {
+    const listener = await t.listen({ hostname: "127.0.0.1", port: 0 });
+    const addr = listener.addr as { hostname: string; port: number };
+    const done = (async () => {
+      const conn = (await listener.accept())!;
+      const buf = new Uint8Array(65536);
+      try {
+        await conn.read(buf); // header and request (one write each; small)
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const eof = await Promise.race([
+          (async () => {
+            for (;;) if ((await conn.read(buf)) === null) return true;
+          })(),
+          new Promise<false>((r) => (timer = setTimeout(() => r(false), graceMs))),
+        ]);
+        clearTimeout(timer);
+        if (eof) return "dropped";
+        await conn.write(textBytes("HTTP/1.0 200 OK\r\n\r\n"));
+        return "answered";
+      } finally {
+        conn.close();
+        listener.close();
+      }
+    })();
+    return { target: `${addr.hostname}:${addr.port}`, done };
+  }
+
+  it("--linger keeps the write side open: a half-close-intolerant receiver answers", () =>
+    bounded(10_000, async () => {
+      const plain = await halfCloseIntolerant(300);
+      const r0 = await runCli(["send", plain.target, "--data", "GET / HTTP/1.0\r\n\r\n"]);
+      assert.equal(await plain.done, "dropped");
+      assert.equal(r0.out, "");
+      const lingering = await halfCloseIntolerant(300);
+      const started = Date.now();
+      const r1 = await runCli(["send", lingering.target, "--data", "GET /\r\n", "--linger", "5"]);
+      assert.equal(await lingering.done, "answered");
+      assert.equal(r1.code, 0, r1.err);
+      assert.equal(r1.out, "HTTP/1.0 200 OK\r\n\r\n");
+      assert.ok(Date.now() - started < 4000, "the peer's close ends the linger");
+    }));
+
+  it("--linger SECS: the half-close comes after SECS", () =>
+    bounded(10_000, async () => {
+      const listener = await t.listen({ hostname: "127.0.0.1", port: 0 });
+      const addr = listener.addr as { hostname: string; port: number };
+      const timing = (async () => {
+        const conn = (await listener.accept())!;
+        const buf = new Uint8Array(65536);
+        let firstData = 0;
+        try {
+          for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
+            firstData ||= performance.now();
+          }
+          return performance.now() - firstData;
+        } finally {
+          conn.close();
+          listener.close();
+        }
+      })();
+      const r = await runCli([
+        "send",
+        `${addr.hostname}:${addr.port}`,
+        "--same-write",
+        "--data",
+        "x",
+        "--linger",
+        "0.4",
+      ]);
+      assert.equal(r.code, 0, r.err);
+      const waited = await timing;
+      assert.ok(waited >= 350, `EOF ${Math.round(waited)} ms after the data`);
+    }));
+
+  it("--linger: usage errors", async () => {
+    for (
+      const [argv, pattern] of [
+        [["127.0.0.1:9", "--linger", "soon"], /--linger: "soon" is not a time/],
+        [["127.0.0.1:9", "--udp", "--linger", "1"], /--linger applies to streams/],
+      ] as const
+    ) {
+      const r = await runCli(["send", ...argv]);
+      assert.equal(r.code, 2);
+      assert.match(r.err, pattern);
+    }
+  });
+
+  it("a file flag refuses a file over its limit, in one line (a device that never ends)", () => {
+    assert.deepEqual(nodeIo.readFile("/dev/zero", 4096), {
+      ok: false,
+      reason: "larger than the limit of 4096 bytes",
+    });
+    const r = spawnCli(["send", "127.0.0.1:9", "--header-file", "/dev/zero"]);
+    assert.equal(r.status, 2);
+    assert.match(
+      r.stderr,
+      /^ppcat send: --header-file: cannot read "\/dev\/zero": larger than the limit of 1048576 bytes\n/,
+    );
+    const f = spawnCli(["send", "127.0.0.1:9", "--file", "/dev/zero"]);
+    assert.equal(f.status, 2);
+    assert.match(f.stderr, /^ppcat send: --file: cannot read "\/dev\/zero": larger than the limit/);
+    const cert = spawnCli(["send", "127.0.0.1:9", "--ssl-client-cert", "/dev/zero"]);
+    assert.equal(cert.status, 2);
+    assert.match(
+      cert.stderr,
+      /^ppcat send: --ssl-client-cert: cannot read "\/dev\/zero": larger than/,
+    );
+  });
+
+  it("stdout nobody reads: the flooding peer is held back, memory stays bounded", {
+    timeout: 60_000,
+  }, () =>
+    bounded(50_000, async () => {
+      const total = 256 * 1024 * 1024;
+      const listener = await t.listen({ hostname: "127.0.0.1", port: 0 });
+      const addr = listener.addr as { hostname: string; port: number };
+      let written = 0;
+      const flood = (async () => {
+        const conn = (await listener.accept())!;
+        const block = new Uint8Array(256 * 1024).fill(0x5a);
+        try {
+          while (written < total) {
+            await conn.write(block);
+            written += block.length;
+          }
+          await conn.closeWrite();
+          // Read what the client sent, so the close is orderly (unread bytes would reset).
+          const buf = new Uint8Array(1024);
+          while ((await conn.read(buf)) !== null);
+        } finally {
+          conn.close();
+          listener.close();
+        }
+      })();
+      const child = spawnPpcat(["send", `${addr.hostname}:${addr.port}`, "--data", "go"], {
+        readStdout: false,
+      });
+      try {
+        await sleep(1500);
+        const held = written;
+        const rss = rssBytes(child.process.pid!) ?? 0;
+        assert.ok(held < 64 * 1024 * 1024, `the peer wrote ${held} bytes into a stalled reader`);
+        assert.ok(rss > 0 && rss < 150 * 1024 * 1024, `RSS ${rss} bytes`);
+        let received = 0;
+        child.process.stdout!.on("data", (d: Uint8Array) => (received += d.length));
+        child.process.stdout!.resume();
+        assert.equal(await child.exited, 0, child.stderr());
+        await flood;
+        assert.equal(received, total);
+      } finally {
+        child.kill();
+      }
+    }));
 });
 
 describe("ppcat send (cleanup)", () => {

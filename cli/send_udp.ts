@@ -137,7 +137,8 @@ export async function runDatagrams(plan: SendPlan, session: Session): Promise<nu
         }
         session.datagramsReceived++;
         session.event(`reply ${session.datagramsReceived}: ${d.data.length} bytes`);
-        session.output(d.data);
+        // A lagging stdout stops our reads: the kernel drops what does not fit, not our memory.
+        if (!session.output(d.data)) await session.drained();
         idle.touch();
       }
     } catch (e) {

@@ -53,6 +53,7 @@ export {
   MIN_HEADER_TIMEOUT_MS,
   type NetAddr,
   type StdinReader,
+  type StdoutWriter,
   type Target,
   type TlsConn,
   type TlsOptions,

@@ -26,6 +26,7 @@ import type {
   ListenOptions,
   NetAddr,
   StdinReader,
+  StdoutWriter,
   Target,
   TlsConn,
   TlsOptions,
@@ -697,6 +698,39 @@ function stdin(): StdinReader {
   };
 }
 
+// process.stdout: Bun queues what a full pipe cannot take yet; waiting for "drain" bounds it.
+function stdout(): StdoutWriter {
+  let gone = false;
+  return {
+    write(bytes) {
+      if (gone) return Promise.resolve(false);
+      const out = process.stdout;
+      return new Promise<boolean>((resolve) => {
+        const finish = (ok: boolean) => {
+          out.off("drain", onDrain);
+          out.off("error", onError);
+          out.off("close", onError);
+          if (!ok) gone = true;
+          resolve(ok);
+        };
+        const onDrain = () => finish(true);
+        const onError = () => finish(false);
+        out.on("error", onError);
+        out.on("close", onError);
+        let taken: boolean;
+        try {
+          taken = out.write(bytes);
+        } catch {
+          finish(false);
+          return;
+        }
+        if (taken) finish(true);
+        else out.on("drain", onDrain);
+      });
+    },
+  };
+}
+
 /** The Bun transport. */
 export const bunTransport: Transport = {
   name: "bun",
@@ -705,4 +739,5 @@ export const bunTransport: Transport = {
   listenDatagram,
   startTls,
   stdin,
+  stdout,
 };

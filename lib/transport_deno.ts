@@ -20,6 +20,7 @@ import {
   type ListenOptions,
   type NetAddr,
   type StdinReader,
+  type StdoutWriter,
   type Target,
   type TlsConn,
   type TlsOptions,
@@ -421,6 +422,24 @@ function stdin(): StdinReader {
   };
 }
 
+// Deno.stdout.write, not node:process: on Deno, process.stdout writes to a pipe synchronously, so
+// a pipe nobody reads stops the whole event loop; the async op waits off the loop.
+function stdout(): StdoutWriter {
+  let gone = false;
+  return {
+    async write(bytes) {
+      if (gone) return false;
+      try {
+        for (let at = 0; at < bytes.length;) at += await Deno.stdout.write(bytes.subarray(at));
+        return true;
+      } catch {
+        gone = true;
+        return false;
+      }
+    },
+  };
+}
+
 /** The Deno transport. */
 export const denoTransport: Transport = {
   name: "deno",
@@ -429,6 +448,7 @@ export const denoTransport: Transport = {
   listenDatagram,
   startTls,
   stdin,
+  stdout,
 };
 
 // ---------------------------------------------------------------------------------------------

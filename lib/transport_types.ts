@@ -212,6 +212,16 @@ export interface StdinReader {
   cancel(): void;
 }
 
+/** The process's standard output, written without blocking the event loop. */
+export interface StdoutWriter {
+  /**
+   * Writes all of `bytes` (the caller must not reuse them until then); resolves true once the
+   * runtime has taken them, which waits while a pipe is full, or false when stdout is gone
+   * (e.g. a closed pipe). Never rejects.
+   */
+  write(bytes: Uint8Array): Promise<boolean>;
+}
+
 /**
  * What a runtime provides. Get the one for the running runtime with `getTransport()` from
  * lib/transport.ts.
@@ -237,4 +247,9 @@ export interface Transport {
    * file). Call once per process: the reader owns stdin.
    */
   stdin(): StdinReader;
+  /**
+   * The process's standard output with backpressure: a full pipe (nobody reading) delays the
+   * promise of `write`, never the event loop.
+   */
+  stdout(): StdoutWriter;
 }
