@@ -1240,7 +1240,7 @@ describe(`ppcat send: --linger, stdout backpressure, file limits (${t.name})`, (
     assert.equal(r.status, 2);
     assert.match(
       r.stderr,
-      /^ppcat send: --header-file: cannot read "\/dev\/zero": larger than the limit of 1048576 bytes\n/,
+      /^ppcat send: --header-file: cannot read "\/dev\/zero": larger than the limit of 1048576 bytes/,
     );
     const f = spawnCli(["send", "127.0.0.1:9", "--file", "/dev/zero"]);
     assert.equal(f.status, 2);
