@@ -23,7 +23,6 @@ import {
   type FuzzResultJson,
   fuzzResultJson,
   type FuzzRun,
-  HEADER_TIMEOUT_MIN_MS,
   logMonitor,
   MAX_CONCURRENCY,
   type Observation,
@@ -40,7 +39,7 @@ import {
   summarize,
   type Verdict,
 } from "../lib/fuzz/mod.ts";
-import type { Target } from "../lib/transport.ts";
+import { MIN_HEADER_TIMEOUT_MS, type Target } from "../lib/transport.ts";
 import {
   flagHelp,
   type FlagValues,
@@ -797,10 +796,10 @@ export async function run(args: string[], options: FuzzRunOptions = {}): Promise
     return FuzzExit.UNREACHABLE;
   }
   if (
-    !quiet && cfg.holdMs < HEADER_TIMEOUT_MIN_MS && cfg.cases.some((c) => c.expect === "timeout")
+    !quiet && cfg.holdMs < MIN_HEADER_TIMEOUT_MS && cfg.cases.some((c) => c.expect === "timeout")
   ) {
     writeErr(
-      `ppcat ${COMMAND}: a hold window under ${HEADER_TIMEOUT_MIN_MS / 1000} s cannot see a ` +
+      `ppcat ${COMMAND}: a hold window under ${MIN_HEADER_TIMEOUT_MS / 1000} s cannot see a ` +
         "header timeout: partial headers still open at its end are notes, not findings\n",
     );
   }

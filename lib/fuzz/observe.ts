@@ -37,9 +37,9 @@ import type { Observation, Outcome } from "./verdict.ts";
  * ```ts
  * import assert from "node:assert/strict";
  * import { DEFAULT_DEADLINE_MS } from "./observe.ts";
- * import { HEADER_TIMEOUT_MIN_MS } from "./verdict.ts";
+ * import { MIN_HEADER_TIMEOUT_MS } from "../transport.ts";
  * // Longer than the shortest header timeout, so a prompt refusal is never cut off.
- * assert.ok(DEFAULT_DEADLINE_MS > HEADER_TIMEOUT_MIN_MS);
+ * assert.ok(DEFAULT_DEADLINE_MS > MIN_HEADER_TIMEOUT_MS);
  * ```
  */
 export const DEFAULT_DEADLINE_MS = 5000;

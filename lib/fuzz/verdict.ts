@@ -13,26 +13,9 @@
  */
 
 import { toHex } from "../_bytes.ts";
+import { MIN_HEADER_TIMEOUT_MS } from "../transport_types.ts";
 import { reproduceCommand, type ReproduceOptions } from "./reproduce.ts";
 import type { FuzzCase, Requirement } from "./case.ts";
-
-/**
- * §2: "The receiver may apply a short timeout and decide to abort the
- * connection if the protocol header is not seen within a few seconds (at
- * least 3 seconds to cover a TCP retransmit)."
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { catalogCase } from "./catalog.ts";
- * import { HEADER_TIMEOUT_MIN_MS, judge } from "./verdict.ts";
- * const silent = catalogCase("cve-2021-23409-silent-connection")!;
- * const at = (afterMs: number) => judge(silent, { outcome: "closed", afterMs }).verdict;
- * assert.equal(at(HEADER_TIMEOUT_MIN_MS), "pass");
- * assert.equal(at(HEADER_TIMEOUT_MIN_MS - 1), "lenient");
- * ```
- */
-export const HEADER_TIMEOUT_MIN_MS = 3000;
 
 /**
  * What the runner saw:
@@ -139,7 +122,7 @@ export interface SizeLimit {
 
 /** Options for {@linkcode judge}. */
 export interface JudgeOptions {
-  /** The shortest header timeout §2 allows; default {@linkcode HEADER_TIMEOUT_MIN_MS}. */
+  /** The shortest header timeout §2 allows; default {@linkcode MIN_HEADER_TIMEOUT_MS}. */
   readonly headerTimeoutMinMs?: number;
   /**
    * The receiver's header size limit, as the size ladder found it: a valid
@@ -250,7 +233,7 @@ function checkObservation(o: Observation, minMs: number): void {
  * ```
  */
 export function judge(c: FuzzCase, o: Observation, options: JudgeOptions = {}): Judgement {
-  const minMs = options.headerTimeoutMinMs ?? HEADER_TIMEOUT_MIN_MS;
+  const minMs = options.headerTimeoutMinMs ?? MIN_HEADER_TIMEOUT_MS;
   checkObservation(o, minMs);
   const level = `${c.requirement} (§${c.section})`;
   if (o.crash !== undefined) {

@@ -1,9 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Expectation, FuzzCase, Requirement } from "./mod.ts";
+import { MIN_HEADER_TIMEOUT_MS } from "../transport.ts";
 import {
   fuzzResultJson,
-  HEADER_TIMEOUT_MIN_MS,
   judge,
   type Observation,
   type Outcome,
@@ -186,7 +186,7 @@ describe("judge: overrides and options", () => {
   });
 
   it("headerTimeoutMinMs moves the 3-second boundaries", () => {
-    assert.equal(HEADER_TIMEOUT_MIN_MS, 3000);
+    assert.equal(MIN_HEADER_TIMEOUT_MS, 3000);
     const t = caseOf("timeout", "MUST");
     const r = caseOf("reject", "MUST");
     const opts = { headerTimeoutMinMs: 5000 };
