@@ -1040,7 +1040,10 @@ describe("ppcat fuzz: receivers that crash", () => {
         // Alone, not watched: a valid header no longer gets service after the run.
         assert.equal(unwatched.code, 1);
         assert.equal(unwatched.report.service?.ok, false);
-        assert.deepEqual(unwatched.report.service?.suspects, ["v2-tlv-netns"]);
+        // The NETNS case first; the next case may have connected while the process was dying.
+        const suspects = unwatched.report.service?.suspects ?? [];
+        assert.equal(suspects[0], "v2-tlv-netns");
+        assert.ok(suspects.length <= 2, `suspects: ${suspects.join(", ")}`);
         assert.match(unwatched.err, /only seen with --watch-log/);
         // Supervised and not watched: service is back, so only the refusal shows; the output
         // says crashes of supervised workers need --watch-log.
