@@ -17,7 +17,7 @@ import {
 import { assertAgreesWithDecoder, fakeCase, MARKER } from "./_testing.ts";
 import { ascii, concat, fromHex, SIG, tlv, v2 } from "../_testing.ts";
 
-const SPEC = new URL("../../shared/spec/proxy-protocol.txt", import.meta.url);
+const SPEC = new URL("../../../shared/spec/proxy-protocol.txt", import.meta.url);
 // The spec lives beside the project (../shared), as in CI; a lone clone has no copy of it.
 const SPEC_SKIP = existsSync(fileURLToPath(SPEC))
   ? false
