@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { decodeV1, encodeV1, V1_MAX_LENGTH } from "./v1.ts";
 import { ascii, assertError, assertOk } from "./_testing.ts";
+import type { InetEndpoint, Protocol } from "./header.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
@@ -80,31 +81,35 @@ describe("decodeV1", () => {
 
 describe("encodeV1", () => {
   it("encodes TCP4, TCP6 and both UNKNOWN forms", () => {
-    const tcp4 = encodeV1({
-      version: 1,
-      protocol: "TCP4",
-      source: { address: "192.168.0.1", port: 56324 },
-      destination: { address: "192.168.0.11", port: 443 },
-    });
-    assert.equal(text(assertOk(tcp4)), "PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\n");
-    const tcp6 = encodeV1({
-      version: 1,
-      protocol: "TCP6",
-      source: { address: "0:0:0:0:0:FFFF:1.2.3.4", port: 1 },
-      destination: { address: "fe80:0000::0001", port: 2 },
-    });
-    assert.equal(text(assertOk(tcp6)), "PROXY TCP6 ::ffff:1.2.3.4 fe80::1 1 2\r\n");
+    // [protocol, source, destination, expected line]
+    const addressed: [Protocol, InetEndpoint, InetEndpoint, string][] = [
+      [
+        "TCP4",
+        { address: "192.168.0.1", port: 56324 },
+        { address: "192.168.0.11", port: 443 },
+        "PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\n",
+      ],
+      [
+        "TCP6",
+        { address: "0:0:0:0:0:FFFF:1.2.3.4", port: 1 },
+        { address: "fe80:0000::0001", port: 2 },
+        "PROXY TCP6 ::ffff:1.2.3.4 fe80::1 1 2\r\n",
+      ],
+      [
+        "UNKNOWN",
+        { address: "::1", port: 1 },
+        { address: "::2", port: 2 },
+        "PROXY UNKNOWN ::1 ::2 1 2\r\n",
+      ],
+    ];
+    for (const [protocol, source, destination, line] of addressed) {
+      const encoded = encodeV1({ version: 1, protocol, source, destination });
+      assert.equal(text(assertOk(encoded)), line, protocol);
+    }
     assert.equal(
       text(assertOk(encodeV1({ version: 1, protocol: "UNKNOWN" }))),
       "PROXY UNKNOWN\r\n",
     );
-    const long = encodeV1({
-      version: 1,
-      protocol: "UNKNOWN",
-      source: { address: "::1", port: 1 },
-      destination: { address: "::2", port: 2 },
-    });
-    assert.equal(text(assertOk(long)), "PROXY UNKNOWN ::1 ::2 1 2\r\n");
   });
 
   it("refuses what version 1 cannot say", () => {
