@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { crc32c, CRC32C_INIT, crc32cFinish, crc32cUpdate, crc32cZeros } from "./crc32c.ts";
+import { createPrng } from "./_prng.ts";
 
 /** Bit-at-a-time reference: RFC 3720 §12.1 / RFC 4960 appendix B, no tables. */
 function referenceCrc32c(data: Uint8Array, start = 0, end = data.length): number {
@@ -12,18 +13,6 @@ function referenceCrc32c(data: Uint8Array, start = 0, end = data.length): number
     }
   }
   return (crc ^ 0xffffffff) >>> 0;
-}
-
-/** Small seeded PRNG (mulberry32) so failures are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomBytes(next: () => number, length: number): Uint8Array {
@@ -75,7 +64,7 @@ describe("crc32c known values", () => {
 
 describe("crc32c against a bitwise reference", () => {
   it("agrees on 400 seeded random buffers of length 0..300 at unaligned starts", () => {
-    const next = prng(0x5eed);
+    const next = createPrng(0x5eed).next;
     for (let round = 0; round < 400; round++) {
       const length = round < 301 ? round : Math.floor(next() * 301);
       const lead = Math.floor(next() * 8);
@@ -100,7 +89,7 @@ describe("crc32c against a bitwise reference", () => {
 
 describe("crc32c incremental API", () => {
   it("gives the one-shot value when fed in random pieces", () => {
-    const next = prng(42);
+    const next = createPrng(42).next;
     for (let round = 0; round < 200; round++) {
       const data = randomBytes(next, Math.floor(next() * 600));
       const expected = referenceCrc32c(data);
@@ -116,7 +105,7 @@ describe("crc32c incremental API", () => {
   });
 
   it("crc32cZeros(n) equals an update over n zero bytes, from any state", () => {
-    const next = prng(7);
+    const next = createPrng(7).next;
     const zeros = new Uint8Array(1100);
     const counts = [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 64, 100, 1000, 1099];
     for (const count of counts) {
@@ -137,7 +126,7 @@ describe("crc32c incremental API", () => {
   });
 
   it("checksums a buffer with 4 bytes counted as zero, the §2.2.3 way", () => {
-    const next = prng(2023);
+    const next = createPrng(2023).next;
     const header = randomBytes(next, 60);
     const at = 41; // where a CRC32C value would sit
     const zeroed = header.slice();
