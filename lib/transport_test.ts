@@ -18,6 +18,7 @@ import {
   withDeadline,
 } from "./transport.ts";
 import { toTransportError, withConnectDeadline } from "./transport_error.ts";
+import { concatBytes } from "./_bytes.ts";
 import { bounded } from "./_testing.ts";
 import {
   ipv6Skip,
@@ -38,19 +39,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function readAll(conn: Conn): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   const buf = new Uint8Array(65536);
-  let total = 0;
   for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
     assert.ok(n > 0, "read returned 0 bytes before EOF");
     chunks.push(buf.slice(0, n));
-    total += n;
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 /** Reads exactly `n` bytes (fails on early EOF). */
