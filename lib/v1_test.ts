@@ -2,7 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { decodeV1, encodeV1, V1_MAX_LENGTH } from "./v1.ts";
 import { ascii, assertError, assertOk } from "./_testing.ts";
-import type { InetEndpoint, Protocol } from "./header.ts";
+import type { ErrorCode } from "./errors.ts";
+import type { HeaderInit, InetEndpoint, Protocol } from "./header.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
@@ -114,51 +115,21 @@ describe("encodeV1", () => {
 
   it("refuses what version 1 cannot say", () => {
     const src = { address: "1.2.3.4", port: 1 };
-    assertError(
-      encodeV1({ version: 1, protocol: "UDP4", source: src, destination: src }),
-      "ENCODE_UNSUPPORTED",
-    );
-    assertError(
-      encodeV1({ version: 1, command: "LOCAL", protocol: "UNKNOWN" }),
-      "ENCODE_UNSUPPORTED",
-    );
-    assertError(
-      encodeV1({
-        version: 1,
-        protocol: "TCP4",
-        source: src,
-        destination: src,
-        tlvs: [{ type: 1, value: new Uint8Array(1) }],
-      }),
-      "ENCODE_UNSUPPORTED",
-    );
-    assertError(encodeV1({ version: 1, protocol: "TCP4", source: src }), "ENCODE_BAD_ADDRESS");
-    assertError(
-      encodeV1({
-        version: 1,
-        protocol: "TCP4",
-        source: src,
-        destination: { address: "::1", port: 1 },
-      }),
-      "ENCODE_BAD_ADDRESS",
-    );
-    assertError(
-      encodeV1({
-        version: 1,
-        protocol: "TCP4",
-        source: src,
-        destination: { address: "1.2.3.04", port: 1 },
-      }),
-      "ENCODE_BAD_ADDRESS",
-    );
-    assertError(
-      encodeV1({
-        version: 1,
-        protocol: "TCP4",
-        source: src,
-        destination: { address: "1.2.3.4", port: 65536 },
-      }),
-      "ENCODE_BAD_PORT",
-    );
+    const tcp4To = (destination: InetEndpoint): HeaderInit => ({
+      version: 1,
+      protocol: "TCP4",
+      source: src,
+      destination,
+    });
+    const refused: [HeaderInit, ErrorCode][] = [
+      [{ version: 1, protocol: "UDP4", source: src, destination: src }, "ENCODE_UNSUPPORTED"],
+      [{ version: 1, command: "LOCAL", protocol: "UNKNOWN" }, "ENCODE_UNSUPPORTED"],
+      [{ ...tcp4To(src), tlvs: [{ type: 1, value: new Uint8Array(1) }] }, "ENCODE_UNSUPPORTED"],
+      [{ version: 1, protocol: "TCP4", source: src }, "ENCODE_BAD_ADDRESS"],
+      [tcp4To({ address: "::1", port: 1 }), "ENCODE_BAD_ADDRESS"],
+      [tcp4To({ address: "1.2.3.04", port: 1 }), "ENCODE_BAD_ADDRESS"],
+      [tcp4To({ address: "1.2.3.4", port: 65536 }), "ENCODE_BAD_PORT"],
+    ];
+    for (const [init, code] of refused) assertError(encodeV1(init), code);
   });
 });
