@@ -41,6 +41,28 @@ export function openSockets(): Set<string> | null {
   return out;
 }
 
+/**
+ * Sockets open now that were not in `before` (from {@linkcode openSockets}), after
+ * waiting up to 500 ms for closes that complete a tick later (node:tls server).
+ */
+export async function socketsLeakedSince(before: Set<string>): Promise<string[]> {
+  let leaked: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    leaked = [...(openSockets() ?? [])].filter((fd) => !before.has(fd));
+    if (leaked.length === 0) break;
+  }
+  return leaked;
+}
+
+/** A TCP port on 127.0.0.1 nothing listens on: bind one, note it, close it. */
+export async function closedPort(): Promise<number> {
+  const l = await getTransport().listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as { port: number }).port;
+  l.close();
+  return port;
+}
+
 /** Why IPv6 tests cannot run here, or false when the loopback ::1 can be bound. */
 export async function ipv6Skip(): Promise<string | false> {
   return (await ipv6Available()) ? false : "IPv6 loopback (::1) is not available here";

@@ -21,9 +21,11 @@ import { toTransportError, withConnectDeadline } from "./transport_error.ts";
 import { concatBytes } from "./_bytes.ts";
 import { bounded } from "./_testing.ts";
 import {
+  closedPort,
   ipv6Skip,
   makeTestCertificates,
   openSockets,
+  socketsLeakedSince,
   TLS_SKIP,
   UDP_SKIP,
 } from "./_socket_testing.ts";
@@ -130,14 +132,6 @@ async function echoMiB(p: Pair): Promise<void> {
 
 const socketsAtStart = openSockets();
 const IPV6_SKIP = await ipv6Skip();
-
-/** A port nothing listens on: bind one, note it, close it. */
-async function closedPort(): Promise<number> {
-  const l = await t.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as { port: number }).port;
-  l.close();
-  return port;
-}
 
 describe(`transport (${t.name})`, () => {
   it("picks the running runtime", () => {
@@ -731,13 +725,7 @@ describe(`transport (${t.name})`, () => {
     { skip: socketsAtStart === null && "no /proc/self/fd" },
     () =>
       bounded(5000, async () => {
-        let leaked: string[] = [];
-        for (let i = 0; i < 20; i++) { // closes may complete a tick later (node:tls server)
-          await sleep(25);
-          leaked = [...openSockets()!].filter((fd) => !socketsAtStart!.has(fd));
-          if (leaked.length === 0) break;
-        }
-        assert.deepEqual(leaked, []);
+        assert.deepEqual(await socketsLeakedSince(socketsAtStart!), []);
       }),
   );
 });
