@@ -40,6 +40,26 @@ function v6(text: string): { code: AddressParse; out: Uint8Array } {
   return { code: parseIPv6(src, 0, src.length, out, 0), out };
 }
 
+/** One test per text: parsing it gives `code` and leaves all `width` bytes of `out` untouched. */
+function rejectsEach(
+  parse: (text: string) => { code: AddressParse; out: Uint8Array },
+  width: number,
+  code: typeof AddressParse.LEADING_ZERO | typeof AddressParse.INVALID,
+  texts: readonly string[],
+): void {
+  for (const text of texts) {
+    const shown = JSON.stringify(text);
+    const title = code === AddressParse.LEADING_ZERO
+      ? `reports LEADING_ZERO for ${shown}`
+      : `rejects ${shown} as INVALID`;
+    it(title, () => {
+      const r = parse(text);
+      assert.equal(r.code, code);
+      assert.deepEqual(r.out, new Uint8Array(width).fill(FILL), "out untouched");
+    });
+  }
+}
+
 describe("constants", () => {
   it("has the §2.2 address sizes and stable parse codes", () => {
     assert.equal(IPV4_LENGTH, 4);
@@ -84,13 +104,7 @@ describe("parseIPv4", () => {
     "099.1.1.1",
     "1.2.3.055",
   ];
-  for (const text of leadingZero) {
-    it(`reports LEADING_ZERO for ${JSON.stringify(text)}`, () => {
-      const r = v4(text);
-      assert.equal(r.code, AddressParse.LEADING_ZERO);
-      assert.deepEqual(r.out, new Uint8Array(4).fill(FILL), "out untouched");
-    });
-  }
+  rejectsEach(v4, 4, AddressParse.LEADING_ZERO, leadingZero);
 
   const invalid = [
     "",
@@ -146,13 +160,7 @@ describe("parseIPv4", () => {
     "1.2.3.04x",
     "00.0.0.0.",
   ];
-  for (const text of invalid) {
-    it(`rejects ${JSON.stringify(text)} as INVALID`, () => {
-      const r = v4(text);
-      assert.equal(r.code, AddressParse.INVALID);
-      assert.deepEqual(r.out, new Uint8Array(4).fill(FILL), "out untouched");
-    });
-  }
+  rejectsEach(v4, 4, AddressParse.INVALID, invalid);
 
   it("rejects raw non-ASCII and NUL bytes", () => {
     const out = new Uint8Array(4);
@@ -242,13 +250,7 @@ describe("parseIPv6", () => {
     "::ffff:001.002.003.004",
     "::ffff:192.168.000.1",
   ];
-  for (const text of leadingZero) {
-    it(`reports LEADING_ZERO for ${JSON.stringify(text)}`, () => {
-      const r = v6(text);
-      assert.equal(r.code, AddressParse.LEADING_ZERO);
-      assert.deepEqual(r.out, new Uint8Array(16).fill(FILL), "out untouched");
-    });
-  }
+  rejectsEach(v6, 16, AddressParse.LEADING_ZERO, leadingZero);
 
   const invalid = [
     // empty and colons
@@ -344,13 +346,7 @@ describe("parseIPv6", () => {
     "::ffff:01.2.3.4.5",
     "1:2:3:4:5:6:7:8:01.2.3.4",
   ];
-  for (const text of invalid) {
-    it(`rejects ${JSON.stringify(text)} as INVALID`, () => {
-      const r = v6(text);
-      assert.equal(r.code, AddressParse.INVALID);
-      assert.deepEqual(r.out, new Uint8Array(16).fill(FILL), "out untouched");
-    });
-  }
+  rejectsEach(v6, 16, AddressParse.INVALID, invalid);
 
   it("rejects raw non-ASCII bytes that would be hex after masking", () => {
     const out = new Uint8Array(16);
