@@ -82,6 +82,16 @@ interface Pair {
   close(): void;
 }
 
+/** Runs `body` on a fresh pair and closes the pair however `body` ends. */
+async function withPair(target: Target, body: (p: Pair) => Promise<void>): Promise<void> {
+  const p = await pair(target);
+  try {
+    await body(p);
+  } finally {
+    p.close();
+  }
+}
+
 async function pair(target: Target): Promise<Pair> {
   const listener = await t.listen(target);
   const accepted = listener.accept();
@@ -140,8 +150,7 @@ describe(`transport (${t.name})`, () => {
 
   it("TCP over 127.0.0.1: data and addresses", () =>
     bounded(5000, async () => {
-      const p = await pair({ hostname: "127.0.0.1", port: 0 });
-      try {
+      await withPair({ hostname: "127.0.0.1", port: 0 }, async (p) => {
         const port = (p.listener.addr as { port: number }).port;
         assert.ok(port > 0);
         assert.deepEqual(p.listener.addr, { transport: "tcp", hostname: "127.0.0.1", port });
@@ -157,23 +166,18 @@ describe(`transport (${t.name})`, () => {
         );
         await p.server.write(enc.encode("ok"));
         assert.equal(dec.decode(await readExactly(p.client, 2)), "ok");
-      } finally {
-        p.close();
-      }
+      });
     }));
 
   it("TCP over [::1]", { skip: IPV6_SKIP }, () =>
     bounded(5000, async () => {
-      const p = await pair({ hostname: "::1", port: 0 });
-      try {
+      await withPair({ hostname: "::1", port: 0 }, async (p) => {
         const port = (p.listener.addr as { port: number }).port;
         assert.deepEqual(p.client.remoteAddr, { transport: "tcp", hostname: "::1", port });
         assert.equal((p.server.remoteAddr as { hostname: string }).hostname, "::1");
         await p.client.write(enc.encode("v6"));
         assert.equal(dec.decode(await readExactly(p.server, 2)), "v6");
-      } finally {
-        p.close();
-      }
+      });
     }));
 
   it("UNIX stream socket in a temp dir", () =>
@@ -181,8 +185,7 @@ describe(`transport (${t.name})`, () => {
       const dir = mkdtempSync(join(tmpdir(), "ppcat-transport-"));
       const path = join(dir, "pp.sock");
       try {
-        const p = await pair({ path });
-        try {
+        await withPair({ path }, async (p) => {
           assert.deepEqual(p.listener.addr, { transport: "unix", path });
           assert.deepEqual(p.client.remoteAddr, { transport: "unix", path });
           assert.deepEqual(p.server.localAddr, { transport: "unix", path });
@@ -190,9 +193,7 @@ describe(`transport (${t.name})`, () => {
           await p.client.write(enc.encode("unix"));
           assert.equal(dec.decode(await readExactly(p.server, 4)), "unix");
           await echoMiB({ ...p, client: p.server, server: p.client });
-        } finally {
-          p.close();
-        }
+        });
         // closing the listener frees the path on both runtimes (Deno unlinks it; so must Bun)
         const again = await t.listen({ path });
         again.close();
@@ -203,18 +204,14 @@ describe(`transport (${t.name})`, () => {
 
   it("echoes 1 MiB both ways byte for byte over TCP", () =>
     bounded(20000, async () => {
-      const p = await pair({ hostname: "127.0.0.1", port: 0 });
-      try {
+      await withPair({ hostname: "127.0.0.1", port: 0 }, async (p) => {
         await echoMiB(p);
-      } finally {
-        p.close();
-      }
+      });
     }));
 
   it("a reader that falls behind: 4 MiB wait unread, then arrive intact", () =>
     bounded(20000, async () => {
-      const p = await pair({ hostname: "127.0.0.1", port: 0 });
-      try {
+      await withPair({ hostname: "127.0.0.1", port: 0 }, async (p) => {
         const sent = pattern(4 << 20, 12345);
         const writing = (async () => {
           await p.client.write(sent); // blocks on flow control until the server reads
@@ -225,17 +222,14 @@ describe(`transport (${t.name})`, () => {
         await writing;
         assert.equal(got.length, sent.length);
         assert.ok(Buffer.from(got).equals(Buffer.from(sent)), "bytes differ after backpressure");
-      } finally {
-        p.close();
-      }
+      });
     }));
 
   it("readChunk, where offered: 4 MiB in order, no chunk empty, null at EOF", {
     skip: t.name === "bun" ? false : "this transport offers no readChunk",
   }, () =>
     bounded(20000, async () => {
-      const p = await pair({ hostname: "127.0.0.1", port: 0 });
-      try {
+      await withPair({ hostname: "127.0.0.1", port: 0 }, async (p) => {
         assert.equal(typeof p.server.readChunk, "function");
         const sent = pattern(4 << 20, 777);
         const writing = (async () => {
@@ -251,15 +245,12 @@ describe(`transport (${t.name})`, () => {
         await writing;
         assert.ok(Buffer.concat(chunks).equals(Buffer.from(sent)), "bytes differ");
         assert.equal(await p.server.readChunk!(), null);
-      } finally {
-        p.close();
-      }
+      });
     }));
 
   it("half-close: closeWrite -> peer reads EOF -> peer still writes back", () =>
     bounded(5000, async () => {
-      const p = await pair({ hostname: "127.0.0.1", port: 0 });
-      try {
+      await withPair({ hostname: "127.0.0.1", port: 0 }, async (p) => {
         await p.client.write(enc.encode("ping"));
         await p.client.closeWrite();
         await assert.rejects(p.client.write(enc.encode("late")), { code: "CLOSED" });
@@ -267,15 +258,12 @@ describe(`transport (${t.name})`, () => {
         await p.server.write(enc.encode("pong"));
         await p.server.closeWrite();
         assert.equal(dec.decode(await readAll(p.client)), "pong");
-      } finally {
-        p.close();
-      }
+      });
     }));
 
   it("close() ends a pending read with null; later reads null, writes CLOSED", () =>
     bounded(5000, async () => {
-      const p = await pair({ hostname: "127.0.0.1", port: 0 });
-      try {
+      await withPair({ hostname: "127.0.0.1", port: 0 }, async (p) => {
         const pending = p.server.read(new Uint8Array(16));
         await sleep(10);
         p.server.close();
@@ -284,9 +272,7 @@ describe(`transport (${t.name})`, () => {
         await assert.rejects(p.server.write(enc.encode("x")), { code: "CLOSED" });
         p.server.close(); // idempotent
         assert.equal(await readAll(p.client).then((b) => b.length), 0); // peer sees EOF
-      } finally {
-        p.close();
-      }
+      });
     }));
 
   it("a pending accept resolves null when the listener closes; iteration ends", () =>
@@ -303,17 +289,14 @@ describe(`transport (${t.name})`, () => {
 
   it("writing to a peer that closed rejects with RESET", () =>
     bounded(10000, async () => {
-      const p = await pair({ hostname: "127.0.0.1", port: 0 });
-      try {
+      await withPair({ hostname: "127.0.0.1", port: 0 }, async (p) => {
         p.server.close();
         await sleep(20);
         const chunk = new Uint8Array(65536);
         await assert.rejects(async () => {
           for (let i = 0; i < 1000; i++) await p.client.write(chunk);
         }, (e: unknown) => e instanceof TransportError && e.code === "RESET");
-      } finally {
-        p.close();
-      }
+      });
     }));
 
   it("connect to a closed port: CONNECTION_REFUSED, one readable line", () =>
@@ -411,15 +394,12 @@ describe(`transport (${t.name})`, () => {
 
   it("withDeadline: a silent peer times out (§2 header timeout), a cleared one does not", () =>
     bounded(5000, async () => {
-      const p = await pair({ hostname: "127.0.0.1", port: 0 });
-      try {
+      await withPair({ hostname: "127.0.0.1", port: 0 }, async (p) => {
         const guarded = withDeadline(p.server, 40);
         await assert.rejects(guarded.read(new Uint8Array(8)), { code: "TIMEOUT" });
         assert.equal(guarded.expired, true);
         assert.equal((await readAll(p.client)).length, 0); // the server side was closed
-      } finally {
-        p.close();
-      }
+      });
       const q = await pair({ hostname: "127.0.0.1", port: 0 });
       try {
         const guarded = withDeadline(q.server, 400);
