@@ -220,9 +220,11 @@ describe("ppcat decode: usage errors (exit 2)", () => {
       assert.equal(r.out, "");
       const lines = r.err.split("\n");
       assert.deepEqual(lines.slice(1), [""], "one line");
+      const [first] = lines;
+      assert.ok(first !== undefined);
       const suffix = " (see ppcat decode --help)";
-      assert.ok(lines[0]?.endsWith(suffix), lines[0]);
-      assert.match(lines[0]?.slice(0, -suffix.length) ?? "", line);
+      assert.ok(first.endsWith(suffix), first);
+      assert.match(first.slice(0, -suffix.length), line);
     });
   }
 

@@ -15,7 +15,7 @@ async function encodeHex(argv: string[]): Promise<string> {
 
 /** encode → decode --json, in-process. */
 async function roundTrip(argv: string[], files?: Record<string, Uint8Array>) {
-  const enc = await runCli(["encode", ...argv], { files });
+  const enc = await runCli(["encode", ...argv], files === undefined ? {} : { files });
   assert.equal(enc.err, "", `encode ${argv.join(" ")}`);
   assert.equal(enc.code, 0);
   const dec = await runCli(["decode", "--json"], { stdin: enc.outBytes });

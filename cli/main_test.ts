@@ -71,7 +71,8 @@ describe("ppcat (top level)", () => {
       for (const section of ["USAGE", "([A-Z]+ )?FLAGS", "EXAMPLES", "EXIT STATUS"]) {
         assert.match(a.out, new RegExp(`^${section}$`, "m"), section);
       }
-      const examples = a.out.split("\nEXAMPLES\n")[1].split("\n\n")[0];
+      const examples = a.out.split("\nEXAMPLES\n")[1]?.split("\n\n")[0];
+      assert.ok(examples !== undefined, a.out);
       const count = examples.split("\n").filter((l) => l.startsWith("  ppcat ")).length;
       assert.ok(count >= 2 && count <= 4, `${count} examples`);
     });

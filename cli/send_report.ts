@@ -33,9 +33,10 @@ export function hexDump(bytes: Uint8Array, indent = "  "): string {
     let text = "";
     for (let i = 0; i < 16; i++) {
       if (i === 8) hex += " ";
-      if (i < row.length) {
+      const byte = row[i];
+      if (byte !== undefined) {
         hex += `${toHex(row.subarray(i, i + 1))} `;
-        text += row[i] >= 0x20 && row[i] < 0x7f ? String.fromCharCode(row[i]) : ".";
+        text += byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : ".";
       } else {
         hex += "   ";
       }

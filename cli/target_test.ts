@@ -20,7 +20,7 @@ describe("TARGET", () => {
   });
 
   it("reads unix:PATH and anything with a slash as a socket path", () => {
-    for (const [text, path] of [["unix:pp.sock", "pp.sock"], ["./pp.sock", "./pp.sock"]]) {
+    for (const [text, path] of [["unix:pp.sock", "pp.sock"], ["./pp.sock", "./pp.sock"]] as const) {
       assert.deepEqual(parseTarget(text), { ok: true, value: { kind: "unix", path } });
     }
     assert.deepEqual(parseTarget("run/pp.sock"), {

@@ -49,8 +49,13 @@ describe("fuzz catalog: shape", () => {
   it("is rebuilt identically on every call, and the arrays are the caller's", () => {
     const again = fuzzCatalog();
     assert.deepEqual(again, CATALOG);
-    again[0].bytes[0] ^= 0xff;
-    assert.notDeepEqual(fuzzCatalog()[0].bytes, again[0].bytes);
+    const [changed] = again;
+    const [fresh] = fuzzCatalog();
+    assert.ok(changed && fresh);
+    const first = changed.bytes[0];
+    assert.ok(first !== undefined);
+    changed.bytes[0] = first ^ 0xff;
+    assert.notDeepEqual(fresh.bytes, changed.bytes);
   });
 
   it("gives every case a known section, requirement, version and a description", () => {
@@ -117,11 +122,12 @@ describe("fuzz catalog: coverage the issue asks for", () => {
     const families = new Set<number>();
     const transports = new Set<number>();
     for (const c of CATALOG) {
-      if (c.version !== 2 || !sigIntact(c) || c.bytes[12] >> 4 !== 2) continue;
-      commands.add(c.bytes[12] & 0xf);
-      if ((c.bytes[12] & 0xf) !== 1) continue;
-      families.add(c.bytes[13] >> 4);
-      transports.add(c.bytes[13] & 0xf);
+      const [verCmd, famProto] = [c.bytes[12], c.bytes[13]];
+      if (c.version !== 2 || !sigIntact(c) || verCmd === undefined || verCmd >> 4 !== 2) continue;
+      commands.add(verCmd & 0xf);
+      if ((verCmd & 0xf) !== 1 || famProto === undefined) continue;
+      families.add(famProto >> 4);
+      transports.add(famProto & 0xf);
     }
     const all = Array.from({ length: 16 }, (_, i) => i);
     assert.deepEqual([...commands].sort((a, b) => a - b), all);
@@ -132,7 +138,9 @@ describe("fuzz catalog: coverage the issue asks for", () => {
   it("every damaged signature byte and several version nibbles", () => {
     for (let i = 0; i < 12; i++) {
       const c = byName(`v2-signature-byte-${String(i).padStart(2, "0")}`);
-      assert.equal(c.bytes[i], SIG[i] ^ 0x80);
+      const sig = SIG[i];
+      assert.ok(sig !== undefined);
+      assert.equal(c.bytes[i], sig ^ 0x80);
       assert.equal(c.code, "NOT_PROXY");
     }
     for (const v of ["0", "1", "3", "f"]) {
@@ -553,7 +561,9 @@ describe("writePlan and deliveryDurationMs", () => {
 
   it("does not alias the case's bytes when appending", () => {
     const c = fakeCase({ bytes, marker: "same-write" });
-    writePlan(c, m).writes[0].bytes[0] = 0;
+    const [write] = writePlan(c, m).writes;
+    assert.ok(write);
+    write.bytes[0] = 0;
     assert.equal(bytes[0], 10);
   });
 

@@ -130,6 +130,11 @@ function splice(src: Uint8Array, start: number, removed: number, inserted: Uint8
   return out;
 }
 
+// A byte of b, or 0 past its end: what the bitwise operators made of `undefined` before.
+function byteAt(b: Uint8Array, i: number): number {
+  return b[i] ?? 0;
+}
+
 function setLen(b: Uint8Array, len: number): void {
   b[14] = (len >> 8) & 0xff;
   b[15] = len & 0xff;
@@ -158,7 +163,7 @@ function bitFlip(p: Prng, b: Uint8Array): Mutated {
   for (let n = 1 + p.int(3); n > 0; n--) {
     const at = position(p, out);
     const bit = p.int(8);
-    out[at] ^= 1 << bit;
+    out[at] = byteAt(out, at) ^ (1 << bit);
     flips.push(`${at}.${bit}`);
   }
   return { bytes: out, kind: "bit-flip", detail: `bits flipped (byte.bit): ${flips.join(", ")}` };
@@ -173,7 +178,7 @@ function byteSet(p: Prng, b: Uint8Array): Mutated {
     let value = p.pick(values);
     if (value === out[at]) value ^= 0xff; // never a no-op
     out[at] = value;
-    sets.push(`[${at}]=0x${out[at].toString(16).padStart(2, "0")}`);
+    sets.push(`[${at}]=0x${value.toString(16).padStart(2, "0")}`);
   }
   return { bytes: out, kind: "byte-set", detail: `bytes set: ${sets.join(", ")}` };
 }
@@ -195,7 +200,7 @@ function lengthEdit(p: Prng, b: Uint8Array): Mutated {
       detail: `byte ${at} doubled`,
     };
   }
-  const len = (b[14] << 8) | b[15];
+  const len = (byteAt(b, 14) << 8) | byteAt(b, 15);
   const choices = [0, 11, 12, 35, 36, 215, 216, 0xffff, len - 1, len + 1, len - 3, p.int(0x10000)];
   const next = Math.min(0xffff, Math.max(0, p.pick(choices)));
   const out = b.slice();
@@ -232,13 +237,15 @@ function tlvSurgery(p: Prng, b: Uint8Array): Mutated {
   }
   const tlvs = decoded.value.tlvs;
   const i = p.int(tlvs.length);
-  const vs = tlvs[i].value.byteOffset - b.byteOffset;
+  const tlv = tlvs[i];
+  if (tlv === undefined) throw new RangeError(`fuzz random: TLV #${i} of ${tlvs.length}`);
+  const vs = tlv.value.byteOffset - b.byteOffset;
   const t = vs - 3;
-  const L = tlvs[i].value.length;
-  const name = `TLV #${i} (type 0x${b[t].toString(16).padStart(2, "0")} at ${t})`;
+  const L = tlv.value.length;
+  const name = `TLV #${i} (type 0x${byteAt(b, t).toString(16).padStart(2, "0")} at ${t})`;
   let out: Uint8Array;
   let detail: string;
-  const op = tlvs[i].type === TlvType.SSL && L > 5 ? p.int(7) : p.int(6);
+  const op = tlv.type === TlvType.SSL && L > 5 ? p.int(7) : p.int(6);
   switch (op) {
     case 0: {
       const next = Math.max(0, p.pick([0, L - 1, L + 1, L + 2, 0xffff, p.int(0x10000)]));
@@ -284,7 +291,7 @@ function tlvSurgery(p: Prng, b: Uint8Array): Mutated {
     default: {
       // An SSL sub-TLV's length.
       const sub = vs + 5;
-      const subLen = (b[sub + 1] << 8) | b[sub + 2];
+      const subLen = (byteAt(b, sub + 1) << 8) | byteAt(b, sub + 2);
       const next = Math.max(0, p.pick([0, subLen - 1, subLen + 1, 0xffff]));
       out = b.slice();
       out[sub + 1] = next >> 8;
@@ -339,12 +346,17 @@ const EITHER_RULE: Readonly<Record<string, string>> = {
 function build(seed: number, index: number): FuzzCase {
   const p = createPrng(caseSeed(seed, index));
   const from = p.int(SEEDS.length);
+  const origin = SEEDS[from];
+  const originBytes = seedHeaders()[from];
+  if (origin === undefined || originBytes === undefined) {
+    throw new RangeError(`fuzz random: seed header #${from} of ${SEEDS.length}`);
+  }
   const kind = p.pick(RANDOM_MUTATIONS);
-  const m = MUTATORS[kind](p, seedHeaders()[from]);
+  const m = MUTATORS[kind](p, originBytes);
   const name = `random-${seed}-${index}`;
-  const what = `Random ${m.kind} of ${SEEDS[from].name}: ${m.detail}`;
+  const what = `Random ${m.kind} of ${origin.name}: ${m.detail}`;
   const bytes = m.bytes;
-  const version = bytes[0] === 0x50 ? 1 : bytes[0] === 0x0d ? 2 : SEEDS[from].init.version;
+  const version = bytes[0] === 0x50 ? 1 : bytes[0] === 0x0d ? 2 : origin.init.version;
   const c = classifyHeader(bytes);
   if (c.expect === "accept" || c.expect === "either") {
     const headerLength = c.headerLength ?? bytes.length;
@@ -430,7 +442,9 @@ function checkSeed(seed: number): void {
  * import { decodeHeader } from "../decode.ts";
  * const cases = randomCases(20, 42);
  * assert.equal(cases.length, 20);
- * assert.equal(cases[3].name, "random-42-3");
+ * const fourth = cases[3];
+ * assert.ok(fourth);
+ * assert.equal(fourth.name, "random-42-3");
  * assert.deepEqual(randomCases(20, 42), cases);
  * for (const c of cases) {
  *   const r = decodeHeader(c.bytes);

@@ -68,6 +68,7 @@ describe("observeCase: echo mode", () => {
       const seen = await Promise.all(names.map((name) => observe(named(name), server)));
       names.forEach((name, i) => {
         const o = seen[i];
+        assert.ok(o, name);
         assert.equal(o.outcome, "accepted", name);
         assert.equal(o.payloadIntact, true, name);
         assert.equal(o.spokeFirst, undefined, name);
