@@ -39,6 +39,22 @@ export async function runCli(argv: string[], init: MemoryIoInit = {}): Promise<C
   };
 }
 
+/**
+ * What `decode --json` prints for the §2.2 header the cli tests share: PROXY, TCP over IPv4,
+ * 192.0.2.1:56324 -> 192.0.2.11:443, no TLVs (spread it to change the version or lengths).
+ */
+export const V2_TCP4_JSON = {
+  version: 2,
+  command: "PROXY",
+  protocol: "TCP4",
+  source: { address: "192.0.2.1", port: 56324 },
+  destination: { address: "192.0.2.11", port: 443 },
+  tlvs: [],
+  crc32c: null,
+  headerLength: 28,
+  trailingBytes: 0,
+};
+
 /** Bytes from a hex string (test fixtures only; no validation). */
 export function hexBytes(hex: string): Uint8Array {
   const clean = hex.replace(/[^0-9a-f]/gi, "");

@@ -4,23 +4,12 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { hexBytes, runCli, textBytes } from "./_testing.ts";
+import { hexBytes, runCli, textBytes, V2_TCP4_JSON } from "./_testing.ts";
 import { rssBytes, spawnPpcat, waitFor } from "./_spawn_testing.ts";
 
 const SIG = "0d0a0d0a000d0a515549540a";
 // §2.2: PROXY, TCP over IPv4, len 12, 192.0.2.1 -> 192.0.2.11, ports 56324 -> 443.
 const V2_TCP4 = `${SIG}2111000cc0000201c000020bdc0401bb`;
-const V2_TCP4_JSON = {
-  version: 2,
-  command: "PROXY",
-  protocol: "TCP4",
-  source: { address: "192.0.2.1", port: 56324 },
-  destination: { address: "192.0.2.11", port: 443 },
-  tlvs: [],
-  crc32c: null,
-  headerLength: 28,
-  trailingBytes: 0,
-};
 // Same header plus a CRC32C TLV; checksum computed independently (Python, RFC 4960 app. B).
 const V2_CRC = `${SIG}21110013c0000201c000020bdc0401bb03000469dbc41e`;
 const ESC = "\x1b";

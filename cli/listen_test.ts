@@ -28,7 +28,7 @@ import {
 } from "../lib/tlv.ts";
 import { type Conn, type DatagramSocket, getTransport, type NetAddr } from "../lib/transport.ts";
 import { bounded, concat } from "../lib/_testing.ts";
-import { hexBytes, textBytes } from "./_testing.ts";
+import { hexBytes, textBytes, V2_TCP4_JSON } from "./_testing.ts";
 import { rssBytes, spawnPpcat, waitFor } from "./_spawn_testing.ts";
 import { memoryIo, type MemoryIoInit, setIo } from "./io.ts";
 import { configFromArgs, run } from "./listen.ts";
@@ -42,17 +42,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const V1 = "PROXY TCP4 192.0.2.1 192.0.2.11 56324 443\r\n";
 // §2.2 written out by hand: PROXY, TCP over IPv4, len 12, 192.0.2.1:56324 -> 192.0.2.11:443.
 const V2_TCP4 = hexBytes("0d0a0d0a000d0a515549540a 21 11 000c c0000201 c000020b dc04 01bb");
-const V1_JSON = {
-  version: 1,
-  command: "PROXY",
-  protocol: "TCP4",
-  source: { address: "192.0.2.1", port: 56324 },
-  destination: { address: "192.0.2.11", port: 443 },
-  tlvs: [],
-  crc32c: null,
-  headerLength: V1.length,
-  trailingBytes: 0,
-};
+const V1_JSON = { ...V2_TCP4_JSON, version: 1, headerLength: V1.length };
 const ESC = "\x1b";
 
 function encoded(init: HeaderInit): Uint8Array {
