@@ -478,6 +478,21 @@ function toBytes(data: string | Uint8Array): Uint8Array {
   return typeof data === "string" ? encoder.encode(data) : data.slice();
 }
 
+/** A reader that yields a copy of `bytes` in one chunk (none when empty), then the end. */
+function onceReader(bytes: Uint8Array): StdinReader {
+  let left: Uint8Array | null = bytes.length > 0 ? bytes.slice() : null;
+  return {
+    read() {
+      const chunk = left;
+      left = null;
+      return Promise.resolve(chunk);
+    },
+    cancel() {
+      left = null;
+    },
+  };
+}
+
 /**
  * Builds an in-memory {@linkcode Io} for tests.
  *
@@ -519,17 +534,7 @@ export function memoryIo(init: MemoryIoInit = {}): MemoryIo {
     },
     stdinReader() {
       read = true;
-      let left: Uint8Array | null = stdin.length > 0 ? stdin.slice() : null;
-      return {
-        read() {
-          const chunk = left;
-          left = null;
-          return Promise.resolve(chunk);
-        },
-        cancel() {
-          left = null;
-        },
-      };
+      return onceReader(stdin);
     },
     readFile(path, maxBytes = MAX_FILE_BYTES) {
       const bytes = files.get(path);
@@ -540,20 +545,7 @@ export function memoryIo(init: MemoryIoInit = {}): MemoryIo {
     openFile(path) {
       const bytes = files.get(path);
       if (bytes === undefined) return { ok: false, reason: "no such file or directory" };
-      let left: Uint8Array | null = bytes.length > 0 ? bytes.slice() : null;
-      return {
-        ok: true,
-        reader: {
-          read() {
-            const chunk = left;
-            left = null;
-            return Promise.resolve(chunk);
-          },
-          cancel() {
-            left = null;
-          },
-        },
-      };
+      return { ok: true, reader: onceReader(bytes) };
     },
     outSink() {
       return sink;
