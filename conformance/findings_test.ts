@@ -35,31 +35,29 @@ const HTTP = (marker: string) => `GET /${marker} HTTP/1.0\r\nHost: conformance.p
 
 const text = (s: string) => new TextEncoder().encode(s);
 
-/** A valid v2 TCP4 header with a CRC32C, then one source-address byte changed. */
-function crcTampered(): Uint8Array {
+/** A copy of a valid v2 TCP4 header 192.0.2.1:56324 -> 198.51.100.7:443, to be altered. */
+function v2Tcp4(crc32c: boolean): Uint8Array {
   const r = encodeHeader({
     version: 2,
     protocol: "TCP4",
     source: { address: "192.0.2.1", port: 56324 },
     destination: { address: "198.51.100.7", port: 443 },
-    crc32c: true,
+    crc32c,
   });
   assert.ok(r.ok);
-  const bytes = r.value.slice();
+  return r.value.slice();
+}
+
+/** A valid v2 TCP4 header with a CRC32C, then one source-address byte changed. */
+function crcTampered(): Uint8Array {
+  const bytes = v2Tcp4(true);
   bytes[19] = 9; // 192.0.2.1 → 192.0.2.9; the checksum still covers .1
   return bytes;
 }
 
 /** A valid v2 TCP4 header whose family nibble is 4 (§2.2: only 0-3 are defined). */
 function family4(): Uint8Array {
-  const r = encodeHeader({
-    version: 2,
-    protocol: "TCP4",
-    source: { address: "192.0.2.1", port: 56324 },
-    destination: { address: "198.51.100.7", port: 443 },
-  });
-  assert.ok(r.ok);
-  const bytes = r.value.slice();
+  const bytes = v2Tcp4(false);
   bytes[13] = 0x41;
   return bytes;
 }
