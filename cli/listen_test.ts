@@ -220,27 +220,17 @@ async function exchange(addr: NetAddr, bytes: Uint8Array) {
 
 describe("ppcat listen: the address argument", () => {
   it('":PORT" and "PORT" bind every IPv4 interface; brackets for IPv6; "/" for UNIX', () => {
-    assert.deepEqual(parseListenAddress(":8080"), {
-      ok: true,
-      target: { hostname: "0.0.0.0", port: 8080 },
-    });
-    assert.deepEqual(parseListenAddress("8080"), {
-      ok: true,
-      target: { hostname: "0.0.0.0", port: 8080 },
-    });
-    assert.deepEqual(parseListenAddress("[::]:0"), {
-      ok: true,
-      target: { hostname: "::", port: 0 },
-    });
-    assert.deepEqual(parseListenAddress("localhost:65535"), {
-      ok: true,
-      target: { hostname: "localhost", port: 65535 },
-    });
-    assert.deepEqual(parseListenAddress("unix:pp.sock"), { ok: true, target: { path: "pp.sock" } });
-    assert.deepEqual(parseListenAddress("/run/pp.sock"), {
-      ok: true,
-      target: { path: "/run/pp.sock" },
-    });
+    const good: [string, { hostname: string; port: number } | { path: string }][] = [
+      [":8080", { hostname: "0.0.0.0", port: 8080 }],
+      ["8080", { hostname: "0.0.0.0", port: 8080 }],
+      ["[::]:0", { hostname: "::", port: 0 }],
+      ["localhost:65535", { hostname: "localhost", port: 65535 }],
+      ["unix:pp.sock", { path: "pp.sock" }],
+      ["/run/pp.sock", { path: "/run/pp.sock" }],
+    ];
+    for (const [text, target] of good) {
+      assert.deepEqual(parseListenAddress(text), { ok: true, target }, text);
+    }
     for (
       const bad of [
         "",
