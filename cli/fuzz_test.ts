@@ -56,6 +56,27 @@ function buggyReceiver(parse: (buf: Uint8Array) => Step, headerTimeoutMs: number
   };
 }
 
+/**
+ * Reads until ppcat's decoder has a whole header or refuses the bytes: everything read so far
+ * and the decoder's verdict on it; null when the peer closes first.
+ */
+async function readHeader(
+  conn: Conn,
+): Promise<{ got: Uint8Array; r: ReturnType<typeof decodeHeader> } | null> {
+  const buf = new Uint8Array(4096);
+  let got = new Uint8Array(0);
+  for (;;) {
+    const n = await conn.read(buf);
+    if (n === null) return null;
+    const next = new Uint8Array(got.length + n);
+    next.set(got);
+    next.set(buf.subarray(0, n), got.length);
+    got = next;
+    const r = decodeHeader(got);
+    if (r.ok || r.error.code !== "TRUNCATED") return { got, r };
+  }
+}
+
 const latin1 = (s: string) => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
 const ascii = (b: Uint8Array) => String.fromCharCode(...b);
 const CR = 0x0d;
@@ -849,26 +870,15 @@ describe("ppcat fuzz: time, against receivers with real header timeouts", () => 
     // Echoes after `delayMs`; `firstOnly`: only the first time a header is seen (a load blip).
     const slowEcho =
       (delayMs: number, firstOnly: boolean, seen = new Set<string>()) => async (conn: Conn) => {
-        const buf = new Uint8Array(4096);
-        let got = new Uint8Array(0);
-        for (;;) {
-          const n = await conn.read(buf);
-          if (n === null) return;
-          const next = new Uint8Array(got.length + n);
-          next.set(got);
-          next.set(buf.subarray(0, n), got.length);
-          got = next;
-          const r = decodeHeader(got);
-          if (!r.ok && r.error.code === "TRUNCATED") continue;
-          if (!r.ok) return;
-          const key = ascii(got.subarray(0, r.value.headerLength));
-          const wait = !firstOnly || !seen.has(key) ? delayMs : 0;
-          seen.add(key);
-          await new Promise((resolve) => setTimeout(resolve, wait));
-          if (r.value.headerLength < got.length) {
-            await conn.write(got.subarray(r.value.headerLength));
-          }
-          break;
+        const read = await readHeader(conn);
+        if (read === null || !read.r.ok) return;
+        const { got, r } = read;
+        const key = ascii(got.subarray(0, r.value.headerLength));
+        const wait = !firstOnly || !seen.has(key) ? delayMs : 0;
+        seen.add(key);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        if (r.value.headerLength < got.length) {
+          await conn.write(got.subarray(r.value.headerLength));
         }
         await echoBack(conn);
       };
@@ -1079,25 +1089,15 @@ function mailServer(kind: "smtp" | "imap" | "pop3") {
   }[kind];
   const enc = new TextEncoder();
   return async (conn: Conn) => {
-    const buf = new Uint8Array(4096);
-    let got = new Uint8Array(0);
-    for (;;) {
-      const n = await conn.read(buf);
-      if (n === null) return;
-      const next = new Uint8Array(got.length + n);
-      next.set(got);
-      next.set(buf.subarray(0, n), got.length);
-      got = next;
-      const r = decodeHeader(got);
-      if (!r.ok && r.error.code === "TRUNCATED") continue;
-      if (!r.ok) {
-        await conn.write(enc.encode(refuse));
-        return;
-      }
-      got = got.slice(r.value.headerLength);
-      break;
+    const read = await readHeader(conn);
+    if (read === null) return;
+    if (!read.r.ok) {
+      await conn.write(enc.encode(refuse));
+      return;
     }
+    const got = read.got.slice(read.r.value.headerLength);
     await conn.write(enc.encode(greet));
+    const buf = new Uint8Array(4096);
     // Answer each complete command line: EHLO / a1 CAPABILITY, anything else refused.
     let text = new TextDecoder().decode(got);
     for (;;) {
