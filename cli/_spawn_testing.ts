@@ -9,8 +9,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { cliArgv } from "./_testing.ts";
 
-const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** A running ppcat. */
@@ -41,11 +41,9 @@ export interface SpawnOptions {
 
 /** Spawns `ppcat <argv>` under the runtime running the tests. */
 export function spawnPpcat(argv: string[], options: SpawnOptions = {}): Child {
-  const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-  const runtimeArgs = isDeno ? ["run", "-A", MAIN] : [MAIN];
   const env = { ...process.env };
   delete env.NO_COLOR;
-  const child = spawn(process.execPath, [...runtimeArgs, ...argv], {
+  const child = spawn(process.execPath, cliArgv(argv), {
     cwd: ROOT,
     env,
     stdio: [options.stdin ?? "ignore", "pipe", "pipe"],

@@ -78,13 +78,22 @@ export interface SpawnRun {
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
+/** The arguments that run `script` with `args` under the runtime running the tests. */
+export function scriptArgv(script: string, args: readonly string[]): string[] {
+  const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+  return [...(isDeno ? ["run", "-A", script] : [script]), ...args];
+}
+
+/** The arguments that run `ppcat <args>` (cli/main.ts) under the runtime running the tests. */
+export function cliArgv(args: readonly string[]): string[] {
+  return scriptArgv(MAIN, args);
+}
+
 /** Spawns the real CLI with the runtime running the tests (Deno or Bun). */
 export function spawnCli(argv: string[], input?: Uint8Array | string): SpawnRun {
-  const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-  const runtimeArgs = isDeno ? ["run", "-A", MAIN] : [MAIN];
   const env = { ...process.env };
   delete env.NO_COLOR;
-  const result = spawnSync(process.execPath, [...runtimeArgs, ...argv], {
+  const result = spawnSync(process.execPath, cliArgv(argv), {
     cwd: ROOT,
     input: input ?? new Uint8Array(),
     env,

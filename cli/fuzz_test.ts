@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fuzzCatalog, reproduceCommand } from "../lib/fuzz/mod.ts";
 import { parseSendArgs } from "./send_options.ts";
-import { runCli } from "./_testing.ts";
+import { cliArgv, runCli, scriptArgv } from "./_testing.ts";
 
 // ---------------------------------------------------------------------------
 // Receivers: ppcat's own, and four with one deliberate bug each. Every one is an
@@ -216,9 +216,7 @@ async function fuzzJson(args: string[]): Promise<{ code: number; report: Report;
 function fuzzJsonChild(
   args: string[],
 ): Promise<{ code: number | null; report: Report; err: string }> {
-  const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-  const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-  const argv = [...(isDeno ? ["run", "-A", main] : [main]), "fuzz", "--json", ...args];
+  const argv = cliArgv(["fuzz", "--json", ...args]);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -745,9 +743,7 @@ describe("ppcat fuzz: command line", () => {
 
 describe("ppcat fuzz: against `ppcat listen`", () => {
   it("the whole catalog: no violation, no lenient case", { timeout: 60_000 }, async () => {
-    const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-    const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-    const argv = [...(isDeno ? ["run", "-A", main] : [main]), "listen", "--json", "127.0.0.1:0"];
+    const argv = cliArgv(["listen", "--json", "127.0.0.1:0"]);
     const child = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "inherit"] });
     try {
       const port = await new Promise<number>((resolve, reject) => {
@@ -964,9 +960,8 @@ interface Spawned {
 }
 
 async function crashReceiver(args: string[]): Promise<Spawned> {
-  const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
   const script = fileURLToPath(new URL("../lib/fuzz/_crash_receiver.ts", import.meta.url));
-  const argv = [...(isDeno ? ["run", "-A", script] : [script]), ...args];
+  const argv = scriptArgv(script, args);
   const child = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "inherit"] });
   const [port, pid] = await new Promise<[number, number]>((resolve, reject) => {
     let text = "";
@@ -1268,18 +1263,9 @@ describe("ppcat fuzz: progress and Ctrl-C", () => {
     { timeout: 60_000 },
     async () => {
       const server = await serveTcp(buggyReceiver(strict, null));
-      const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-      const main = fileURLToPath(new URL("./main.ts", import.meta.url));
       const interrupt = (extra: string[], want: number) =>
         new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-          const argv = [
-            ...(isDeno ? ["run", "-A", main] : [main]),
-            "fuzz",
-            server.targetText,
-            "--only",
-            "2,2.2",
-            ...extra,
-          ];
+          const argv = cliArgv(["fuzz", server.targetText, "--only", "2,2.2", ...extra]);
           const child = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "pipe"] });
           let out = "";
           child.stdout!.on("data", (c: Uint8Array) => (out += new TextDecoder().decode(c)));

@@ -28,7 +28,7 @@ import {
 } from "../lib/tlv.ts";
 import { type Conn, type DatagramSocket, getTransport, type NetAddr } from "../lib/transport.ts";
 import { bounded, concat } from "../lib/_testing.ts";
-import { hexBytes, textBytes, V2_TCP4_JSON } from "./_testing.ts";
+import { cliArgv, hexBytes, textBytes, V2_TCP4_JSON } from "./_testing.ts";
 import { rssBytes, spawnPpcat, waitFor } from "./_spawn_testing.ts";
 import { memoryIo, type MemoryIoInit, setIo } from "./io.ts";
 import { configFromArgs, run } from "./listen.ts";
@@ -916,15 +916,12 @@ function endpointOf(addr: NetAddr) {
 
 describe("ppcat listen (spawned)", () => {
   it("--once --json: prints the events, echoes, exits 0", async () => {
-    const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-    const main = fileURLToPath(new URL("./main.ts", import.meta.url));
     const root = fileURLToPath(new URL("..", import.meta.url));
-    const runtimeArgs = isDeno ? ["run", "-A", main] : [main];
     const env = { ...process.env };
     delete env.NO_COLOR;
     const child = spawn(
       process.execPath,
-      [...runtimeArgs, "listen", "--once", "--json", "127.0.0.1:0"],
+      cliArgv(["listen", "--once", "--json", "127.0.0.1:0"]),
       { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] },
     );
     let stdout = "";

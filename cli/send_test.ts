@@ -11,7 +11,6 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { Duplex } from "node:stream";
 import * as tls from "node:tls";
 import { decodeHeader } from "../lib/decode.ts";
@@ -29,13 +28,12 @@ import {
   TLS_SKIP,
   UDP_SKIP,
 } from "../lib/_socket_testing.ts";
-import { type CliRun, hexBytes, runCli, spawnCli, textBytes } from "./_testing.ts";
+import { cliArgv, type CliRun, hexBytes, runCli, spawnCli, textBytes } from "./_testing.ts";
 import { rssBytes, spawnPpcat } from "./_spawn_testing.ts";
 import { type Io, memoryIo, nodeIo, setIo } from "./io.ts";
 import { main } from "./main.ts";
 
 const t = getTransport();
-const isDeno = !("Bun" in globalThis);
 const dec = new TextDecoder();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -683,9 +681,7 @@ describe(`ppcat send over TCP (${t.name})`, () => {
 describe(`ppcat send as a real process (${t.name})`, () => {
   /** Spawns the CLI under the running runtime, stdin piped; resolves when it exits. */
   function spawnSend(argv: string[], stdin: string) {
-    const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-    const runtimeArgs = isDeno ? ["run", "-A", main] : [main];
-    const child = spawn(process.execPath, [...runtimeArgs, "send", ...argv], {
+    const child = spawn(process.execPath, cliArgv(["send", ...argv]), {
       stdio: ["pipe", "pipe", "pipe"],
     });
     const out: Uint8Array[] = [];
@@ -717,9 +713,7 @@ describe(`ppcat send as a real process (${t.name})`, () => {
 
   /** Spawns the CLI with stdin left open: the caller writes and ends it. */
   function spawnOpen(argv: string[]) {
-    const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-    const runtimeArgs = isDeno ? ["run", "-A", main] : [main];
-    const child = spawn(process.execPath, [...runtimeArgs, "send", ...argv], {
+    const child = spawn(process.execPath, cliArgv(["send", ...argv]), {
       stdio: ["pipe", "pipe", "pipe"],
     });
     let out = "";
