@@ -724,8 +724,7 @@ function monitorsOf(s: Settings): Parsed<CrashMonitor[]> {
 }
 
 // After a run with resets or failed connects and no monitor: does a valid header still get
-// service? If not, the suspects are the cases that ended, unserved, after the last served one
-// and before the first connect failure (in the order cases finished), else those that were reset.
+// service? If not, name the cases that may have broken it (in the order cases finished).
 async function checkService(
   s: Settings,
   target: Target,
@@ -736,17 +735,17 @@ async function checkService(
   const firstError = finished.findIndex((r) => r.status === "error");
   const resets = finished.filter((r) => r.status === "done" && r.observation.outcome === "reset");
   if (firstError < 0 && resets.length === 0) return null;
-  // A case that connected while the dying receiver's listen socket was still open is reset
-  // too, so every unserved case since the last served one is a suspect, in finish order.
-  const lastServed = firstError >= 0
-    ? finished.findLastIndex((r, i) =>
+  // With a connect failure, the suspects are the cases that ended unserved after the last
+  // served one (a case that connected while the dying receiver's listen socket was still open
+  // is reset too), at most twice the concurrency back; without one, the resets.
+  let suspects = resets;
+  if (firstError >= 0) {
+    const lastServed = finished.findLastIndex((r, i) =>
       i < firstError && r.status === "done" && r.observation.outcome === "accepted"
-    )
-    : -1;
-  const suspects = firstError >= 0
-    ? finished.slice(Math.max(lastServed + 1, firstError - 2 * s.concurrency), firstError)
-      .filter(unserved)
-    : resets;
+    );
+    suspects = finished.slice(Math.max(lastServed + 1, firstError - 2 * s.concurrency), firstError)
+      .filter(unserved);
+  }
   const healthy = catalogCase(s.versions.includes(2) ? "v2-tcp4" : "v1-tcp4")!;
   const r = await observeCase(healthy, { target, mode: s.mode, deadlineMs: s.deadlineMs });
   const observed = r.status === "done"
