@@ -209,18 +209,12 @@ export async function observeCase(c: FuzzCase, options: ObserveOptions): Promise
 
   const started = performance.now();
   const now = () => performance.now() - started;
-  const connect = options.connect ?? ((o: ConnectOptions) => getTransport().connect(o));
-  let conn: Conn;
-  try {
-    conn = await connect({ ...options.target, timeoutMs: deadlineMs, ...signalOf(signal) });
-  } catch (e) {
-    if (signal?.aborted) return { status: "aborted" };
-    return { status: "error", error: toTransportError(e, "connect", formatAddr(options.target)) };
-  }
+  const conn = await openConn(options.target, deadlineMs, options.connect, signal);
   if (signal?.aborted) {
-    conn.close();
+    if (!(conn instanceof TransportError)) conn.close();
     return { status: "aborted" };
   }
+  if (conn instanceof TransportError) return { status: "error", error: conn };
 
   const pre = new Bytes(); // received before the header's last byte was written
   const post = new Bytes(); // received after
@@ -402,4 +396,51 @@ export async function observeCase(c: FuzzCase, options: ObserveOptions): Promise
 
 function signalOf(signal: AbortSignal | undefined): { signal?: AbortSignal } {
   return signal === undefined ? {} : { signal };
+}
+
+/**
+ * Checks once that the target accepts connections: one plain connect, closed
+ * at once (nothing is sent). Resolves to null when it does, else the
+ * {@linkcode TransportError} (e.g. `CONNECTION_REFUSED`, `TIMEOUT`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { probeTarget } from "./observe.ts";
+ * import { getTransport } from "../transport.ts";
+ * const listener = await getTransport().listen({ hostname: "127.0.0.1", port: 0 });
+ * const port = (listener.addr as { port: number }).port;
+ * const accepted = listener.accept().then((c) => c?.close());
+ * assert.equal(await probeTarget({ hostname: "127.0.0.1", port }, 2000), null);
+ * await accepted;
+ * listener.close();
+ * const refused = await probeTarget({ hostname: "127.0.0.1", port }, 2000);
+ * assert.equal(refused?.code, "CONNECTION_REFUSED");
+ * ```
+ */
+export async function probeTarget(
+  target: Target,
+  timeoutMs: number,
+  connect?: (options: ConnectOptions) => Promise<Conn>,
+): Promise<TransportError | null> {
+  const conn = await openConn(target, timeoutMs, connect);
+  if (conn instanceof TransportError) return conn;
+  conn.close();
+  return null;
+}
+
+// One connection to `target` through `connect` (default: this runtime's transport); a failure
+// is returned as the TransportError, never thrown.
+async function openConn(
+  target: Target,
+  timeoutMs: number,
+  connect: ((options: ConnectOptions) => Promise<Conn>) | undefined,
+  signal?: AbortSignal,
+): Promise<Conn | TransportError> {
+  const open = connect ?? ((o: ConnectOptions) => getTransport().connect(o));
+  try {
+    return await open({ ...target, timeoutMs, ...signalOf(signal) });
+  } catch (e) {
+    return toTransportError(e, "connect", formatAddr(target));
+  }
 }

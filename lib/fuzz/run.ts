@@ -14,15 +14,7 @@
  * @module
  */
 
-import {
-  type Conn,
-  type ConnectOptions,
-  formatAddr,
-  getTransport,
-  type Target,
-  TransportError,
-} from "../transport.ts";
-import { toTransportError } from "../transport_error.ts";
+import type { TransportError } from "../transport_error.ts";
 import type { FuzzCase } from "./case.ts";
 import type { CrashMonitor } from "./monitor.ts";
 import { DEFAULT_DEADLINE_MS, observeCase, type ObserveOptions } from "./observe.ts";
@@ -392,40 +384,5 @@ export async function runCases(
       });
     }
     return reports;
-  }
-}
-
-/**
- * Checks once that the target accepts connections: one plain connect, closed
- * at once (nothing is sent). Resolves to null when it does, else the
- * {@linkcode TransportError} (e.g. `CONNECTION_REFUSED`, `TIMEOUT`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { probeTarget } from "./run.ts";
- * import { getTransport } from "../transport.ts";
- * const listener = await getTransport().listen({ hostname: "127.0.0.1", port: 0 });
- * const port = (listener.addr as { port: number }).port;
- * const accepted = listener.accept().then((c) => c?.close());
- * assert.equal(await probeTarget({ hostname: "127.0.0.1", port }, 2000), null);
- * await accepted;
- * listener.close();
- * const refused = await probeTarget({ hostname: "127.0.0.1", port }, 2000);
- * assert.equal(refused?.code, "CONNECTION_REFUSED");
- * ```
- */
-export async function probeTarget(
-  target: Target,
-  timeoutMs: number,
-  connect?: (options: ConnectOptions) => Promise<Conn>,
-): Promise<TransportError | null> {
-  const open = connect ?? ((o: ConnectOptions) => getTransport().connect(o));
-  try {
-    const conn = await open({ ...target, timeoutMs });
-    conn.close();
-    return null;
-  } catch (e) {
-    return toTransportError(e, "connect", formatAddr(target));
   }
 }
