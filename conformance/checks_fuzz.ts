@@ -16,7 +16,15 @@ import { type FuzzCase, fuzzCatalog } from "../lib/fuzz/catalog.ts";
 import { type CaseResult, type ObserveMode, runCases } from "../lib/fuzz/run.ts";
 import { judge, type Verdict } from "../lib/fuzz/verdict.ts";
 import { reproduceCommand } from "../lib/fuzz/reproduce.ts";
-import { type Cell, type Column, Group, type GroupResult, type Row, Status } from "./model.ts";
+import {
+  type Cell,
+  type Column,
+  Group,
+  type GroupResult,
+  PPCAT_COLUMN,
+  type Row,
+  Status,
+} from "./model.ts";
 
 /** One fuzz target: a matrix column, where it listens, and how acceptance shows. */
 export interface FuzzTarget {
@@ -96,7 +104,7 @@ export function ruleCell(column: Column, verdicts: readonly FuzzVerdict[]): Cell
   const observed = named.length > 0 ? `${summary}: ${named.join(", ")}${more}` : summary;
   let status: Cell["status"];
   if (worst === "error" || worst === "not-run") status = Status.FAIL;
-  else if (column === "ppcat") {
+  else if (column === PPCAT_COLUMN) {
     // The catalog's expectations are ppcat's own decoder: ppcat must not be judged worse than a note.
     status = worst === "pass" ? Status.PASS : worst === "note" ? Status.NOTE : Status.FAIL;
   } else status = worst;
@@ -170,13 +178,13 @@ export async function fuzzChecks(
       const flagged = mine.filter((v) => v.verdict !== "pass");
       const names = (flagged.length > 0 ? flagged : mine).map((v) => v.name).join(",");
       const mode = t?.mode ?? "http";
-      const fuzz = column === "ppcat"
+      const fuzz = column === PPCAT_COLUMN
         ? `ppcat listen 127.0.0.1:9000 & ppcat fuzz 127.0.0.1:9000 --case ${names}`
         : `ppcat fuzz 127.0.0.1:$PORT --expect ${mode} --case ${names}`;
       const first = cases.find((c) => c.name === flagged[0]?.name);
       const send = first === undefined
         ? ""
-        : sendCommand(first, column === "ppcat" ? "127.0.0.1:9000" : "127.0.0.1:$PORT", mode);
+        : sendCommand(first, column === PPCAT_COLUMN ? "127.0.0.1:9000" : "127.0.0.1:$PORT", mode);
       // A replay line of kilobytes helps nobody in a report: `ppcat fuzz --json` prints it.
       reproduce[column] = send === "" || send.length > MAX_REPLAY
         ? fuzz

@@ -8,6 +8,8 @@
  */
 
 import { isDeepStrictEqual } from "node:util";
+import type { Requirement } from "../lib/fuzz/case.ts";
+import { Verdict } from "../lib/fuzz/verdict.ts";
 
 /**
  * What a cell says:
@@ -26,35 +28,23 @@ import { isDeepStrictEqual } from "node:util";
  * assert.equal(Status.LENIENT, "lenient");
  * ```
  */
-export const Status = {
-  PASS: "pass",
-  VIOLATION: "violation",
-  LENIENT: "lenient",
-  NOTE: "note",
-  FAIL: "fail",
-  SKIP: "skip",
-} as const;
+export const Status = { ...Verdict, FAIL: "fail", SKIP: "skip" } as const;
 /** One of the {@linkcode Status} values. */
 export type Status = typeof Status[keyof typeof Status];
 
 /**
- * The ids of the columns that exist whatever peers run: ppcat's own, and the
- * ones haproxy and nginx contribute. Every other peer's column id is its name
- * (conformance/peers/).
+ * The id of ppcat's own column, the one column every run has. The peers name
+ * theirs (conformance/peers/): the peer's name ("apache2"), or one id per
+ * part ("nginx-stream", "nginx-http").
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Column } from "./model.ts";
- * assert.equal(Column.NGINX_STREAM, "nginx-stream");
+ * import { PPCAT_COLUMN } from "./model.ts";
+ * assert.equal(PPCAT_COLUMN, "ppcat");
  * ```
  */
-export const Column = {
-  PPCAT: "ppcat",
-  HAPROXY: "haproxy",
-  NGINX_STREAM: "nginx-stream",
-  NGINX_HTTP: "nginx-http",
-} as const;
+export const PPCAT_COLUMN = "ppcat";
 /** A column id: ppcat, or one of a peer's columns (e.g. "apache2", "nginx-http"). */
 export type Column = string;
 
@@ -117,8 +107,8 @@ export interface GroupResult {
   readonly notes?: string[];
 }
 
-/** How strongly the spec words what a compared field must be. */
-export type Level = "MUST" | "SHOULD" | "MAY";
+/** How strongly the spec words what a compared field must be: the fuzz cases' levels. */
+export type Level = Requirement;
 
 /** One compared field. */
 export interface FieldCheck {
@@ -301,7 +291,7 @@ export function failures(groups: readonly GroupResult[]): Flagged[] {
 export function findings(groups: readonly GroupResult[]): Flagged[] {
   return flagged(
     groups,
-    (s, c) => c !== Column.PPCAT && (s === "violation" || s === "lenient" || s === "note"),
+    (s, c) => c !== PPCAT_COLUMN && (s === "violation" || s === "lenient" || s === "note"),
   );
 }
 
