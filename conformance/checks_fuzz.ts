@@ -14,7 +14,7 @@
 
 import { type FuzzCase, fuzzCatalog } from "../lib/fuzz/catalog.ts";
 import { type CaseResult, type ObserveMode, runCases } from "../lib/fuzz/run.ts";
-import { judge, type Verdict } from "../lib/fuzz/verdict.ts";
+import { judge, type Observation, type Verdict } from "../lib/fuzz/verdict.ts";
 import { reproduceCommand } from "../lib/fuzz/reproduce.ts";
 import {
   type Cell,
@@ -41,15 +41,13 @@ export const FUZZ_CONCURRENCY = 48;
 /** The whole part stops after this long. */
 export const FUZZ_TOTAL_MS = 90_000;
 
-/** One case's verdict for one target. */
-export interface FuzzVerdict {
-  readonly name: string;
-  readonly section: string;
-  readonly requirement: string;
+/** One case's verdict for one target: the case, what was observed (when it ran), and why. */
+export interface FuzzVerdict
+  extends
+    Pick<FuzzCase, "name" | "section" | "requirement">,
+    Partial<Pick<Observation, "outcome" | "afterMs">> {
   /** pass, violation, lenient, note; or error / not-run when the case did not run. */
   readonly verdict: Verdict | "error" | "not-run";
-  readonly outcome?: string;
-  readonly afterMs?: number;
   readonly reason: string;
 }
 

@@ -7,6 +7,7 @@
  */
 
 import { mkdirSync, writeFileSync } from "node:fs";
+import type { FuzzVerdict } from "./checks_fuzz.ts";
 import { dirname } from "node:path";
 import {
   type Cell,
@@ -124,15 +125,6 @@ function peersLine(result: SuiteResult): string {
   return parts.join(", ");
 }
 
-interface FuzzDetail {
-  readonly name: string;
-  readonly section: string;
-  readonly verdict: string;
-  readonly outcome?: string;
-  readonly afterMs?: number;
-  readonly reason: string;
-}
-
 /** Sub-second timings vary from run to run; only the 3 s scale matters to the verdicts. */
 function when(ms: number): string {
   return ms < 1000 ? "within 1 s" : `after ${(ms / 1000).toFixed(1)} s`;
@@ -141,7 +133,7 @@ function when(ms: number): string {
 function fuzzDetails(g: GroupResult, result: SuiteResult): string {
   const lines: string[] = [];
   for (const r of g.rows) {
-    const observed = r.observed as Partial<Record<Column, FuzzDetail[]>> | undefined;
+    const observed = r.observed as Partial<Record<Column, FuzzVerdict[]>> | undefined;
     for (const column of result.columnOrder) {
       for (const d of observed?.[column] ?? []) {
         if (d.verdict === "pass" || d.verdict === "note") continue;
