@@ -26,6 +26,7 @@ import {
   missingCell,
 } from "./model.ts";
 import { bytesOf, type Exchange, exchange } from "./net.ts";
+import type { PeerRun } from "./peers/peer.ts";
 
 /** One connection as a receiver logged it. */
 export interface LoggedEntry {
@@ -87,6 +88,58 @@ export function readText(path: string): string {
   } catch {
     return "";
   }
+}
+
+/**
+ * The entries of a log: every line `pattern` matches, with the client address
+ * in group 1, its port in group 2 and, when the line shows one, the marker in
+ * group 3.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { logEntries } from "./logged.ts";
+ * const log = 'x 192.0.2.1 56324 "GET /m1"\nnoise\nx ::1 443 "-"\n';
+ * const [a, b, c] = logEntries(log, /^x (\S+) (\S+) "(?:GET \/(\S*)|-)"/);
+ * assert.deepEqual(a, { address: "192.0.2.1", port: "56324", marker: "m1", line: 'x 192.0.2.1 56324 "GET /m1"' });
+ * assert.deepEqual(b, { address: "::1", port: "443", line: 'x ::1 443 "-"' });
+ * assert.equal(c, undefined);
+ * ```
+ */
+export function logEntries(log: string, pattern: RegExp): LoggedEntry[] {
+  const out: LoggedEntry[] = [];
+  for (const line of log.split("\n")) {
+    const m = pattern.exec(line);
+    if (m === null) continue;
+    const entry = { address: m[1] ?? "", port: m[2] ?? "", line };
+    out.push(m[3] === undefined ? entry : { ...entry, marker: m[3] });
+  }
+  return out;
+}
+
+/** An HTTP server that writes the client address and the request path into its access log. */
+export interface HttpLogServer
+  extends Pick<LoggedReceiver, "column" | "port" | "flush" | "entries" | "what" | "known"> {
+  /** The access log's path. */
+  readonly log: string;
+}
+
+/**
+ * What such a server takes part in: a logged receiver (part 2) whose requests
+ * carry the marker in their path, and a fuzz target in http mode (part 3).
+ */
+export function httpLogRun(s: HttpLogServer): PeerRun {
+  const { log, ...receiver } = s;
+  return {
+    receivers: [loggedTarget({
+      ...receiver,
+      payload: httpPrintf(),
+      request: (marker) => httpRequest(marker),
+      readLog: () => readText(log),
+      match: "marker",
+    })],
+    fuzz: [{ column: s.column, hostname: "127.0.0.1", port: s.port, mode: "http" }],
+  };
 }
 
 /** The printf text of {@linkcode httpRequest} for the marker "x". */

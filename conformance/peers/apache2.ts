@@ -8,7 +8,7 @@
 
 import process from "node:process";
 import { waitListening } from "../harness.ts";
-import { httpPrintf, httpRequest, type LoggedEntry, loggedTarget, readText } from "../logged.ts";
+import { httpLogRun, logEntries, type LoggedEntry } from "../logged.ts";
 import type { KnownDeviation } from "../model.ts";
 import type { PeerDef } from "./peer.ts";
 
@@ -99,14 +99,7 @@ CustomLog ${t.dir}/apache2-access.log ppcat
  * ```
  */
 export function apache2Entries(log: string): LoggedEntry[] {
-  const out: LoggedEntry[] = [];
-  for (const line of log.split("\n")) {
-    const m = /^ppcat (\S+) (\S+) \S+ "(?:GET \/(\S*) [^"]*|[^"]*)" /.exec(line);
-    if (m === null) continue;
-    const entry = { address: m[1] ?? "", port: m[2] ?? "", line };
-    out.push(m[3] === undefined ? entry : { ...entry, marker: m[3] });
-  }
-  return out;
+  return logEntries(log, /^ppcat (\S+) (\S+) \S+ "(?:GET \/(\S*) [^"]*|[^"]*)" /);
 }
 
 /** apache2 + mod_remoteip. */
@@ -125,20 +118,13 @@ export const apache2: PeerDef = {
     const conf = ctx.h.write("apache2.conf", apache2Config({ port, dir, root }));
     const proc = ctx.h.start("apache2", ctx.bin.path, ["-f", conf, "-DFOREGROUND"]);
     await waitListening("127.0.0.1", port, proc);
-    const log = `${dir}/apache2-access.log`;
-    return {
-      receivers: [loggedTarget({
-        payload: httpPrintf(),
-        column: "apache2",
-        port,
-        request: (marker) => httpRequest(marker),
-        readLog: () => readText(log),
-        entries: apache2Entries,
-        match: "marker",
-        what: "%a %{remote}p in the access log",
-        known: APACHE2_KNOWN_DEVIATIONS,
-      })],
-      fuzz: [{ column: "apache2", hostname: "127.0.0.1", port, mode: "http" }],
-    };
+    return httpLogRun({
+      column: "apache2",
+      port,
+      log: `${dir}/apache2-access.log`,
+      entries: apache2Entries,
+      what: "%a %{remote}p in the access log",
+      known: APACHE2_KNOWN_DEVIATIONS,
+    });
   },
 };

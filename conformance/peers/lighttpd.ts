@@ -9,7 +9,7 @@
 
 import process from "node:process";
 import { waitListening } from "../harness.ts";
-import { httpPrintf, httpRequest, type LoggedEntry, loggedTarget, readText } from "../logged.ts";
+import { httpLogRun, logEntries, type LoggedEntry } from "../logged.ts";
 import type { KnownDeviation } from "../model.ts";
 import type { PeerDef } from "./peer.ts";
 
@@ -65,14 +65,7 @@ accesslog.format = "ppcat %h %{remote}p \\"%r\\" %>s"
  * ```
  */
 export function lighttpdEntries(log: string): LoggedEntry[] {
-  const out: LoggedEntry[] = [];
-  for (const line of log.split("\n")) {
-    const m = /^ppcat (\S+) (\S+) "(?:GET \/(\S*) [^"]*|[^"]*)" /.exec(line);
-    if (m === null) continue;
-    const entry = { address: m[1] ?? "", port: m[2] ?? "", line };
-    out.push(m[3] === undefined ? entry : { ...entry, marker: m[3] });
-  }
-  return out;
+  return logEntries(log, /^ppcat (\S+) (\S+) "(?:GET \/(\S*) [^"]*|[^"]*)" /);
 }
 
 /** lighttpd + mod_extforward. */
@@ -90,7 +83,6 @@ export const lighttpd: PeerDef = {
     const conf = ctx.h.write("lighttpd.conf", lighttpdConfig(port, dir));
     const proc = ctx.h.start("lighttpd", ctx.bin.path, ["-D", "-f", conf]);
     await waitListening("127.0.0.1", port, proc);
-    const log = `${dir}/lighttpd-access.log`;
     const flush = () => {
       try {
         if (proc.exit === null) process.kill(proc.pid, "SIGHUP");
@@ -98,20 +90,14 @@ export const lighttpd: PeerDef = {
         // gone: the log says what it says
       }
     };
-    return {
-      receivers: [loggedTarget({
-        payload: httpPrintf(),
-        column: "lighttpd",
-        port,
-        request: (marker) => httpRequest(marker),
-        flush,
-        readLog: () => readText(log),
-        entries: lighttpdEntries,
-        match: "marker",
-        what: "%h %{remote}p in the access log",
-        known: LIGHTTPD_KNOWN_DEVIATIONS,
-      })],
-      fuzz: [{ column: "lighttpd", hostname: "127.0.0.1", port, mode: "http" }],
-    };
+    return httpLogRun({
+      column: "lighttpd",
+      port,
+      flush,
+      log: `${dir}/lighttpd-access.log`,
+      entries: lighttpdEntries,
+      what: "%h %{remote}p in the access log",
+      known: LIGHTTPD_KNOWN_DEVIATIONS,
+    });
   },
 };

@@ -12,7 +12,7 @@
 import { chmodSync, chownSync, mkdirSync } from "node:fs";
 import process from "node:process";
 import { runSync, waitListening } from "../harness.ts";
-import { type LoggedEntry, loggedTarget, readText } from "../logged.ts";
+import { logEntries, type LoggedEntry, loggedTarget, readText } from "../logged.ts";
 import { bytesOf } from "../net.ts";
 import type { ObserveMode } from "../../lib/fuzz/detector.ts";
 import type { KnownDeviation } from "../model.ts";
@@ -83,12 +83,7 @@ proxymap unix - - n - - proxymap
  * ```
  */
 export function postfixEntries(log: string): LoggedEntry[] {
-  const out: LoggedEntry[] = [];
-  for (const line of log.split("\n")) {
-    const m = /: connect from [^[\s]*\[([^\]]*)\]:(\S+)$/.exec(line);
-    if (m !== null) out.push({ address: m[1] ?? "", port: m[2] ?? "", line });
-  }
-  return out;
+  return logEntries(log, /: connect from [^[\s]*\[([^\]]*)\]:(\S+)$/);
 }
 
 function userId(name: string): number {

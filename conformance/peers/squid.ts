@@ -8,7 +8,7 @@
 
 import { chmodSync, mkdirSync } from "node:fs";
 import { waitListening } from "../harness.ts";
-import { httpPrintf, httpRequest, type LoggedEntry, loggedTarget, readText } from "../logged.ts";
+import { httpLogRun, logEntries, type LoggedEntry } from "../logged.ts";
 import type { PeerDef } from "./peer.ts";
 
 /**
@@ -63,14 +63,7 @@ request_start_timeout 4 seconds
  * ```
  */
 export function squidEntries(log: string): LoggedEntry[] {
-  const out: LoggedEntry[] = [];
-  for (const line of log.split("\n")) {
-    const m = /^ppcat (\S+) (\S+) "(?:GET http:\/\/[^/]+\/(\S*)|[^"]*)" /.exec(line);
-    if (m === null) continue;
-    const entry = { address: m[1] ?? "", port: m[2] ?? "", line };
-    out.push(m[3] === undefined ? entry : { ...entry, marker: m[3] });
-  }
-  return out;
+  return logEntries(log, /^ppcat (\S+) (\S+) "(?:GET http:\/\/[^/]+\/(\S*)|[^"]*)" /);
 }
 
 /** squid. */
@@ -92,19 +85,12 @@ export const squid: PeerDef = {
     const conf = ctx.h.write("squid.conf", squidConfig(port, dir));
     const proc = ctx.h.start("squid", ctx.bin.path, ["-N", "-f", conf]);
     await waitListening("127.0.0.1", port, proc);
-    const log = `${dir}/access.log`;
-    return {
-      receivers: [loggedTarget({
-        payload: httpPrintf(),
-        column: "squid",
-        port,
-        request: (marker) => httpRequest(marker),
-        readLog: () => readText(log),
-        entries: squidEntries,
-        match: "marker",
-        what: "%>a %>p in the access log",
-      })],
-      fuzz: [{ column: "squid", hostname: "127.0.0.1", port, mode: "http" }],
-    };
+    return httpLogRun({
+      column: "squid",
+      port,
+      log: `${dir}/access.log`,
+      entries: squidEntries,
+      what: "%>a %>p in the access log",
+    });
   },
 };
