@@ -56,19 +56,9 @@ const NGINX_STREAM_107 = "nginx 1.22's stream module takes at most 107 bytes (th
  * as findings (`violation`) rather than failures.
  */
 export const RECEIVER_KNOWN_DEVIATIONS: readonly KnownDeviation[] = [
-  {
-    row: "receivers.v2.tcp4.tlvs",
-    column: "nginx-stream",
-    field: "answer",
-    reason: NGINX_STREAM_107,
-  },
-  {
-    row: "receivers.v2.tcp6.tlvs",
-    column: "nginx-stream",
-    field: "answer",
-    reason: NGINX_STREAM_107,
-  },
-];
+  "receivers.v2.tcp4.tlvs",
+  "receivers.v2.tcp6.tlvs",
+].map((row) => ({ row, column: "nginx-stream", field: "answer", reason: NGINX_STREAM_107 }));
 
 /** One header ppcat sends to every receiver. */
 export interface ReceiverCase {

@@ -46,19 +46,9 @@ const VERIFY_ZERO = "haproxy 2.6 zeroes the SSL TLV and sets <verify> only when 
  * as findings (`violation`) rather than failures.
  */
 export const SENDER_KNOWN_DEVIATIONS: readonly KnownDeviation[] = [
-  {
-    row: "senders.haproxy.send-proxy-v2-ssl.no-client-cert",
-    column: "haproxy",
-    field: "SSL verify",
-    reason: VERIFY_ZERO,
-  },
-  {
-    row: "senders.haproxy.send-proxy-v2-ssl-cn.no-client-cert",
-    column: "haproxy",
-    field: "SSL verify",
-    reason: VERIFY_ZERO,
-  },
-];
+  "senders.haproxy.send-proxy-v2-ssl.no-client-cert",
+  "senders.haproxy.send-proxy-v2-ssl-cn.no-client-cert",
+].map((row) => ({ row, column: "haproxy", field: "SSL verify", reason: VERIFY_ZERO }));
 
 /** What a sender's header must carry. */
 export interface SenderExpectation {
