@@ -3,9 +3,10 @@
  * `ppcat conformance` (e.g. `--peers haproxy,apache2`, `--json`, `--html
  * FILE`). It writes no tracked file unless asked: `--write-docs` (or `deno
  * task conformance:docs`) also regenerates docs/CONFORMANCE.md (formatted
- * with `deno fmt`, so `deno fmt --check` stays clean) and docs/conformance.html,
- * from a run without errors (one that could not start its peers leaves them as
- * they are). Exits non-zero on any ppcat failure.
+ * with `deno fmt`, so `deno fmt --check` stays clean) from a run without errors
+ * (one that could not start its peers leaves it as it is). The HTML page is
+ * not tracked: it is generated code and data (`--html FILE` writes it), and
+ * docs/conformance.png pictures it. Exits non-zero on any ppcat failure.
  *
  * @module
  */
@@ -23,18 +24,12 @@ import {
   runConformance,
 } from "./command.ts";
 import { renderMarkdown, writeReport } from "./report.ts";
-import { renderHtml } from "./report_html.ts";
 
 /** The repository's root. */
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** Where `--write-docs` writes the Markdown matrix. */
 export const DOC_PATH: string = fileURLToPath(new URL("../docs/CONFORMANCE.md", import.meta.url));
-
-/** Where `--write-docs` writes the HTML report. */
-export const HTML_PATH: string = fileURLToPath(
-  new URL("../docs/conformance.html", import.meta.url),
-);
 
 /** Formats the written matrix with the repository's deno and deno.json; false if it could not. */
 function formatDoc(): boolean {
@@ -64,7 +59,7 @@ async function main(args: string[]): Promise<number> {
   if (values.help) {
     process.stdout.write(
       `${CONFORMANCE_HELP_HEAD}  (the flags of ppcat conformance --help), and\n` +
-        `  --write-docs  also write ${DOC_PATH} and ${HTML_PATH}\n${CONFORMANCE_HELP_TAIL}`,
+        `  --write-docs  also write ${DOC_PATH}\n${CONFORMANCE_HELP_TAIL}`,
     );
     return 0;
   }
@@ -83,14 +78,13 @@ async function main(args: string[]): Promise<number> {
   );
   if (docs) {
     // A run that could not start its peers (a busy machine, a missing tool) says nothing about
-    // them: the tracked documents keep the last complete run.
+    // them: the tracked document keeps the last complete run.
     if (outcome.result.errors.length > 0) {
       process.stderr.write(
-        `conformance: ${DOC_PATH} and ${HTML_PATH} not written: the run had errors\n`,
+        `conformance: ${DOC_PATH} not written: the run had errors\n`,
       );
     } else {
       writeReport(DOC_PATH, renderMarkdown(outcome.result, generatedBy));
-      writeReport(HTML_PATH, renderHtml(outcome.result, generatedBy));
       if (!formatDoc()) process.stderr.write(`could not format ${DOC_PATH}: run deno fmt on it\n`);
     }
   }
