@@ -51,6 +51,44 @@ function describeBytes(type: number, value: number[]) {
   return describeTlv({ type, value: new Uint8Array(value) });
 }
 
+// The type numbers by name: §2.2's registered types and the vendors' (the names tlvName
+// gives), §2.2.8's range bounds, and §2.2.6's SSL sub-TLV types.
+const NAMED_TYPES: [number, string][] = [
+  [0x01, "ALPN"],
+  [0x02, "AUTHORITY"],
+  [0x03, "CRC32C"],
+  [0x04, "NOOP"],
+  [0x05, "UNIQUE_ID"],
+  [0x20, "SSL"],
+  [0x30, "NETNS"],
+  [0xe0, "GCP"],
+  [0xea, "AWS"],
+  [0xee, "AZURE"],
+];
+const RANGE_BOUNDS: [number, string][] = [
+  [0xe0, "MIN_CUSTOM"],
+  [0xef, "MAX_CUSTOM"],
+  [0xf0, "MIN_EXPERIMENT"],
+  [0xf7, "MAX_EXPERIMENT"],
+  [0xf8, "MIN_FUTURE"],
+  [0xff, "MAX_FUTURE"],
+];
+const SSL_SUBTYPES: [number, string][] = [
+  [0x21, "VERSION"],
+  [0x22, "CN"],
+  [0x23, "CIPHER"],
+  [0x24, "SIG_ALG"],
+  [0x25, "KEY_ALG"],
+  [0x26, "GROUP"],
+  [0x27, "SIG_SCHEME"],
+  [0x28, "CLIENT_CERT"],
+];
+
+/** A table of [number, name] rows as the object `{ name: number }`. */
+function byName(rows: [number, string][]): Record<string, number> {
+  return Object.fromEntries(rows.map(([n, name]) => [name, n]));
+}
+
 describe("constants", () => {
   it("match the spec", () => {
     assert.equal(TLV_HEADER_LENGTH, 3);
@@ -58,34 +96,8 @@ describe("constants", () => {
     assert.equal(SSL_PREFIX_LENGTH, 5);
     assert.equal(CRC32C_VALUE_LENGTH, 4);
     assert.equal(TLV_VALUE_MAX, 65535);
-    assert.deepEqual({ ...TlvType }, {
-      ALPN: 0x01,
-      AUTHORITY: 0x02,
-      CRC32C: 0x03,
-      NOOP: 0x04,
-      UNIQUE_ID: 0x05,
-      SSL: 0x20,
-      NETNS: 0x30,
-      GCP: 0xe0,
-      AWS: 0xea,
-      AZURE: 0xee,
-      MIN_CUSTOM: 0xe0,
-      MAX_CUSTOM: 0xef,
-      MIN_EXPERIMENT: 0xf0,
-      MAX_EXPERIMENT: 0xf7,
-      MIN_FUTURE: 0xf8,
-      MAX_FUTURE: 0xff,
-    });
-    assert.deepEqual({ ...SslSubtype }, {
-      VERSION: 0x21,
-      CN: 0x22,
-      CIPHER: 0x23,
-      SIG_ALG: 0x24,
-      KEY_ALG: 0x25,
-      GROUP: 0x26,
-      SIG_SCHEME: 0x27,
-      CLIENT_CERT: 0x28,
-    });
+    assert.deepEqual({ ...TlvType }, byName([...NAMED_TYPES, ...RANGE_BOUNDS]));
+    assert.deepEqual({ ...SslSubtype }, byName(SSL_SUBTYPES));
     assert.deepEqual({ ...SslClient }, { SSL: 0x01, CERT_CONN: 0x02, CERT_SESS: 0x04 });
     assert.equal(AWS_SUBTYPE_VPCE_ID, 0x01);
     assert.equal(AZURE_SUBTYPE_LINK_ID, 0x01);
@@ -94,16 +106,7 @@ describe("constants", () => {
 
 describe("tlvName", () => {
   it("names the registered and vendor types", () => {
-    assert.equal(tlvName(0x01), "ALPN");
-    assert.equal(tlvName(0x02), "AUTHORITY");
-    assert.equal(tlvName(0x03), "CRC32C");
-    assert.equal(tlvName(0x04), "NOOP");
-    assert.equal(tlvName(0x05), "UNIQUE_ID");
-    assert.equal(tlvName(0x20), "SSL");
-    assert.equal(tlvName(0x30), "NETNS");
-    assert.equal(tlvName(0xe0), "GCP");
-    assert.equal(tlvName(0xea), "AWS");
-    assert.equal(tlvName(0xee), "AZURE");
+    for (const [type, name] of NAMED_TYPES) assert.equal(tlvName(type), name);
   });
 
   it("names every range boundary", () => {
