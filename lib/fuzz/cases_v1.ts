@@ -17,29 +17,21 @@ export function v1Cases(): FuzzCase[] {
     `PROXY ${protocol} ${src} ${dst} ${sport} ${dport}\r\n`;
   const v6 = (src: string, dst: string) => with4(src, dst, "56324", "443", "TCP6");
   const lz = R.v1LeadingZero;
+  const max4 = { address: "255.255.255.255", port: 65535 };
+  const max6 = { address: FFFF6, port: 65535 };
   const out: FuzzCase[] = [
     // Valid lines.
     v1Good("v1-tcp4", tcp4(1), "The spec's TCP4 line shape: must be accepted.", R.v1Implement),
     v1Good("v1-tcp6", tcp6(1), "A TCP6 line with compressed addresses.", R.v1Implement),
     v1Good(
       "v1-tcp4-max-length",
-      build({
-        version: 1,
-        protocol: "TCP4",
-        source: { address: "255.255.255.255", port: 65535 },
-        destination: { address: "255.255.255.255", port: 65535 },
-      }),
+      tcp4(1, { source: max4, destination: max4 }),
       "The longest TCP4 line (56 bytes), which the receiver must support.",
       R.v1MaxLength,
     ),
     v1Good(
       "v1-tcp6-max-length",
-      build({
-        version: 1,
-        protocol: "TCP6",
-        source: { address: FFFF6, port: 65535 },
-        destination: { address: FFFF6, port: 65535 },
-      }),
+      tcp6(1, { source: max6, destination: max6 }),
       "The longest TCP6 line (104 bytes), which the receiver must support.",
       R.v1MaxLength,
     ),

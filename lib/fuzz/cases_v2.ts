@@ -52,9 +52,7 @@ export function v2Cases(): FuzzCase[] {
     v2Good("v2-tcp6", tcp6(2), "PROXY over TCP/IPv6, 52 bytes.", R.v2Proxy),
     v2Good(
       "v2-tcp6-ipv4-mapped",
-      build({
-        version: 2,
-        protocol: "TCP6",
+      tcp6(2, {
         source: { address: "::ffff:192.0.2.1", port: 56324 },
         destination: { address: "::ffff:198.51.100.7", port: 443 },
       }),
