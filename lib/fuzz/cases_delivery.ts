@@ -43,7 +43,23 @@ export function deliveryCases(): FuzzCase[] {
       delivery: { kind: "truncated", then: "close" },
     });
 
-  const v1Cuts: [number, string][] = [
+  // The first `at` bytes of `whole`, held open.
+  const truncatedHolds = (
+    version: 1 | 2,
+    whole: Uint8Array,
+    of: string,
+    cuts: [number, string][],
+  ) => {
+    for (const [at, what] of cuts) {
+      out.push(hold(
+        version,
+        `delivery-v${version}-truncated-at-${pad2(at)}-hold`,
+        whole.subarray(0, at),
+        `The first ${at} bytes of ${of} (${what}).`,
+      ));
+    }
+  };
+  truncatedHolds(1, l1, "a TCP4 line", [
     [1, "'P'"],
     [5, "'PROXY'"],
     [6, "'PROXY '"],
@@ -54,16 +70,8 @@ export function deliveryCases(): FuzzCase[] {
     [39, "up to the end of the source port"],
     [43, "the whole line but its CRLF"],
     [44, "the whole line but its LF"],
-  ];
-  for (const [at, what] of v1Cuts) {
-    out.push(hold(
-      1,
-      `delivery-v1-truncated-at-${pad2(at)}-hold`,
-      l1.subarray(0, at),
-      `The first ${at} bytes of a TCP4 line (${what}).`,
-    ));
-  }
-  const v2Cuts: [number, string][] = [
+  ]);
+  truncatedHolds(2, b2, "a 28-byte TCP4 header", [
     [1, "one signature byte"],
     [6, "half the signature"],
     [11, "all but one signature byte"],
@@ -75,15 +83,7 @@ export function deliveryCases(): FuzzCase[] {
     [20, "the source address only"],
     [24, "both addresses, no ports"],
     [27, "all but the last byte"],
-  ];
-  for (const [at, what] of v2Cuts) {
-    out.push(hold(
-      2,
-      `delivery-v2-truncated-at-${pad2(at)}-hold`,
-      b2.subarray(0, at),
-      `The first ${at} bytes of a 28-byte TCP4 header (${what}).`,
-    ));
-  }
+  ]);
   out.push(
     hold(
       2,
