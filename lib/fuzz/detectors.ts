@@ -1,6 +1,6 @@
 /**
  * One place that picks the detector of an {@linkcode ObserveMode}, and the
- * probe a `ppcat send` replay writes for it.
+ * probe a `ppcat send` replay writes for it: one table row per mode.
  *
  * @module
  */
@@ -13,6 +13,27 @@ import { noneDetector } from "./detect_none.ts";
 import { pop3Detector } from "./detect_pop3.ts";
 import { SMTP_PROBE, smtpDetector } from "./detect_smtp.ts";
 import { ascii, type Detector, type DetectorContext, type ObserveMode } from "./detector.ts";
+
+/** The payload an echo replay sends (any bytes do; these are easy to spot). */
+export const REPLAY_ECHO_PROBE = "ppcat-fuzz-probe\n";
+
+const NOTHING = new Uint8Array(0);
+
+// Per mode: its detector, and what a replay writes after the header.
+const MODES: Readonly<
+  Record<ObserveMode, {
+    detector(ctx: DetectorContext): Detector;
+    replay(httpHost: string): Uint8Array;
+  }>
+> = {
+  echo: { detector: echoDetector, replay: () => ascii(REPLAY_ECHO_PROBE) },
+  http: { detector: httpDetector, replay: httpRequest },
+  banner: { detector: bannerDetector, replay: () => NOTHING },
+  smtp: { detector: smtpDetector, replay: () => ascii(SMTP_PROBE) },
+  imap: { detector: imapDetector, replay: () => ascii(IMAP_PROBE) },
+  pop3: { detector: pop3Detector, replay: () => NOTHING },
+  none: { detector: noneDetector, replay: () => NOTHING },
+};
 
 /**
  * A fresh detector of `mode` for one connection.
@@ -29,26 +50,8 @@ import { ascii, type Detector, type DetectorContext, type ObserveMode } from "./
  * ```
  */
 export function detectorFor(mode: ObserveMode, ctx: DetectorContext): Detector {
-  switch (mode) {
-    case "echo":
-      return echoDetector(ctx);
-    case "http":
-      return httpDetector(ctx);
-    case "banner":
-      return bannerDetector();
-    case "smtp":
-      return smtpDetector(ctx);
-    case "imap":
-      return imapDetector(ctx);
-    case "pop3":
-      return pop3Detector();
-    case "none":
-      return noneDetector();
-  }
+  return MODES[mode].detector(ctx);
 }
-
-/** The payload an echo replay sends (any bytes do; these are easy to spot). */
-export const REPLAY_ECHO_PROBE = "ppcat-fuzz-probe\n";
 
 /**
  * The bytes a `ppcat send` replay writes after the header so that the
@@ -65,16 +68,5 @@ export const REPLAY_ECHO_PROBE = "ppcat-fuzz-probe\n";
  * ```
  */
 export function replayProbe(mode: ObserveMode, httpHost: string): Uint8Array {
-  switch (mode) {
-    case "echo":
-      return ascii(REPLAY_ECHO_PROBE);
-    case "http":
-      return httpRequest(httpHost);
-    case "smtp":
-      return ascii(SMTP_PROBE);
-    case "imap":
-      return ascii(IMAP_PROBE);
-    default:
-      return new Uint8Array(0);
-  }
+  return MODES[mode].replay(httpHost);
 }
