@@ -24,6 +24,19 @@ import { type Conn, getTransport, type NetAddr, TransportError } from "../transp
 // ---------------------------------------------------------------------------
 // Test targets: real sockets on 127.0.0.1, every connection tracked and closed.
 
+/** Runs `fn` against a fresh server of `handle`, closed afterwards whatever happens. */
+async function withServer(
+  handle: (conn: Conn) => Promise<void>,
+  fn: (server: TestServer) => Promise<void>,
+): Promise<void> {
+  const server = await serveTcp(handle);
+  try {
+    await fn(server);
+  } finally {
+    await server.close();
+  }
+}
+
 /** An echo service that knows nothing of the PROXY protocol. */
 const plainEcho = (conn: Conn) => echoBack(conn);
 
@@ -55,8 +68,7 @@ function named(name: string): FuzzCase {
 
 describe("observeCase: echo mode", () => {
   it("ppcat's receiver: valid headers come back accepted with the payload intact", async () => {
-    const server = await serveTcp(proxyThenEcho);
-    try {
+    await withServer(proxyThenEcho, async (server) => {
       const names = [
         "v2-tcp4",
         "v1-tcp6-max-length",
@@ -76,14 +88,11 @@ describe("observeCase: echo mode", () => {
         const min = named(name).marker === "separate" ? 100 : 0;
         assert.ok(o.afterMs >= min && o.afterMs < 1500, `${name}: ${o.afterMs} ms`);
       });
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it("ppcat's receiver: invalid and half-closed partial headers are closed at once", async () => {
-    const server = await serveTcp(proxyThenEcho);
-    try {
+    await withServer(proxyThenEcho, async (server) => {
       const bad = await observe(named("v1-ipv4-leading-zero-source"), server);
       assert.equal(bad.outcome, "closed");
       assert.ok(bad.afterMs < 500, `${bad.afterMs}`);
@@ -91,14 +100,11 @@ describe("observeCase: echo mode", () => {
       assert.equal(halfClosed.outcome, "closed");
       assert.ok(halfClosed.afterMs < 500, `${halfClosed.afterMs}`);
       // (Held partial headers, closed by its 3 s header timeout: cli/fuzz_test.ts.)
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it("a target that never closes is still open at the deadline", async () => {
-    const server = await serveTcp(silent);
-    try {
+    await withServer(silent, async (server) => {
       const started = performance.now();
       const o = await observe(named("cve-2021-23409-silent-connection"), server, {
         deadlineMs: 300,
@@ -107,33 +113,27 @@ describe("observeCase: echo mode", () => {
       assert.equal(o.outcome, "timeout");
       assert.ok(o.afterMs >= 300 && o.afterMs < 700, `${o.afterMs}`);
       assert.ok(took < 1000, `observeCase took ${took} ms`);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it("a receiver that mis-locates the end of the header alters the payload", async () => {
     // Drops one byte more than the header: the echo comes back without its first byte.
-    const server = await serveTcp(async (conn) => {
+    await withServer(async (conn) => {
       const r = await acceptProxy(conn);
       if (!r.ok) return;
       const buf = new Uint8Array(1);
       await r.conn.read(buf);
       await echoBack(r.conn);
-    });
-    try {
+    }, async (server) => {
       const o = await observe(named("v2-tcp4"), server);
       assert.equal(o.outcome, "accepted");
       assert.equal(o.payloadIntact, false);
       assert.equal(judge(named("v2-tcp4"), o).verdict, "violation");
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it("an echo service without PROXY support: the header comes back", async () => {
-    const server = await serveTcp(plainEcho);
-    try {
+    await withServer(plainEcho, async (server) => {
       // Whole delivery: the header and the marker come back, the payload is not intact.
       const whole = await observe(named("v2-tcp4"), server);
       assert.equal(whole.outcome, "accepted");
@@ -149,9 +149,7 @@ describe("observeCase: echo mode", () => {
       const bad = await observe(named("v2-command-f"), server);
       assert.equal(bad.outcome, "accepted");
       assert.equal(judge(named("v2-command-f"), bad).verdict, "violation");
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it("bytes before the header: spoke first, unless the target closes right away", async () => {
@@ -200,32 +198,26 @@ describe("observeCase: http mode", () => {
 
   it("a response to the request is acceptance; 404 included", async () => {
     for (const status of ["200 OK", "404 Not Found", "500 Internal Server Error"]) {
-      const server = await serveTcp(respond(status));
-      try {
+      await withServer(respond(status), async (server) => {
         const o = await observe(named("v2-tcp4"), server, { mode: "http" });
         assert.equal(o.outcome, "accepted", status);
         const bad = await observe(named("v1-lone-lf"), server, { mode: "http" });
         assert.equal(bad.outcome, "closed", status);
-      } finally {
-        await server.close();
-      }
+      });
     }
   });
 
   it("a 400-class parse error to a valid header is an error reply", async () => {
     // An HTTP server without PROXY support: "PROXY TCP4 …" is no request line.
-    const server = await serveTcp(async (conn) => {
+    await withServer(async (conn) => {
       await readRequest(conn);
       await conn.write(text("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"));
-    });
-    try {
+    }, async (server) => {
       const c = named("v1-tcp4");
       const o = await observe(c, server, { mode: "http" });
       assert.equal(o.outcome, "error-reply");
       assert.equal(judge(c, o).verdict, "violation");
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it("bytes after the header must reach the server: it refuses them, or it never saw them", async () => {
@@ -288,52 +280,42 @@ describe("observeCase: banner mode", () => {
   };
 
   it("the banner after a valid header is acceptance; invalid headers are closed", async () => {
-    const server = await serveTcp(smtp("220 mail.example ESMTP\r\n"));
-    try {
+    await withServer(smtp("220 mail.example ESMTP\r\n"), async (server) => {
       const o = await observe(named("v2-tcp6"), server, { mode: "banner" });
       assert.equal(o.outcome, "accepted");
       assert.ok(o.afterMs < 100, `no marker delay in banner mode: ${o.afterMs}`);
       const bad = await observe(named("v2-version-1"), server, { mode: "banner" });
       assert.equal(bad.outcome, "closed");
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it("a banner before the header is complete is a violation", async () => {
-    const server = await serveTcp(smtp("220 mail.example ESMTP\r\n", true));
-    try {
+    await withServer(smtp("220 mail.example ESMTP\r\n", true), async (server) => {
       const c = named("delivery-v2-fragmented-after-fixed-header");
       const o = await observe(c, server, { mode: "banner" });
       assert.deepEqual([o.outcome, o.spokeFirst], ["accepted", true]);
       assert.equal(judge(c, o).verdict, "violation");
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it("a 4xx/5xx reply line is an error reply", async () => {
-    const server = await serveTcp(async (conn) => {
+    await withServer(async (conn) => {
       const r = await acceptProxy(conn);
       if (!r.ok) return;
       await r.conn.write(text("421 4.3.2 Service not available\r\n"));
-    });
-    try {
+    }, async (server) => {
       const o = await observe(named("v1-tcp4"), server, { mode: "banner" });
       assert.equal(o.outcome, "error-reply");
-    } finally {
-      await server.close();
-    }
+    });
   });
 });
 
 describe("observeCase: none mode", () => {
   it("still open a while after a complete header counts as accepted", async () => {
-    const server = await serveTcp(async (conn) => {
+    await withServer(async (conn) => {
       const r = await acceptProxy(conn);
       if (r.ok) await silent(r.conn);
-    });
-    try {
+    }, async (server) => {
       const [o, bad, held] = await Promise.all([
         observe(named("v2-tcp4"), server, { mode: "none", deadlineMs: 3000 }),
         observe(named("v2-family-4"), server, { mode: "none" }),
@@ -347,9 +329,7 @@ describe("observeCase: none mode", () => {
       assert.ok(o.afterMs >= NONE_SETTLE_MS && o.afterMs < NONE_SETTLE_MS + 400, `${o.afterMs}`);
       assert.equal(bad.outcome, "closed");
       assert.equal(held.outcome, "timeout");
-    } finally {
-      await server.close();
-    }
+    });
   });
 });
 
@@ -447,8 +427,7 @@ describe("observeCase: resets, errors and aborts", () => {
   });
 
   it("an abort ends a case at once and closes its connection", async () => {
-    const server = await serveTcp(silent);
-    try {
+    await withServer(silent, async (server) => {
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 100);
       const started = performance.now();
@@ -459,9 +438,7 @@ describe("observeCase: resets, errors and aborts", () => {
       });
       assert.equal(r.status, "aborted");
       assert.ok(performance.now() - started < 1000);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it("refuses a non-positive deadline", async () => {
@@ -474,8 +451,7 @@ describe("observeCase: resets, errors and aborts", () => {
 
 describe("runCases", () => {
   it("never has more than `concurrency` connections open", async () => {
-    const server = await serveTcp(proxyThenEcho);
-    try {
+    await withServer(proxyThenEcho, async (server) => {
       const cases = fuzzCatalog().filter((c) => c.section === "2.2.3"); // 11 quick cases
       assert.equal(cases.length, 11);
       // Count on our side: the server sees a close a moment after we made it.
@@ -503,14 +479,11 @@ describe("runCases", () => {
       assert.deepEqual(run.results.map((r) => r.case.name), cases.map((c) => c.name));
       assert.ok(run.results.every((r) => r.status === "done"));
       assert.equal(run.timedOut, false);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it("held cases wait in their own pool beside the others, each pool longest first", async () => {
-    const server = await serveTcp(silent);
-    try {
+    await withServer(silent, async (server) => {
       const quick = named("v2-command-2");
       const longer = named("delivery-v1-fragmented-2500ms");
       const slow = named("delivery-v2-truncated-at-16-hold");
@@ -530,9 +503,7 @@ describe("runCases", () => {
       const windows = run.results.map((r) => r.status === "done" ? r.observation.windowMs : 0);
       assert.deepEqual(windows, [300, 300, 1000]);
       assert.ok(took < 1500, `the held case overlapped the others: ${took} ms`);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it("runs inconclusive cases again: invalid input with the hold window, valid headers alone", async () => {
@@ -546,8 +517,7 @@ describe("runCases", () => {
         clearTimeout(timer);
       }
     };
-    const server = await serveTcp(closesAt1s);
-    try {
+    await withServer(closesAt1s, async (server) => {
       const invalid = named("v2-command-f");
       const valid = named("v2-tcp4");
       const run = await runCases([invalid, valid], {
@@ -572,14 +542,11 @@ describe("runCases", () => {
       });
       const once = off.results[0]!;
       assert.equal(once.status === "done" && once.observation.retried, undefined);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it("the total timeout stops the run and reports the rest as not run", async () => {
-    const server = await serveTcp(silent);
-    try {
+    await withServer(silent, async (server) => {
       const held = fuzzCatalog().filter((c) =>
         c.delivery.kind === "truncated" && c.delivery.then === "hold"
       ).slice(0, 6);
@@ -596,9 +563,7 @@ describe("runCases", () => {
       assert.equal(run.timedOut, true);
       assert.deepEqual(run.results.map((r) => r.status), Array(6).fill("not-run"));
       assert.equal(server.accepted, 2);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it("refuses a concurrency out of range", async () => {
