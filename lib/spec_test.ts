@@ -8,9 +8,17 @@ import { crc32c } from "./crc32c.ts";
 import assert from "node:assert/strict";
 import { decodeHeader } from "./decode.ts";
 import { encodeHeader } from "./encode.ts";
+import type { HeaderInit } from "./header.ts";
 import { createStreamDecoder } from "./stream.ts";
 import { ascii, assertError, assertOk, concat, SIG, tlv, v2 } from "./_testing.ts";
 
+// A TCP4 header, and its address block as bytes.
+const TCP4: HeaderInit = {
+  version: 2,
+  protocol: "TCP4",
+  source: { address: "127.0.0.1", port: 12345 },
+  destination: { address: "127.0.0.2", port: 443 },
+};
 const TCP4_BODY = [127, 0, 0, 1, 127, 0, 0, 2, 0x30, 0x39, 0x01, 0xbb];
 
 describe("§2 receivers", () => {
@@ -239,13 +247,7 @@ describe("§2.2.3 CRC32C", () => {
   const header = (crc: readonly number[]) => v2(0x21, 0x11, TCP4_BODY, tlv(0x03, crc));
 
   it("§2.2.3 MUST (sender): zero the field, checksum the header, store the result", () => {
-    const encoded = assertOk(encodeHeader({
-      version: 2,
-      protocol: "TCP4",
-      source: { address: "127.0.0.1", port: 12345 },
-      destination: { address: "127.0.0.2", port: 443 },
-      crc32c: true,
-    }));
+    const encoded = assertOk(encodeHeader({ ...TCP4, crc32c: true }));
     // Independent check: bitwise CRC32C over the header with the field zeroed.
     const zeroed = encoded.slice();
     zeroed.fill(0, zeroed.length - 4);

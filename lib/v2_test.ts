@@ -1,5 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import type { HeaderInit } from "./header.ts";
 import { decodeV2, encodeV2 } from "./v2.ts";
 import { ascii, assertError, assertOk, concat, fromHex, SIG, tlv, v2 } from "./_testing.ts";
 
@@ -175,13 +176,15 @@ describe("decodeV2: LOCAL and family 0x00", () => {
 });
 
 describe("encodeV2", () => {
+  const tcp4 = (sourcePort: number, destinationPort: number): HeaderInit => ({
+    version: 2,
+    protocol: "TCP4",
+    source: { address: "10.0.0.1", port: sourcePort },
+    destination: { address: "10.0.0.2", port: destinationPort },
+  });
+
   it("writes the spec's byte layout for TCP4", () => {
-    const r = assertOk(encodeV2({
-      version: 2,
-      protocol: "TCP4",
-      source: { address: "10.0.0.1", port: 1234 },
-      destination: { address: "10.0.0.2", port: 80 },
-    }));
+    const r = assertOk(encodeV2(tcp4(1234, 80)));
     assert.deepEqual(r, concat(SIG, fromHex("21 11 00 0c 0a000001 0a000002 04d2 0050")));
   });
 
@@ -204,10 +207,7 @@ describe("encodeV2", () => {
 
   it("appends TLVs in order and the CRC32C last", () => {
     const r = assertOk(encodeV2({
-      version: 2,
-      protocol: "TCP4",
-      source: { address: "10.0.0.1", port: 1 },
-      destination: { address: "10.0.0.2", port: 2 },
+      ...tcp4(1, 2),
       tlvs: [{ type: 0x02, value: ascii("a.example") }, { type: 0x05, value: ascii("id") }],
       crc32c: true,
     }));
