@@ -7,16 +7,20 @@ import type { HeaderInit, InetEndpoint, Protocol } from "./header.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
+// §2.1's example line, and the endpoints it carries.
+const EXAMPLE = "PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\n";
+const EXAMPLE_SOURCE: InetEndpoint = { address: "192.168.0.1", port: 56324 };
+const EXAMPLE_DESTINATION: InetEndpoint = { address: "192.168.0.11", port: 443 };
+
 describe("decodeV1", () => {
   it("decodes the spec's example line and leaves the payload alone", () => {
-    const input = ascii("PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\nGET / HTTP/1.1\r\n");
-    const h = assertOk(decodeV1(input));
+    const h = assertOk(decodeV1(ascii(`${EXAMPLE}GET / HTTP/1.1\r\n`)));
     assert.deepEqual(h, {
       version: 1,
       command: "PROXY",
       protocol: "TCP4",
-      source: { address: "192.168.0.1", port: 56324 },
-      destination: { address: "192.168.0.11", port: 443 },
+      source: EXAMPLE_SOURCE,
+      destination: EXAMPLE_DESTINATION,
       tlvs: [],
       crc32c: null,
       headerLength: 47,
@@ -84,12 +88,7 @@ describe("encodeV1", () => {
   it("encodes TCP4, TCP6 and both UNKNOWN forms", () => {
     // [protocol, source, destination, expected line]
     const addressed: [Protocol, InetEndpoint, InetEndpoint, string][] = [
-      [
-        "TCP4",
-        { address: "192.168.0.1", port: 56324 },
-        { address: "192.168.0.11", port: 443 },
-        "PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\n",
-      ],
+      ["TCP4", EXAMPLE_SOURCE, EXAMPLE_DESTINATION, EXAMPLE],
       [
         "TCP6",
         { address: "0:0:0:0:0:FFFF:1.2.3.4", port: 1 },
