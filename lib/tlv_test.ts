@@ -17,6 +17,7 @@ import {
   rawTlv,
   SSL_PREFIX_LENGTH,
   SslClient,
+  type SslInit,
   SslSubtype,
   sslTlv,
   TLV_HEADER_LENGTH,
@@ -73,16 +74,29 @@ const RANGE_BOUNDS: [number, string][] = [
   [0xf8, "MIN_FUTURE"],
   [0xff, "MAX_FUTURE"],
 ];
+// §2.2.6's textual SSL sub-TLVs: type, name, the sslTlv field, an example value.
+const SSL_TEXT_SUBTYPES: [number, string, keyof SslInit, string][] = [
+  [0x21, "VERSION", "version", "TLSv1.3"],
+  [0x22, "CN", "cn", "client.example"],
+  [0x23, "CIPHER", "cipher", "ECDHE-RSA-AES128-GCM-SHA256"],
+  [0x24, "SIG_ALG", "sigAlg", "RSA-SHA256"],
+  [0x25, "KEY_ALG", "keyAlg", "RSA2048"],
+  [0x26, "GROUP", "group", "secp256r1"],
+  [0x27, "SIG_SCHEME", "sigScheme", "rsa_pss_rsae_sha256"],
+];
 const SSL_SUBTYPES: [number, string][] = [
-  [0x21, "VERSION"],
-  [0x22, "CN"],
-  [0x23, "CIPHER"],
-  [0x24, "SIG_ALG"],
-  [0x25, "KEY_ALG"],
-  [0x26, "GROUP"],
-  [0x27, "SIG_SCHEME"],
+  ...SSL_TEXT_SUBTYPES.map(([type, name]): [number, string] => [type, name]),
   [0x28, "CLIENT_CERT"],
 ];
+
+/** The JSON of an SSL value whose sub-TLVs are the example texts in order, then `more`. */
+function sslJson(client: number, clientFlags: string[], verify: number, ...more: object[]) {
+  const texts = SSL_TEXT_SUBTYPES.map(([type, name, , text]) => {
+    const hex = utf8(text).map((b) => b.toString(16).padStart(2, "0")).join("");
+    return { type, name, value: text, hex };
+  });
+  return { client, clientFlags, verify, tlvs: [...texts, ...more] };
+}
 
 /** A table of [number, name] rows as the object `{ name: number }`. */
 function byName(rows: [number, string][]): Record<string, number> {
@@ -261,46 +275,24 @@ describe("describeTlv", () => {
       0x00,
       0x01,
       0x02, // verify 258
-      ...tlvBytes(0x21, utf8("TLSv1.3")),
-      ...tlvBytes(0x22, utf8("client.example")),
-      ...tlvBytes(0x23, utf8("ECDHE-RSA-AES128-GCM-SHA256")),
-      ...tlvBytes(0x24, utf8("RSA-SHA256")),
-      ...tlvBytes(0x25, utf8("RSA2048")),
-      ...tlvBytes(0x26, utf8("secp256r1")),
-      ...tlvBytes(0x27, utf8("rsa_pss_rsae_sha256")),
+      ...SSL_TEXT_SUBTYPES.flatMap(([type, , , text]) => tlvBytes(type, utf8(text))),
       ...tlvBytes(0x28, [0x30, 0x82, 0x01, 0x0a, 0xff]),
       ...tlvBytes(0x29, [0x78]),
       ...tlvBytes(0x22, []),
     ];
     const json = describeBytes(0x20, value);
     assert.equal(json.name, "SSL");
-    assert.deepEqual(json.value, {
-      client: 5,
-      clientFlags: ["SSL", "CERT_SESS"],
-      verify: 258,
-      tlvs: [
-        { type: 0x21, name: "VERSION", value: "TLSv1.3", hex: "544c5376312e33" },
-        { type: 0x22, name: "CN", value: "client.example", hex: "636c69656e742e6578616d706c65" },
-        {
-          type: 0x23,
-          name: "CIPHER",
-          value: "ECDHE-RSA-AES128-GCM-SHA256",
-          hex: "45434448452d5253412d4145533132382d47434d2d534841323536",
-        },
-        { type: 0x24, name: "SIG_ALG", value: "RSA-SHA256", hex: "5253412d534841323536" },
-        { type: 0x25, name: "KEY_ALG", value: "RSA2048", hex: "52534132303438" },
-        { type: 0x26, name: "GROUP", value: "secp256r1", hex: "736563703235367231" },
-        {
-          type: 0x27,
-          name: "SIG_SCHEME",
-          value: "rsa_pss_rsae_sha256",
-          hex: "7273615f7073735f727361655f736861323536",
-        },
+    assert.deepEqual(
+      json.value,
+      sslJson(
+        5,
+        ["SSL", "CERT_SESS"],
+        258,
         { type: 0x28, name: "CLIENT_CERT", value: "MIIBCv8=", hex: "3082010aff" },
         { type: 0x29, name: "UNASSIGNED", value: null, hex: "78" },
         { type: 0x22, name: "CN", value: "", hex: "" },
-      ],
-    });
+      ),
+    );
   });
 
   it("SSL client flags and a bare prefix", () => {
@@ -759,15 +751,11 @@ describe("builders", () => {
   });
 
   it("sslTlv: sub-TLVs in subtype order, only those given, round trip", () => {
+    // Given in reverse subtype order, the certificate first.
+    const texts = [...SSL_TEXT_SUBTYPES].reverse().map(([, , field, text]) => [field, text]);
     const tlv = sslTlv({
       clientCert: new Uint8Array([0x30, 0x82]),
-      sigScheme: "ecdsa_secp256r1_sha256",
-      group: "x25519",
-      keyAlg: "EC256",
-      sigAlg: "ecdsa-with-SHA256",
-      cipher: "TLS_AES_128_GCM_SHA256",
-      cn: "client.example",
-      version: "TLSv1.3",
+      ...Object.fromEntries(texts),
       client: 0x03,
       verify: 0,
     });
@@ -775,36 +763,8 @@ describe("builders", () => {
       checkTlv(new Uint8Array([0x20, 0, 0, ...tlv.value]), 0x20, 3, 3 + tlv.value.length),
       null,
     );
-    assert.deepEqual(describeTlv(tlv).value, {
-      client: 3,
-      clientFlags: ["SSL", "CERT_CONN"],
-      verify: 0,
-      tlvs: [
-        { type: 0x21, name: "VERSION", value: "TLSv1.3", hex: "544c5376312e33" },
-        { type: 0x22, name: "CN", value: "client.example", hex: "636c69656e742e6578616d706c65" },
-        {
-          type: 0x23,
-          name: "CIPHER",
-          value: "TLS_AES_128_GCM_SHA256",
-          hex: "544c535f4145535f3132385f47434d5f534841323536",
-        },
-        {
-          type: 0x24,
-          name: "SIG_ALG",
-          value: "ecdsa-with-SHA256",
-          hex: "65636473612d776974682d534841323536",
-        },
-        { type: 0x25, name: "KEY_ALG", value: "EC256", hex: "4543323536" },
-        { type: 0x26, name: "GROUP", value: "x25519", hex: "783235353139" },
-        {
-          type: 0x27,
-          name: "SIG_SCHEME",
-          value: "ecdsa_secp256r1_sha256",
-          hex: "65636473615f7365637032353672315f736861323536",
-        },
-        { type: 0x28, name: "CLIENT_CERT", value: "MII=", hex: "3082" },
-      ],
-    });
+    const cert = { type: 0x28, name: "CLIENT_CERT", value: "MII=", hex: "3082" };
+    assert.deepEqual(describeTlv(tlv).value, sslJson(3, ["SSL", "CERT_CONN"], 0, cert));
     const some = describeTlv(sslTlv({ group: "x25519", cn: "" })).value as {
       tlvs: { type: number; hex: string }[];
     };
