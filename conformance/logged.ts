@@ -101,7 +101,9 @@ export function readText(path: string): string {
  * import { logEntries } from "./logged.ts";
  * const log = 'x 192.0.2.1 56324 "GET /m1"\nnoise\nx ::1 443 "-"\n';
  * const [a, b, c] = logEntries(log, /^x (\S+) (\S+) "(?:GET \/(\S*)|-)"/);
- * assert.deepEqual(a, { address: "192.0.2.1", port: "56324", marker: "m1", line: 'x 192.0.2.1 56324 "GET /m1"' });
+ * assert.deepEqual(a, {
+ *   address: "192.0.2.1", port: "56324", marker: "m1", line: 'x 192.0.2.1 56324 "GET /m1"',
+ * });
  * assert.deepEqual(b, { address: "::1", port: "443", line: 'x ::1 443 "-"' });
  * assert.equal(c, undefined);
  * ```
