@@ -284,6 +284,25 @@ export function verbosityFlags(verbose: string, quiet: string) {
 }
 
 /**
+ * The flags every subcommand ends its table with: `-v`/`--verbose` and `-q`/`--quiet` (see
+ * {@linkcode verbosityFlags}), then `-h`/`--help`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { commonFlags, flagHelp } from "./args.ts";
+ * const text = flagHelp(commonFlags("stderr: more", "stderr: errors only"));
+ * assert.match(text, /^  -q, --quiet    stderr: errors only\n  -h, --help     show this help\n$/m);
+ * ```
+ */
+export function commonFlags(verbose: string, quiet: string) {
+  return {
+    ...verbosityFlags(verbose, quiet),
+    help: { type: "boolean", short: "h", help: "show this help" },
+  } as const;
+}
+
+/**
  * The {@linkcode Verbosity} asked for by `-v`/`-q`; both at once is a usage error.
  *
  * @example
@@ -303,4 +322,39 @@ export function verbosityOf(
 ): Parsed<Verbosity> {
   if (values.verbose && values.quiet) return bad("-v and -q exclude each other");
   return ok(values.verbose ? "verbose" : values.quiet ? "quiet" : "normal");
+}
+
+/** Parsed flags and positionals, with the {@linkcode Verbosity} that `-v`/`-q` ask for. */
+export interface CommandArgs<O extends ParseArgsOptionsConfig> extends ArgsOf<O> {
+  readonly verbosity: Verbosity;
+}
+
+/**
+ * The first steps of every subcommand's parse: {@linkcode parseCommandArgs}, then
+ * {@linkcode verbosityOf} (`-v` with `-q` is a usage error).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { commonFlags, optionsOf, parseCommand } from "./args.ts";
+ * const options = optionsOf({ json: { type: "boolean", help: "JSON" }, ...commonFlags("", "") });
+ * const r = parseCommand(["-q", "FILE"], options, true);
+ * assert.ok(r.kind === "run" && r.config.verbosity === "quiet");
+ * assert.deepEqual(r.config.positionals, ["FILE"]);
+ * assert.deepEqual(parseCommand(["-v", "-q"], options), {
+ *   kind: "usage",
+ *   message: "-v and -q exclude each other",
+ * });
+ * ```
+ */
+export function parseCommand<const O extends ParseArgsOptionsConfig>(
+  args: string[],
+  options: O,
+  allowPositionals = false,
+): CommandParse<CommandArgs<O>> {
+  const parsed = parseCommandArgs(args, options, allowPositionals);
+  if (parsed.kind !== "run") return parsed;
+  const verbosity = verbosityOf(parsed.config.values);
+  if (!verbosity.ok) return usage(verbosity.message);
+  return { kind: "run", config: { ...parsed.config, verbosity: verbosity.value } };
 }

@@ -7,14 +7,7 @@
  */
 
 import { type BenchResult, mergeBenchResults, parseBenchResult } from "../lib/bench/result.ts";
-import {
-  flagHelp,
-  optionsOf,
-  parseCommandArgs,
-  type Verbosity,
-  verbosityFlags,
-  verbosityOf,
-} from "./args.ts";
+import { commonFlags, flagHelp, optionsOf, parseCommand, type Verbosity } from "./args.ts";
 import { parsePercentiles } from "./bench_options.ts";
 import { formatSummary } from "./bench_report.ts";
 import { ExitCode, reportFailure, reportParse } from "./exit.ts";
@@ -30,8 +23,7 @@ const MERGE_FLAGS = {
     help: "percentiles to report (default: those of the first file)",
   },
   json: { type: "boolean", help: "stdout: the merged result as JSON" },
-  ...verbosityFlags("stderr: one line per FILE read", "stderr: errors only (the default)"),
-  help: { type: "boolean", short: "h", help: "show this help" },
+  ...commonFlags("stderr: one line per FILE read", "stderr: errors only (the default)"),
 } as const;
 
 /** Help text for `ppcat bench merge`. */
@@ -99,11 +91,9 @@ export interface MergeConfig {
  * ```
  */
 export function parseMergeArgs(args: string[]): CommandParse<MergeConfig> {
-  const parsed = parseCommandArgs(args, optionsOf(MERGE_FLAGS), true);
+  const parsed = parseCommand(args, optionsOf(MERGE_FLAGS), true);
   if (parsed.kind !== "run") return parsed;
-  const { values, positionals } = parsed.config;
-  const verbosity = verbosityOf(values);
-  if (!verbosity.ok) return usage(verbosity.message);
+  const { values, positionals, verbosity } = parsed.config;
   if (positionals.length === 0) return usage("no FILE to merge");
   let percentiles: number[] | undefined;
   if (values["latency-percentiles"] !== undefined) {
@@ -117,7 +107,7 @@ export function parseMergeArgs(args: string[]): CommandParse<MergeConfig> {
       files: positionals,
       percentiles,
       json: values.json ?? false,
-      verbosity: verbosity.value,
+      verbosity,
     },
   };
 }

@@ -10,15 +10,7 @@
 import { canonicalAddress } from "../lib/address.ts";
 import type { BenchPlan } from "../lib/bench/engine.ts";
 import { DEFAULT_PERCENTILES } from "../lib/bench/result.ts";
-import {
-  flagHelp,
-  optionsOf,
-  parseCommandArgs,
-  suggest,
-  type Verbosity,
-  verbosityFlags,
-  verbosityOf,
-} from "./args.ts";
+import { commonFlags, flagHelp, optionsOf, parseCommand, suggest, type Verbosity } from "./args.ts";
 import { HEADER_FLAGS, headerFlagsGiven, HELP_WIDTH, parseHeaderFlags } from "./header_flags.ts";
 import type { HeaderTemplate } from "./header_template.ts";
 import { readFile } from "./io.ts";
@@ -123,11 +115,10 @@ const OUTPUT_FLAGS = {
     arg: "FILE",
     help: "write a self-contained HTML report (charts, parameters)",
   },
-  ...verbosityFlags(
+  ...commonFlags(
     "stderr: the progress line every second also when stderr is not a terminal",
     "stderr: errors only (no Destination, Ramped up or progress lines)",
   ),
-  help: { type: "boolean", short: "h", help: "show this help" },
 } as const;
 
 /** Not in the help: a worker process started by `ppcat bench --workers N`. */
@@ -323,11 +314,9 @@ function bytesFrom(
  * ```
  */
 export function parseBenchArgs(args: string[]): CommandParse<BenchArgs> {
-  const parsed = parseCommandArgs(args, BENCH_OPTIONS, true);
+  const parsed = parseCommand(args, BENCH_OPTIONS, true);
   if (parsed.kind !== "run") return parsed;
-  const { values, positionals } = parsed.config;
-  const verbosity = verbosityOf(values);
-  if (!verbosity.ok) return usage(verbosity.message);
+  const { values, positionals, verbosity } = parsed.config;
   const target = oneTarget(positionals, "HOST:PORT or [IPV6]:PORT");
   if (!target.ok) {
     const close = positionals.length === 1 ? suggest(positionals[0] ?? "", ["merge"]) : null;
@@ -488,7 +477,7 @@ export function parseBenchArgs(args: string[]): CommandParse<BenchArgs> {
       workers,
       percentiles,
       json: values.json ?? false,
-      verbosity: verbosity.value,
+      verbosity,
       worker,
     },
   };

@@ -14,7 +14,7 @@ import {
   conformanceConfig,
   runConformance,
 } from "../conformance/command.ts";
-import { flagHelp, optionsOf, parseCommandArgs, verbosityFlags, verbosityOf } from "./args.ts";
+import { flagHelp, optionsOf, parseCommand, verbosityFlags } from "./args.ts";
 import { ExitCode, reportFailure, reportParse, reportUsage } from "./exit.ts";
 import { writeErr, writeOut } from "./io.ts";
 
@@ -53,17 +53,15 @@ export const HELP = `${CONFORMANCE_HELP_HEAD}${flagHelp(FLAGS)}${CONFORMANCE_HEL
  * ```
  */
 export async function run(args: string[]): Promise<number> {
-  const parsed = parseCommandArgs(args, OPTIONS);
+  const parsed = parseCommand(args, OPTIONS);
   if (parsed.kind !== "run") return reportParse(COMMAND, HELP, parsed);
-  const v = parsed.config.values;
-  const verbosity = verbosityOf(v);
-  if (!verbosity.ok) return reportUsage(COMMAND, verbosity.message);
-  const checked = conformanceConfig(v);
+  const { values, verbosity } = parsed.config;
+  const checked = conformanceConfig(values);
   if (!checked.ok) return reportUsage(COMMAND, checked.message);
   const outcome = await runConformance(
     checked.config,
     { out: writeOut, err: writeErr },
-    verbosity.value === "quiet",
+    verbosity === "quiet",
     "`ppcat conformance`",
   );
   if (outcome.failure !== undefined) return reportFailure(COMMAND, outcome.failure);

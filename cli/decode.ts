@@ -10,14 +10,7 @@ import { createStreamDecoder } from "../lib/stream.ts";
 import { V2_FIXED_LENGTH } from "../lib/v2.ts";
 import { type ProxyError, proxyError } from "../lib/errors.ts";
 import { errorToJson, headerToJson } from "../lib/json.ts";
-import {
-  flagHelp,
-  optionsOf,
-  parseCommandArgs,
-  type Verbosity,
-  verbosityFlags,
-  verbosityOf,
-} from "./args.ts";
+import { commonFlags, flagHelp, optionsOf, parseCommand, type Verbosity } from "./args.ts";
 import { ExitCode, reportFailure, reportParse, reportUsage } from "./exit.ts";
 import { formatHeader } from "./format.ts";
 import { errorExcerpt } from "./decode_excerpt.ts";
@@ -46,11 +39,10 @@ const FLAGS = {
     type: "boolean",
     help: 'report a wrong CRC32C as "invalid" instead of failing (§2.2.3)',
   },
-  ...verbosityFlags(
+  ...commonFlags(
     "stderr: where the input came from, its size, the header's length",
     "stderr: errors only (the default)",
   ),
-  help: { type: "boolean", short: "h", help: "show this help" },
 } as const;
 
 const OPTIONS = optionsOf(FLAGS);
@@ -129,11 +121,9 @@ export interface DecodeConfig {
  * ```
  */
 export function parseDecodeArgs(args: string[]): CommandParse<DecodeConfig> {
-  const parsed = parseCommandArgs(args, OPTIONS, true);
+  const parsed = parseCommand(args, OPTIONS, true);
   if (parsed.kind !== "run") return parsed;
-  const { values, positionals } = parsed.config;
-  const verbosity = verbosityOf(values);
-  if (!verbosity.ok) return usage(verbosity.message);
+  const { values, positionals, verbosity } = parsed.config;
   if (positionals.length > 1) return usage(`expected at most one FILE, got ${positionals.length}`);
   const source = positionals[0];
   let input: DecodeInput;
@@ -159,7 +149,7 @@ export function parseDecodeArgs(args: string[]): CommandParse<DecodeConfig> {
       input,
       json: values.json ?? false,
       allowCrcMismatch: values["allow-crc-mismatch"] ?? false,
-      verbosity: verbosity.value,
+      verbosity,
     },
   };
 }

@@ -7,14 +7,7 @@
 import { toHex } from "../lib/_bytes.ts";
 import { decodeHeader } from "../lib/decode.ts";
 import { encodeHeader } from "../lib/encode.ts";
-import {
-  flagHelp,
-  optionsOf,
-  parseCommandArgs,
-  type Verbosity,
-  verbosityFlags,
-  verbosityOf,
-} from "./args.ts";
+import { commonFlags, flagHelp, optionsOf, parseCommand, type Verbosity } from "./args.ts";
 import { ExitCode, reportParse, reportUsage } from "./exit.ts";
 import { formatHeader } from "./format.ts";
 import { HEADER_FLAGS, HEADER_FLAGS_HELP, HELP_WIDTH, parseHeaderFlags } from "./header_flags.ts";
@@ -26,11 +19,10 @@ const COMMAND = "encode";
 
 const OUTPUT_FLAGS = {
   hex: { type: "boolean", help: "write lowercase hex and a newline instead of raw bytes" },
-  ...verbosityFlags(
+  ...commonFlags(
     "stderr: the header decoded, as ppcat decode shows it",
     "errors only (the default)",
   ),
-  help: { type: "boolean", short: "h", help: "show this help" },
 } as const;
 
 const OPTIONS = optionsOf({ ...HEADER_FLAGS, ...OUTPUT_FLAGS });
@@ -89,11 +81,9 @@ export interface EncodeConfig {
  * ```
  */
 export function parseEncodeArgs(args: string[]): CommandParse<EncodeConfig> {
-  const parsed = parseCommandArgs(args, OPTIONS);
+  const parsed = parseCommand(args, OPTIONS);
   if (parsed.kind !== "run") return parsed;
-  const values = parsed.config.values;
-  const verbosity = verbosityOf(values);
-  if (!verbosity.ok) return { kind: "usage", message: verbosity.message };
+  const { values, verbosity } = parsed.config;
   const template = parseHeaderFlags(values);
   if (!template.ok) return { kind: "usage", message: template.message };
   const init = completeHeader(template.value);
@@ -102,7 +92,7 @@ export function parseEncodeArgs(args: string[]): CommandParse<EncodeConfig> {
   if (!encoded.ok) return { kind: "usage", message: encoded.error.message };
   return {
     kind: "run",
-    config: { header: encoded.value, hex: values.hex ?? false, verbosity: verbosity.value },
+    config: { header: encoded.value, hex: values.hex ?? false, verbosity },
   };
 }
 

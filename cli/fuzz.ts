@@ -41,14 +41,13 @@ import {
 } from "../lib/fuzz/mod.ts";
 import { MIN_HEADER_TIMEOUT_MS, type Target } from "../lib/transport.ts";
 import {
+  commonFlags,
   flagHelp,
   type FlagValues,
   optionsOf,
-  parseCommandArgs,
+  parseCommand,
   suggest,
   type Verbosity,
-  verbosityFlags,
-  verbosityOf,
 } from "./args.ts";
 import { ExitCode, reportParse, reportUsage } from "./exit.ts";
 import { quote } from "./format.ts";
@@ -159,11 +158,10 @@ const FLAGS = {
   },
   strict: { type: "boolean", help: "exit 1 on lenient cases too" },
   list: { type: "boolean", help: "print the selected cases without connecting" },
-  ...verbosityFlags(
+  ...commonFlags(
     "stderr: one line per case as it completes",
     "stderr: errors only (no seed, warning or progress lines)",
   ),
-  help: { type: "boolean", short: "h", help: "show this help" },
 } as const;
 
 const OPTIONS = optionsOf(FLAGS);
@@ -293,10 +291,12 @@ export interface Settings {
   readonly seedChosen: boolean;
 }
 
-function settings(values: FlagValues<typeof OPTIONS>, positionals: string[]): Parsed<Settings> {
+function settings(
+  values: FlagValues<typeof OPTIONS>,
+  positionals: string[],
+  verbosity: Verbosity,
+): Parsed<Settings> {
   const listOnly = values.list ?? false;
-  const verbosity = verbosityOf(values);
-  if (!verbosity.ok) return verbosity;
   const targetText = joinHostPort(positionals)[0] ?? "";
   let target: Target | null = null;
   if (positionals.length > 0 || !listOnly) {
@@ -428,7 +428,7 @@ function settings(values: FlagValues<typeof OPTIONS>, positionals: string[]): Pa
     watchLog: values["watch-log"] ?? null,
     crashPattern,
     watchPid,
-    verbosity: verbosity.value,
+    verbosity,
     seedChosen: seed !== null && values.seed === undefined,
   });
 }
@@ -450,9 +450,10 @@ function settings(values: FlagValues<typeof OPTIONS>, positionals: string[]): Pa
  * ```
  */
 export function parseFuzzArgs(args: string[]): CommandParse<Settings> {
-  const parsed = parseCommandArgs(args, OPTIONS, true);
+  const parsed = parseCommand(args, OPTIONS, true);
   if (parsed.kind !== "run") return parsed;
-  const s = settings(parsed.config.values, parsed.config.positionals);
+  const { values, positionals, verbosity } = parsed.config;
+  const s = settings(values, positionals, verbosity);
   return s.ok ? { kind: "run", config: s.value } : { kind: "usage", message: s.message };
 }
 

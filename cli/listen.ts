@@ -12,14 +12,7 @@
 
 import { type Cidr, parseCidrList } from "../lib/cidr.ts";
 import { formatAddr, MIN_HEADER_TIMEOUT_MS, TransportError } from "../lib/transport.ts";
-import {
-  flagHelp,
-  optionsOf,
-  parseCommandArgs,
-  type Verbosity,
-  verbosityFlags,
-  verbosityOf,
-} from "./args.ts";
+import { commonFlags, flagHelp, optionsOf, parseCommand, type Verbosity } from "./args.ts";
 import { ExitCode, reportFailure, reportParse } from "./exit.ts";
 import { type CommandParse, usage } from "./parsed.ts";
 import { parseDuration, parseInteger, parseVersions } from "./values.ts";
@@ -114,11 +107,10 @@ const FLAGS = {
     type: "boolean",
     help: "no events on stdout: the payload bytes alone, as received (nc -l)",
   },
-  ...verbosityFlags(
+  ...commonFlags(
     "stderr: the receiver's settings at start",
     "stderr: errors only (no warnings or diagnostics)",
   ),
-  help: { type: "boolean", short: "h", help: "show this help" },
 } as const;
 
 const OPTIONS = optionsOf(FLAGS);
@@ -250,12 +242,10 @@ export interface ListenConfig {
  * ```
  */
 export function configFromArgs(args: string[]): CommandParse<ListenConfig> {
-  const parsed = parseCommandArgs(args, OPTIONS, true);
+  const parsed = parseCommand(args, OPTIONS, true);
   if (parsed.kind !== "run") return parsed;
-  const { values, positionals } = parsed.config;
+  const { values, positionals, verbosity } = parsed.config;
   const fail = usage;
-  const verbosity = verbosityOf(values);
-  if (!verbosity.ok) return fail(verbosity.message);
 
   if (positionals.length === 0) return fail("missing the address ([ADDR]:PORT or UNIX_PATH)");
   if (positionals.length > 1) {
@@ -357,7 +347,7 @@ export function configFromArgs(args: string[]): CommandParse<ListenConfig> {
       oneline: values.oneline ?? false,
       raw,
       warnings,
-      verbosity: verbosity.value,
+      verbosity,
     },
   };
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { flagHelp, optionsOf, parseCommandArgs, verbosityFlags, verbosityOf } from "./args.ts";
+import { flagHelp, optionsOf, parseCommand, verbosityFlags } from "./args.ts";
 import { HEADER_FLAGS, headerFlagsGiven, HELP_WIDTH, parseHeaderFlags } from "./header_flags.ts";
 import { describeFamily, type HeaderTemplate, protocolFamily } from "./header_template.ts";
 import { parseHex } from "./hex.ts";
@@ -396,11 +396,9 @@ export interface SendPlan {
  * ```
  */
 export function parseSendArgs(args: string[]): CommandParse<SendPlan> {
-  const parsed = parseCommandArgs(args, SEND_OPTIONS, true);
+  const parsed = parseCommand(args, SEND_OPTIONS, true);
   if (parsed.kind !== "run") return parsed;
-  const { values, positionals } = parsed.config;
-  const verbosity = verbosityOf(values);
-  if (!verbosity.ok) return usage(verbosity.message);
+  const { values, positionals, verbosity } = parsed.config;
 
   const target = oneTarget(positionals, "HOST:PORT, [IPV6]:PORT or a UNIX socket path");
   if (!target.ok) return usage(target.message);
@@ -554,7 +552,7 @@ export function parseSendArgs(args: string[]): CommandParse<SendPlan> {
       lingerMs,
       timeoutMs,
       tls,
-      verbose: verbosity.value === "verbose",
+      verbose: verbosity === "verbose",
       json: values.json ?? false,
     },
   };
