@@ -9,21 +9,14 @@ import { toHdrJs } from "./bench_hdr_log.ts";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { getTransport } from "../lib/transport.ts";
-import { run } from "./bench.ts";
 import { jobProblems } from "./bench_k8s.ts";
 import { startListen } from "./listen_server.ts";
-import { memoryIo, type MemoryIoInit, setIo } from "./io.ts";
+import type { MemoryIoInit } from "./io.ts";
+import { runCli } from "./_testing.ts";
 
-async function bench(args: string[], init: MemoryIoInit = {}) {
-  const mem = memoryIo(init);
-  const restore = setIo(mem);
-  let code: number;
-  try {
-    code = await run(args);
-  } finally {
-    restore();
-  }
-  return { code, out: mem.out(), err: mem.err() };
+/** `ppcat bench <args>`, in-process. */
+function bench(args: string[], init: MemoryIoInit = {}) {
+  return runCli(["bench", ...args], init);
 }
 
 /** An echo server on a free port, for real runs. */
