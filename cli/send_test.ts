@@ -22,7 +22,9 @@ import { concatBytes } from "../lib/_bytes.ts";
 import { duplexOver } from "../lib/_conn_duplex.ts";
 import { bounded } from "../lib/_testing.ts";
 import {
+  closedPort,
   ipv6Skip,
+  itLeavesNoSocketOpen,
   makeTestCertificates,
   openSockets,
   TLS_SKIP,
@@ -195,14 +197,6 @@ function payloadOf(seen: Seen): string {
 function inet(addr: NetAddr): { address: string; port: number } {
   assert.ok(addr.transport !== "unix");
   return { address: addr.hostname, port: addr.port };
-}
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const l = await t.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as { port: number }).port;
-  l.close();
-  return port;
 }
 
 const socketsAtStart = openSockets();
@@ -1294,18 +1288,5 @@ describe(`ppcat send: --linger, stdout backpressure, file limits (${t.name})`, (
 });
 
 describe("ppcat send (cleanup)", () => {
-  it(
-    "leaves no socket open (runs last)",
-    { skip: socketsAtStart === null && "no /proc/self/fd" },
-    () =>
-      bounded(5000, async () => {
-        let leaked: string[] = [];
-        for (let i = 0; i < 20; i++) { // closes may complete a tick later (node:tls)
-          await sleep(25);
-          leaked = [...openSockets()!].filter((fd) => !socketsAtStart!.has(fd));
-          if (leaked.length === 0) break;
-        }
-        assert.deepEqual(leaked, []);
-      }),
-  );
+  itLeavesNoSocketOpen(socketsAtStart);
 });

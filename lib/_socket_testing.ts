@@ -1,6 +1,7 @@
 // Helpers for tests over real sockets (transport, send, fuzz): what can run here, test
 // certificates, and a tracked TCP server.
 
+import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import {
   existsSync,
@@ -13,8 +14,10 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { it } from "node:test";
 import { acceptProxy } from "./server.ts";
 import { type Conn, getTransport } from "./transport.ts";
+import { bounded } from "./_testing.ts";
 
 /** Whether the IPv6 loopback (::1) can be bound here. */
 export async function ipv6Available(): Promise<boolean> {
@@ -53,6 +56,21 @@ export async function socketsLeakedSince(before: Set<string>): Promise<string[]>
     if (leaked.length === 0) break;
   }
   return leaked;
+}
+
+/**
+ * The test that runs last in a file over real sockets: every socket open now was open at the
+ * file's start (`before`, from {@linkcode openSockets}); skipped where there is no /proc/self/fd.
+ */
+export function itLeavesNoSocketOpen(before: Set<string> | null): void {
+  it(
+    "leaves no socket open (runs last)",
+    { skip: before === null && "no /proc/self/fd" },
+    () =>
+      bounded(5000, async () => {
+        assert.deepEqual(await socketsLeakedSince(before ?? new Set()), []);
+      }),
+  );
 }
 
 /** A TCP port on 127.0.0.1 nothing listens on: bind one, note it, close it. */
@@ -193,6 +211,19 @@ export async function serveTcp(handle: (conn: Conn) => Promise<void>): Promise<T
       await Promise.allSettled([...tasks]);
     },
   };
+}
+
+/** Runs `body` against a {@linkcode serveTcp} server, which is closed afterwards, come what may. */
+export async function withTcpServer<T>(
+  handle: (conn: Conn) => Promise<void>,
+  body: (server: TestServer) => Promise<T>,
+): Promise<T> {
+  const server = await serveTcp(handle);
+  try {
+    return await body(server);
+  } finally {
+    await server.close();
+  }
 }
 
 /** Writes back everything read from `conn` until its EOF. */

@@ -23,9 +23,9 @@ import { bounded } from "./_testing.ts";
 import {
   closedPort,
   ipv6Skip,
+  itLeavesNoSocketOpen,
   makeTestCertificates,
   openSockets,
-  socketsLeakedSince,
   TLS_SKIP,
   UDP_SKIP,
 } from "./_socket_testing.ts";
@@ -700,12 +700,5 @@ describe(`transport (${t.name})`, () => {
     }
   });
 
-  it(
-    "leaves no socket open (runs last)",
-    { skip: socketsAtStart === null && "no /proc/self/fd" },
-    () =>
-      bounded(5000, async () => {
-        assert.deepEqual(await socketsLeakedSince(socketsAtStart!), []);
-      }),
-  );
+  itLeavesNoSocketOpen(socketsAtStart);
 });
