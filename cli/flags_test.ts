@@ -6,12 +6,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { runCli } from "./_testing.ts";
+import type { Verbosity } from "./args.ts";
 import { parseBenchArgs } from "./bench_options.ts";
 import { parseMergeArgs } from "./bench_merge.ts";
 import { parseDecodeArgs } from "./decode.ts";
 import { parseEncodeArgs } from "./encode.ts";
 import { parseFuzzArgs } from "./fuzz.ts";
 import { configFromArgs } from "./listen.ts";
+import type { CommandParse } from "./parsed.ts";
 import { parseSendArgs } from "./send_options.ts";
 
 const COMMANDS = ["decode", "encode", "listen", "fuzz", "send", "bench", "conformance"];
@@ -19,36 +21,29 @@ const COMMANDS = ["decode", "encode", "listen", "fuzz", "send", "bench", "confor
 const ONE_LINE = (cmd: string) =>
   new RegExp(`^ppcat ${cmd}: [^\\n]+ \\(see ppcat ${cmd} --help\\)\\n$`);
 
+/** -v/-q as `parse` reads them, given the `others` arguments it needs to run. */
+function verbosityBy(
+  parse: (args: string[]) => CommandParse<{ readonly verbosity: Verbosity }>,
+  others: string[],
+): (extra: string[]) => string | null {
+  return (x) => {
+    const r = parse([...x, ...others]);
+    return r.kind === "run" ? r.config.verbosity : null;
+  };
+}
+
 /** Each subcommand's -v/-q as its own parser reads them. */
 const VERBOSITY: [string, (extra: string[]) => string | null][] = [
-  ["decode", (x) => {
-    const r = parseDecodeArgs([...x, "--hex", "00"]);
-    return r.kind === "run" ? r.config.verbosity : null;
-  }],
-  ["encode", (x) => {
-    const r = parseEncodeArgs([...x, "--local"]);
-    return r.kind === "run" ? r.config.verbosity : null;
-  }],
-  ["listen", (x) => {
-    const r = configFromArgs([...x, "127.0.0.1:0"]);
-    return r.kind === "run" ? r.config.verbosity : null;
-  }],
-  ["fuzz", (x) => {
-    const r = parseFuzzArgs([...x, "--list"]);
-    return r.kind === "run" ? r.config.verbosity : null;
-  }],
+  ["decode", verbosityBy(parseDecodeArgs, ["--hex", "00"])],
+  ["encode", verbosityBy(parseEncodeArgs, ["--local"])],
+  ["listen", verbosityBy(configFromArgs, ["127.0.0.1:0"])],
+  ["fuzz", verbosityBy(parseFuzzArgs, ["--list"])],
   ["send", (x) => {
     const r = parseSendArgs([...x, "127.0.0.1:9"]);
     return r.kind === "run" ? (r.config.verbose ? "verbose" : "not verbose") : null;
   }],
-  ["bench", (x) => {
-    const r = parseBenchArgs([...x, "127.0.0.1:9"]);
-    return r.kind === "run" ? r.config.verbosity : null;
-  }],
-  ["bench merge", (x) => {
-    const r = parseMergeArgs([...x, "a.json"]);
-    return r.kind === "run" ? r.config.verbosity : null;
-  }],
+  ["bench", verbosityBy(parseBenchArgs, ["127.0.0.1:9"])],
+  ["bench merge", verbosityBy(parseMergeArgs, ["a.json"])],
 ];
 
 describe("flags agree across subcommands", () => {
