@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import { decodeHeader } from "../lib/decode.ts";
 import type { Conn } from "../lib/transport.ts";
 import { V2_SIGNATURE } from "../lib/v2.ts";
-import { echoBack, proxyThenEcho, serveTcp } from "../lib/_socket_testing.ts";
+import { echoBack, proxyThenEcho, serveTcp, withTcpServer } from "../lib/_socket_testing.ts";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fuzzCatalog, reproduceCommand } from "../lib/fuzz/mod.ts";
@@ -242,8 +242,7 @@ const V2_SECTIONS = "2.2,2.2.1,2.2.2,2.2.3,2.2.4,2.2.5,2.2.6,2.2.7,2.2.8";
 
 describe("ppcat fuzz: against ppcat's own receiver", () => {
   it("the whole catalog: no violation, no lenient case", { timeout: 60_000 }, async () => {
-    const server = await serveTcp(proxyThenEcho);
-    try {
+    await withTcpServer(proxyThenEcho, async (server) => {
       const { code, report } = await fuzzJson([
         server.targetText,
         "--deadline",
@@ -268,14 +267,11 @@ describe("ppcat fuzz: against ppcat's own receiver", () => {
       // They run concurrently with everything else: the run takes little more than one of them.
       console.log(`    full catalog against ppcat's receiver: ${report.wallMs} ms`);
       assert.ok(report.wallMs < 10_000, `${report.wallMs} ms`);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it("seeded random cases, and one rebuilt from its name", { timeout: 60_000 }, async () => {
-    const server = await serveTcp(proxyThenEcho);
-    try {
+    await withTcpServer(proxyThenEcho, async (server) => {
       const { code, report } = await fuzzJson([
         server.targetText,
         "--case",
@@ -309,9 +305,7 @@ describe("ppcat fuzz: against ppcat's own receiver", () => {
       assert.ok(alone && inRun);
       assert.equal(alone.hex, inRun.hex);
       assert.equal(alone.verdict, inRun.verdict);
-    } finally {
-      await server.close();
-    }
+    });
   });
 });
 
@@ -342,8 +336,7 @@ describe("ppcat fuzz: against deliberately broken receivers", () => {
   ];
   for (const { what, receiver, violations } of sectionTwoOneBugs) {
     it(what, { timeout: 60_000 }, async () => {
-      const server = await serveTcp(buggyReceiver(receiver, 3000));
-      try {
+      await withTcpServer(buggyReceiver(receiver, 3000), async (server) => {
         const { code, report } = await fuzzJson([
           server.targetText,
           "--only",
@@ -354,17 +347,14 @@ describe("ppcat fuzz: against deliberately broken receivers", () => {
         assert.deepEqual(withVerdict(report, "violation"), violations);
         assert.deepEqual(withVerdict(report, "lenient"), []);
         assert.equal(code, 1);
-      } finally {
-        await server.close();
-      }
+      });
     });
   }
 
   it("never times out: exactly the held partial headers and the slowloris cases", {
     timeout: 60_000,
   }, async () => {
-    const server = await serveTcp(buggyReceiver(strict, null));
-    try {
+    await withTcpServer(buggyReceiver(strict, null), async (server) => {
       const { code, report } = await fuzzJson([
         server.targetText,
         "--only",
@@ -409,17 +399,14 @@ describe("ppcat fuzz: against deliberately broken receivers", () => {
         "--strict",
       ]);
       assert.equal(strictRun.code, 1);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it(
     "ignores len: TLVs echoed as payload, short blocks read past",
     { timeout: 60_000 },
     async () => {
-      const server = await serveTcp(buggyReceiver(ignoresLen, 3000));
-      try {
+      await withTcpServer(buggyReceiver(ignoresLen, 3000), async (server) => {
         const { code, report } = await fuzzJson([
           server.targetText,
           "--only",
@@ -516,24 +503,19 @@ describe("ppcat fuzz: against deliberately broken receivers", () => {
           );
         }
         assert.equal(code, 1);
-      } finally {
-        await server.close();
-      }
+      });
     },
   );
 
   it("--strict fails on lenient cases, which alone exit 0", { timeout: 60_000 }, async () => {
-    const server = await serveTcp(buggyReceiver(ignoresLen, 3000));
-    try {
+    await withTcpServer(buggyReceiver(ignoresLen, 3000), async (server) => {
       const args = [server.targetText, "--case", "v2-crc32c-mismatch,v2-tcp4", "--deadline", "2"];
       const lax = await fuzzJson(args);
       assert.deepEqual(lax.report.summary, { pass: 1, violation: 0, lenient: 1, note: 0 });
       assert.equal(lax.code, 0);
       const strictRun = await fuzzJson([...args, "--strict"]);
       assert.equal(strictRun.code, 1);
-    } finally {
-      await server.close();
-    }
+    });
   });
 });
 
@@ -544,8 +526,7 @@ describe("ppcat fuzz: the report", () => {
   it("a table grouped by section, each finding with its reason and replay command", {
     timeout: 60_000,
   }, async () => {
-    const server = await serveTcp(buggyReceiver(loneLf, 3000));
-    try {
+    await withTcpServer(buggyReceiver(loneLf, 3000), async (server) => {
       const r = await runCli([
         "fuzz",
         server.targetText,
@@ -592,16 +573,13 @@ describe("ppcat fuzz: the report", () => {
         summary,
         /^summary: 2 pass, 1 violation, 0 lenient, 0 note; 3 cases in \d+\.\d\d s$/,
       );
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it("--json: every case with its bytes in hex, the observation and the verdict", {
     timeout: 60_000,
   }, async () => {
-    const server = await serveTcp(proxyThenEcho);
-    try {
+    await withTcpServer(proxyThenEcho, async (server) => {
       const { code, report } = await fuzzJson([
         server.targetText,
         "--case",
@@ -638,9 +616,7 @@ describe("ppcat fuzz: the report", () => {
         c.reproduce,
         new RegExp(`^ppcat send ${server.targetText} --header-hex ${c.hex} --data `),
       );
-    } finally {
-      await server.close();
-    }
+    });
   });
 });
 
@@ -919,8 +895,7 @@ describe("ppcat fuzz: the size ladder", () => {
   it("states the largest header a capped receiver accepts and judges larger cases by it", {
     timeout: 60_000,
   }, async () => {
-    const server = await serveTcp(buggyReceiver(capped(232), 3000));
-    try {
+    await withTcpServer(buggyReceiver(capped(232), 3000), async (server) => {
       const ladder = [107, 232, 256, 512, 536, 1024, 4096, 16384, 65551];
       const names = ladder.map((n) => `size-v2-${String(n).padStart(5, "0")}`);
       const { code, report } = await fuzzJson([
@@ -944,9 +919,7 @@ describe("ppcat fuzz: the size ladder", () => {
         table.out,
         /^size ladder: accepts plain valid headers up to 232 bytes, refuses 256 bytes$/m,
       );
-    } finally {
-      await server.close();
-    }
+    });
   });
 });
 
@@ -1199,8 +1172,7 @@ describe("ppcat fuzz: reproduce lines", () => {
     "every line of a run, in every mode, parses with ppcat send's own parser",
     { timeout: 60_000 },
     async () => {
-      const server = await serveTcp(buggyReceiver(ignoresLen, 3000));
-      try {
+      await withTcpServer(buggyReceiver(ignoresLen, 3000), async (server) => {
         const { report } = await fuzzJson([
           server.targetText,
           "--only",
@@ -1232,9 +1204,7 @@ describe("ppcat fuzz: reproduce lines", () => {
           caseOf(report, "delivery-v2-truncated-at-16-close").reproduce,
           /--header-hex [0-9a-f]+ < \/dev\/null$/,
         );
-      } finally {
-        await server.close();
-      }
+      });
     },
   );
 });
@@ -1244,8 +1214,7 @@ describe("ppcat fuzz: reproduce lines", () => {
 
 describe("ppcat fuzz: progress and Ctrl-C", () => {
   it("on a terminal, a progress line at once", { timeout: 60_000 }, async () => {
-    const server = await serveTcp(proxyThenEcho);
-    try {
+    await withTcpServer(proxyThenEcho, async (server) => {
       const r = await runCli(["fuzz", server.targetText, "--case", "v2-tcp4,v1-tcp4"], {
         tty: { stderr: true },
       });
@@ -1253,9 +1222,7 @@ describe("ppcat fuzz: progress and Ctrl-C", () => {
       assert.ok(r.err.startsWith(`\rppcat fuzz: connecting to ${server.targetText}`), r.err);
       const zero = r.err.indexOf("0/2 cases");
       assert.ok(zero > 0 && zero < r.err.indexOf("1/2 cases"), JSON.stringify(r.err));
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it(
