@@ -137,6 +137,23 @@ const DATAGRAM_QUEUE_LIMIT = 8 << 20;
 
 const NO_ADDR: NetAddr = { transport: "unix", path: "" };
 
+/** The one task parked until a socket's state changes: a reader, a writer or a sender. */
+class Wakeup {
+  #resolve: (() => void) | null = null;
+
+  /** Parks the caller until {@linkcode Wakeup.wake}. */
+  wait(): Promise<void> {
+    return new Promise((resolve) => (this.#resolve = resolve));
+  }
+
+  /** Resumes the parked task, if any. */
+  wake(): void {
+    const resolve = this.#resolve;
+    this.#resolve = null;
+    resolve?.();
+  }
+}
+
 /**
  * A Bun socket as a pull-style {@linkcode TlsConn}. Created empty, attached to its socket in the
  * socket's `open` handler (or when `connect` resolves).
@@ -156,8 +173,8 @@ class BunConn implements TlsConn {
   #closed = false; // our close()
   #writeClosed = false; // our closeWrite()
   #socketClosed = false; // the socket is gone, for whatever reason
-  #wakeReader: (() => void) | null = null;
-  #wakeWriter: (() => void) | null = null;
+  #reader = new Wakeup();
+  #writer = new Wakeup();
 
   attach(socket: BunSocket, unixPath: string | null, isServer: boolean): void {
     this.#socket = socket;
@@ -194,42 +211,30 @@ class BunConn implements TlsConn {
       this.#paused = true;
       this.#socket?.pause();
     }
-    this.#wakeRead();
+    this.#reader.wake();
   }
 
   onEnd(): void {
     this.#eof = true;
-    this.#wakeRead();
+    this.#reader.wake();
   }
 
   onError(error: unknown): void {
     if (!this.#eof && this.#error === null) this.#error = error;
-    this.#wakeRead();
-    this.#wakeWrite();
+    this.#reader.wake();
+    this.#writer.wake();
   }
 
   onClose(error?: unknown): void {
     if (error != null) this.onError(error);
     this.#socketClosed = true;
     this.#eof = true;
-    this.#wakeRead();
-    this.#wakeWrite();
+    this.#reader.wake();
+    this.#writer.wake();
   }
 
   onDrain(): void {
-    this.#wakeWrite();
-  }
-
-  #wakeRead(): void {
-    const wake = this.#wakeReader;
-    this.#wakeReader = null;
-    wake?.();
-  }
-
-  #wakeWrite(): void {
-    const wake = this.#wakeWriter;
-    this.#wakeWriter = null;
-    wake?.();
+    this.#writer.wake();
   }
 
   // --- Conn side ---
@@ -241,7 +246,7 @@ class BunConn implements TlsConn {
       if (this.#queue.length > 0) return this.#take(buf);
       if (this.#error !== null) throw toTransportError(this.#error, "read", this.#target);
       if (this.#eof) return null;
-      await new Promise<void>((resolve) => (this.#wakeReader = resolve));
+      await this.#reader.wait();
     }
   }
 
@@ -257,7 +262,7 @@ class BunConn implements TlsConn {
       }
       if (this.#error !== null) throw toTransportError(this.#error, "read", this.#target);
       if (this.#eof) return null;
-      await new Promise<void>((resolve) => (this.#wakeReader = resolve));
+      await this.#reader.wait();
     }
   }
 
@@ -312,7 +317,7 @@ class BunConn implements TlsConn {
       }
       off += n;
       if (off >= data.length) return;
-      await new Promise<void>((resolve) => (this.#wakeWriter = resolve));
+      await this.#writer.wait();
     }
   }
 
@@ -330,8 +335,8 @@ class BunConn implements TlsConn {
     this.#queue = [];
     this.#queued = 0;
     if (!this.#socketClosed) this.#socket?.end();
-    this.#wakeRead();
-    this.#wakeWrite();
+    this.#reader.wake();
+    this.#writer.wake();
   }
 
   setNoDelay(on: boolean): void {
@@ -481,8 +486,8 @@ class BunDatagramSocket implements DatagramSocket {
   #queue: Datagram[] = [];
   #queued = 0;
   #closed = false;
-  #wakeReader: (() => void) | null = null;
-  #wakeSender: (() => void) | null = null;
+  #reader = new Wakeup();
+  #sender = new Wakeup();
 
   attach(socket: BunUdpSocket): void {
     this.#socket = socket;
@@ -493,19 +498,11 @@ class BunDatagramSocket implements DatagramSocket {
     if (this.#closed || this.#queued + data.length > DATAGRAM_QUEUE_LIMIT) return;
     this.#queue.push({ data, remoteAddr: { transport: "udp", hostname: address, port } });
     this.#queued += data.length;
-    this.#wake();
+    this.#reader.wake();
   }
 
   onDrain(): void {
-    const wake = this.#wakeSender;
-    this.#wakeSender = null;
-    wake?.();
-  }
-
-  #wake(): void {
-    const wake = this.#wakeReader;
-    this.#wakeReader = null;
-    wake?.();
+    this.#sender.wake();
   }
 
   async receive(buf?: Uint8Array): Promise<Datagram | null> {
@@ -519,7 +516,7 @@ class BunDatagramSocket implements DatagramSocket {
         buf.set(n === d.data.length ? d.data : d.data.subarray(0, n));
         return { data: buf.subarray(0, n), remoteAddr: d.remoteAddr };
       }
-      await new Promise<void>((resolve) => (this.#wakeReader = resolve));
+      await this.#reader.wait();
     }
   }
 
@@ -543,7 +540,7 @@ class BunDatagramSocket implements DatagramSocket {
         throw toTransportError(e, "send", target);
       }
       if (sent) return;
-      await new Promise<void>((resolve) => (this.#wakeSender = resolve));
+      await this.#sender.wait();
     }
   }
 
@@ -552,7 +549,7 @@ class BunDatagramSocket implements DatagramSocket {
     this.#closed = true;
     this.#queue = [];
     this.#socket?.close();
-    this.#wake();
+    this.#reader.wake();
     this.onDrain();
   }
 
