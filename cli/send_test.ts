@@ -172,14 +172,18 @@ async function serve(options: ServeOptions = {}): Promise<Server> {
   };
 }
 
-/** Runs `ppcat send` against a fresh receiver; returns both sides. */
+/**
+ * Runs `ppcat send` against a fresh receiver; returns both sides. `argv`: the flags after the
+ * receiver's TARGET, or the whole command line made from it.
+ */
 async function exchange(
-  argv: (target: string) => string[],
+  argv: string[] | ((target: string) => string[]),
   options: ServeOptions & { stdin?: string | Uint8Array; files?: Record<string, Uint8Array> } = {},
 ): Promise<{ run: CliRun; seen: Seen }> {
   const server = await serve(options);
   try {
-    const run = await runCli(["send", ...argv(server.target)], {
+    const args = typeof argv === "function" ? argv(server.target) : [server.target, ...argv];
+    const run = await runCli(["send", ...args], {
       ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
       ...(options.files === undefined ? {} : { files: options.files }),
     });
@@ -205,7 +209,7 @@ const IPV6_SKIP = await ipv6Skip();
 describe(`ppcat send over TCP (${t.name})`, () => {
   it("v2 by default, addresses = the socket's real ends, payload after it", () =>
     bounded(5000, async () => {
-      const { run, seen } = await exchange((target) => [target, "--data", "hello"]);
+      const { run, seen } = await exchange(["--data", "hello"]);
       assert.equal(run.err, "");
       assert.equal(run.code, 0);
       const h = seen.header;
@@ -235,9 +239,7 @@ describe(`ppcat send over TCP (${t.name})`, () => {
 
   it("--v1: the text line with the real ends", () =>
     bounded(5000, async () => {
-      const { run, seen } = await exchange((target) => [target, "--v1", "--data", "x"], {
-        raw: true,
-      });
+      const { run, seen } = await exchange(["--v1", "--data", "x"], { raw: true });
       assert.equal(run.code, 0, run.err);
       const peer = inet(seen.peer);
       const local = inet(seen.local);
@@ -249,37 +251,28 @@ describe(`ppcat send over TCP (${t.name})`, () => {
 
   it("--local: LOCAL command, no addresses; --unknown: UNSPEC (v2) and UNKNOWN (v1)", () =>
     bounded(5000, async () => {
-      const local = await exchange((target) => [target, "--local", "--data", "a"]);
+      const local = await exchange(["--local", "--data", "a"]);
       assert.equal(local.run.code, 0, local.run.err);
       assert.equal(local.seen.header?.command, "LOCAL");
       assert.equal(local.seen.header?.protocol, "UNSPEC");
       assert.equal(local.seen.header?.source, null);
       assert.equal(payloadOf(local.seen), "a");
 
-      const unspec = await exchange((target) => [target, "--unknown", "--data", "b"]);
+      const unspec = await exchange(["--unknown", "--data", "b"]);
       assert.equal(unspec.run.code, 0, unspec.run.err);
       assert.equal(unspec.seen.header?.command, "PROXY");
       assert.equal(unspec.seen.header?.protocol, "UNSPEC");
       assert.equal(unspec.seen.header?.destination, null);
 
-      const v1 = await exchange((target) => [target, "--v1", "--unknown", "--data", "c"], {
-        raw: true,
-      });
+      const v1 = await exchange(["--v1", "--unknown", "--data", "c"], { raw: true });
       assert.equal(v1.run.code, 0, v1.run.err);
       assert.equal(payloadOf(v1.seen), "PROXY UNKNOWN\r\nc");
     }));
 
   it("explicit --src/--dst win over the socket's ends", () =>
     bounded(5000, async () => {
-      const { run, seen } = await exchange((target) => [
-        target,
-        "--src",
-        "[2001:db8::1]:56324",
-        "--dst",
-        "[2001:db8::11]:443",
-        "--data",
-        "",
-      ]);
+      const ends = ["--src", "[2001:db8::1]:56324", "--dst", "[2001:db8::11]:443"];
+      const { run, seen } = await exchange([...ends, "--data", ""]);
       assert.equal(run.code, 0, run.err);
       assert.equal(seen.header?.protocol, "TCP6");
       assert.deepEqual(seen.header?.source, { address: "2001:db8::1", port: 56324 });
@@ -290,8 +283,7 @@ describe(`ppcat send over TCP (${t.name})`, () => {
   it("every TLV flag arrives, decoded by the receiver; --crc32c is valid", () =>
     bounded(5000, async () => {
       const der = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x07]);
-      const { run, seen } = await exchange((target) => [
-        target,
+      const { run, seen } = await exchange([
         "--alpn",
         "h2",
         "--authority",
@@ -376,7 +368,7 @@ describe(`ppcat send over TCP (${t.name})`, () => {
       // v2 signature, then version 3: invalid on purpose
       const broken = "0d0a0d0a000d0a515549540a 31 11 000c";
       const { run, seen } = await exchange(
-        (target) => [target, "--header-hex", broken, "--data", "tail", "--json"],
+        ["--header-hex", broken, "--data", "tail", "--json"],
         { raw: true },
       );
       assert.equal(run.code, 0, run.err);
@@ -391,15 +383,13 @@ describe(`ppcat send over TCP (${t.name})`, () => {
   it("--header-file and --no-header", () =>
     bounded(5000, async () => {
       const file = await exchange(
-        (target) => [target, "--header-file", "h.bin", "--data", "!"],
+        ["--header-file", "h.bin", "--data", "!"],
         { raw: true, files: { "h.bin": textBytes("PROXY UNKNOWN\r\n") } },
       );
       assert.equal(file.run.code, 0, file.run.err);
       assert.equal(payloadOf(file.seen), "PROXY UNKNOWN\r\n!");
 
-      const none = await exchange((target) => [target, "--no-header", "--data", "only"], {
-        raw: true,
-      });
+      const none = await exchange(["--no-header", "--data", "only"], { raw: true });
       assert.equal(none.run.code, 0, none.run.err);
       assert.equal(payloadOf(none.seen), "only");
     }));
@@ -407,7 +397,7 @@ describe(`ppcat send over TCP (${t.name})`, () => {
   it("--fragment: each piece is a separate read at the receiver", () =>
     bounded(8000, async () => {
       const { run, seen } = await exchange(
-        (target) => [target, "--fragment", "5,16", "--fragment-delay", "150", "--data", ""],
+        ["--fragment", "5,16", "--fragment-delay", "150", "--data", ""],
         { raw: true },
       );
       assert.equal(run.code, 0, run.err);
@@ -419,16 +409,8 @@ describe(`ppcat send over TCP (${t.name})`, () => {
 
   it("--fragment is also accepted by a tolerant receiver (acceptProxy)", () =>
     bounded(8000, async () => {
-      const { run, seen } = await exchange((target) => [
-        target,
-        "--v1",
-        "--fragment",
-        "1,6,20",
-        "--fragment-delay",
-        "30",
-        "--data",
-        "p",
-      ]);
+      const argv = ["--v1", "--fragment", "1,6,20", "--fragment-delay", "30", "--data", "p"];
+      const { run, seen } = await exchange(argv);
       assert.equal(run.code, 0, run.err);
       assert.equal(seen.header?.protocol, "TCP4");
       assert.equal(payloadOf(seen), "p");
@@ -477,9 +459,7 @@ describe(`ppcat send over TCP (${t.name})`, () => {
 
   it("a --fragment offset outside the built header: exit 2, nothing sent", () =>
     bounded(5000, async () => {
-      const { run, seen } = await exchange((target) => [target, "--fragment", "28"], {
-        raw: true,
-      });
+      const { run, seen } = await exchange(["--fragment", "28"], { raw: true });
       assert.equal(run.code, 2);
       assert.match(run.err, /^ppcat send: --fragment: offset 28 is not inside the 28-byte header/);
       assert.equal(seen.chunks.length, 0);
@@ -487,13 +467,7 @@ describe(`ppcat send over TCP (${t.name})`, () => {
 
   it("--data escapes, several --data values, --file, stdin", () =>
     bounded(8000, async () => {
-      const esc = await exchange((target) => [
-        target,
-        "--data",
-        "a\\r\\n\\t\\\\\\x00\\xffé",
-        "--data",
-        "Z",
-      ]);
+      const esc = await exchange(["--data", "a\\r\\n\\t\\\\\\x00\\xffé", "--data", "Z"]);
       assert.equal(esc.run.code, 0, esc.run.err);
       assert.deepEqual(
         [...concatBytes(esc.seen.chunks)],
@@ -501,14 +475,14 @@ describe(`ppcat send over TCP (${t.name})`, () => {
       );
 
       const bytes = new Uint8Array(3000).map((_, i) => (i * 7) & 0xff);
-      const file = await exchange((target) => [target, "--file", "p.bin"], {
+      const file = await exchange(["--file", "p.bin"], {
         files: { "p.bin": bytes },
       });
       assert.equal(file.run.code, 0, file.run.err);
       assert.deepEqual(concatBytes(file.seen.chunks), bytes);
       assert.equal(file.run.stdinRead, false);
 
-      const stdin = await exchange((target) => [target], { stdin: "from stdin\n" });
+      const stdin = await exchange([], { stdin: "from stdin\n" });
       assert.equal(stdin.run.code, 0, stdin.run.err);
       assert.equal(stdin.run.stdinRead, true);
       assert.equal(payloadOf(stdin.seen), "from stdin\n");
@@ -518,7 +492,7 @@ describe(`ppcat send over TCP (${t.name})`, () => {
     bounded(5000, async () => {
       const all = new Uint8Array(256).map((_, i) => i);
       const reply = concatBytes([all, all.slice().reverse(), all]);
-      const { run, seen } = await exchange((target) => [target, "--data", "q"], { reply });
+      const { run, seen } = await exchange(["--data", "q"], { reply });
       assert.equal(run.code, 0, run.err);
       assert.ok(seen.eof, "the receiver read EOF (our half-close) and only then replied");
       assert.deepEqual(run.outBytes, reply);
@@ -527,7 +501,7 @@ describe(`ppcat send over TCP (${t.name})`, () => {
   it("--close-on-eof closes at once: a late reply is not read; end local-close", () =>
     bounded(5000, async () => {
       const { run, seen } = await exchange(
-        (target) => [target, "--data", "q", "--close-on-eof", "--json"],
+        ["--data", "q", "--close-on-eof", "--json"],
         { reply: textBytes("too late") },
       );
       assert.equal(run.code, 0, run.err);
@@ -616,7 +590,7 @@ describe(`ppcat send over TCP (${t.name})`, () => {
   it("--json: one summary line with the documented shape", () =>
     bounded(5000, async () => {
       const { run, seen } = await exchange(
-        (target) => [target, "--json", "--data", "hello"],
+        ["--json", "--data", "hello"],
         { reply: textBytes("world!") },
       );
       assert.equal(run.code, 0, run.err);
@@ -648,9 +622,7 @@ describe(`ppcat send over TCP (${t.name})`, () => {
 
   it("-v: header hex dump and decode, connection events on stderr", () =>
     bounded(5000, async () => {
-      const { run, seen } = await exchange((target) => [target, "-v", "--data", "hi"], {
-        reply: textBytes("ok"),
-      });
+      const { run, seen } = await exchange(["-v", "--data", "hi"], { reply: textBytes("ok") });
       assert.equal(run.code, 0);
       assert.equal(run.out, "ok");
       const peer = inet(seen.peer);
@@ -814,7 +786,7 @@ describe(`ppcat send as a real process (${t.name})`, () => {
 describe(`ppcat send: IPv6 and UNIX targets (${t.name})`, () => {
   it("[::1]:PORT: TCP6 with the real ends", { skip: IPV6_SKIP }, () =>
     bounded(5000, async () => {
-      const { run, seen } = await exchange((target) => [target, "--data", "v6"], {
+      const { run, seen } = await exchange(["--data", "v6"], {
         listen: { hostname: "::1", port: 0 },
       });
       assert.equal(run.code, 0, run.err);
@@ -829,7 +801,7 @@ describe(`ppcat send: IPv6 and UNIX targets (${t.name})`, () => {
       const dir = mkdtempSync(join(tmpdir(), "ppcat-send-"));
       try {
         const path = join(dir, "pp.sock");
-        const v2 = await exchange((target) => [target, "--data", "over unix"], {
+        const v2 = await exchange(["--data", "over unix"], {
           listen: { path },
         });
         assert.equal(v2.run.code, 0, v2.run.err);
@@ -864,88 +836,80 @@ describe(`ppcat send: IPv6 and UNIX targets (${t.name})`, () => {
     }));
 });
 
-describe(`ppcat send --udp (${t.name})`, () => {
-  it(
-    "each chunk is one datagram = header + payload; replies go to stdout",
-    { skip: UDP_SKIP },
-    () =>
-      bounded(5000, async () => {
-        const receiver = await t.listenDatagram({ hostname: "127.0.0.1", port: 0 });
-        const got: { data: Uint8Array; from: { hostname: string; port: number } }[] = [];
-        const serverSide = (async () => {
-          for (let i = 0; i < 2; i++) {
-            const d = await receiver.receive();
-            if (d === null) return;
-            got.push({ data: d.data.slice(), from: d.remoteAddr });
-            await receiver.send(textBytes(`pong ${i}\n`), d.remoteAddr);
-          }
-        })();
-        try {
-          const r = await runCli([
-            "send",
-            "--udp",
-            `127.0.0.1:${receiver.addr.port}`,
-            "--data",
-            "one",
-            "--data",
-            "two",
-            "-w",
-            "0.5",
-            "--json",
-          ]);
-          await serverSide;
-          assert.equal(r.code, 0, r.err);
-          assert.equal(got.length, 2);
-          for (const [i, payload] of ["one", "two"].entries()) {
-            const decoded = decodeHeader(got[i]!.data); // §2: each datagram parsed on its own
-            assert.ok(decoded.ok, `datagram ${i}`);
-            const h = decoded.value;
-            assert.equal(h.protocol, "UDP4");
-            assert.deepEqual(h.source, { address: got[i]!.from.hostname, port: got[i]!.from.port });
-            assert.deepEqual(h.destination, { address: "127.0.0.1", port: receiver.addr.port });
-            assert.equal(dec.decode(got[i]!.data.subarray(h.headerLength)), payload);
-          }
-          const s = JSON.parse(r.out);
-          assert.deepEqual(s.datagrams, { sent: 2, received: 2 });
-          assert.equal(s.bytes.received, "pong 0\npong 1\n".length);
-          assert.equal(s.end, "timeout"); // the reply wait ended: the normal end for UDP
-          assert.equal(s.header.protocol, "UDP4");
-        } finally {
-          receiver.close();
-        }
-      }),
-  );
-
-  it(
-    "replies are printed raw; no payload sends one header-only datagram",
-    { skip: UDP_SKIP },
-    () =>
-      bounded(5000, async () => {
-        const receiver = await t.listenDatagram({ hostname: "127.0.0.1", port: 0 });
-        let first: Uint8Array | null = null;
-        const serverSide = (async () => {
+describe(`ppcat send --udp (${t.name})`, { skip: UDP_SKIP }, () => {
+  it("each chunk is one datagram = header + payload; replies go to stdout", () =>
+    bounded(5000, async () => {
+      const receiver = await t.listenDatagram({ hostname: "127.0.0.1", port: 0 });
+      const got: { data: Uint8Array; from: { hostname: string; port: number } }[] = [];
+      const serverSide = (async () => {
+        for (let i = 0; i < 2; i++) {
           const d = await receiver.receive();
           if (d === null) return;
-          first = d.data.slice();
-          await receiver.send(new Uint8Array([0, 1, 0xff]), d.remoteAddr);
-        })();
-        try {
-          const r = await runCli(
-            ["send", "--udp", "--v2", "--local", `127.0.0.1:${receiver.addr.port}`, "-w", "0.3"],
-            { stdin: "" },
-          );
-          await serverSide;
-          assert.equal(r.code, 0, r.err);
-          assert.deepEqual([...r.outBytes], [0, 1, 0xff]);
-          assert.equal(hex(first!), "0d0a0d0a000d0a515549540a" + "20000000");
-        } finally {
-          receiver.close();
+          got.push({ data: d.data.slice(), from: d.remoteAddr });
+          await receiver.send(textBytes(`pong ${i}\n`), d.remoteAddr);
         }
-      }),
-  );
+      })();
+      try {
+        const r = await runCli([
+          "send",
+          "--udp",
+          `127.0.0.1:${receiver.addr.port}`,
+          "--data",
+          "one",
+          "--data",
+          "two",
+          "-w",
+          "0.5",
+          "--json",
+        ]);
+        await serverSide;
+        assert.equal(r.code, 0, r.err);
+        assert.equal(got.length, 2);
+        for (const [i, payload] of ["one", "two"].entries()) {
+          const decoded = decodeHeader(got[i]!.data); // §2: each datagram parsed on its own
+          assert.ok(decoded.ok, `datagram ${i}`);
+          const h = decoded.value;
+          assert.equal(h.protocol, "UDP4");
+          assert.deepEqual(h.source, { address: got[i]!.from.hostname, port: got[i]!.from.port });
+          assert.deepEqual(h.destination, { address: "127.0.0.1", port: receiver.addr.port });
+          assert.equal(dec.decode(got[i]!.data.subarray(h.headerLength)), payload);
+        }
+        const s = JSON.parse(r.out);
+        assert.deepEqual(s.datagrams, { sent: 2, received: 2 });
+        assert.equal(s.bytes.received, "pong 0\npong 1\n".length);
+        assert.equal(s.end, "timeout"); // the reply wait ended: the normal end for UDP
+        assert.equal(s.header.protocol, "UDP4");
+      } finally {
+        receiver.close();
+      }
+    }));
+
+  it("replies are printed raw; no payload sends one header-only datagram", () =>
+    bounded(5000, async () => {
+      const receiver = await t.listenDatagram({ hostname: "127.0.0.1", port: 0 });
+      let first: Uint8Array | null = null;
+      const serverSide = (async () => {
+        const d = await receiver.receive();
+        if (d === null) return;
+        first = d.data.slice();
+        await receiver.send(new Uint8Array([0, 1, 0xff]), d.remoteAddr);
+      })();
+      try {
+        const r = await runCli(
+          ["send", "--udp", "--v2", "--local", `127.0.0.1:${receiver.addr.port}`, "-w", "0.3"],
+          { stdin: "" },
+        );
+        await serverSide;
+        assert.equal(r.code, 0, r.err);
+        assert.deepEqual([...r.outBytes], [0, 1, 0xff]);
+        assert.equal(hex(first!), "0d0a0d0a000d0a515549540a" + "20000000");
+      } finally {
+        receiver.close();
+      }
+    }));
 });
 
-describe(`ppcat send --tls (${t.name})`, () => {
+describe(`ppcat send --tls (${t.name})`, { skip: TLS_SKIP }, () => {
   const { ca, key, cert } = makeTestCertificates() ?? { ca: "", key: "", cert: "" };
 
   interface TlsSeen {
@@ -1020,60 +984,48 @@ describe(`ppcat send --tls (${t.name})`, () => {
     }
   }
 
-  it(
-    "header in clear, then TLS verified with --ca and --sni, ALPN; exit 0",
-    { skip: TLS_SKIP },
-    () =>
-      bounded(10000, async () => {
-        const { r, seen } = await exchangeTls([
-          "--tls",
-          "--ca",
-          "ca.pem",
-          "--sni",
-          "localhost",
-          "--tls-alpn",
-          "pp-test",
-          "--alpn",
-          "h2",
-          "--data",
-          "ping over tls",
-          "--json",
-        ], { "ca.pem": textBytes(ca) });
-        assert.equal(r.code, 0, r.err);
-        assert.equal(seen.failed, false);
-        assert.equal(seen.header?.protocol, "TCP4");
-        assert.deepEqual(seen.header?.source, inet(seen.peer));
-        assert.equal(hex(seen.header!.tlvs[0]!.value), hex(textBytes("h2"))); // the ALPN TLV
-        assert.equal(seen.plaintext, "ping over tls");
-        assert.equal(seen.alpn, "pp-test");
-        const s = JSON.parse(r.out);
-        assert.deepEqual(s.tls, { alpn: "pp-test" });
-        assert.equal(s.bytes.received, "banner\n".length);
-        assert.equal(s.end, "closed-by-peer");
-      }),
-  );
+  it("header in clear, then TLS verified with --ca and --sni, ALPN; exit 0", () =>
+    bounded(10000, async () => {
+      const { r, seen } = await exchangeTls([
+        "--tls",
+        "--ca",
+        "ca.pem",
+        "--sni",
+        "localhost",
+        "--tls-alpn",
+        "pp-test",
+        "--alpn",
+        "h2",
+        "--data",
+        "ping over tls",
+        "--json",
+      ], { "ca.pem": textBytes(ca) });
+      assert.equal(r.code, 0, r.err);
+      assert.equal(seen.failed, false);
+      assert.equal(seen.header?.protocol, "TCP4");
+      assert.deepEqual(seen.header?.source, inet(seen.peer));
+      assert.equal(hex(seen.header!.tlvs[0]!.value), hex(textBytes("h2"))); // the ALPN TLV
+      assert.equal(seen.plaintext, "ping over tls");
+      assert.equal(seen.alpn, "pp-test");
+      const s = JSON.parse(r.out);
+      assert.deepEqual(s.tls, { alpn: "pp-test" });
+      assert.equal(s.bytes.received, "banner\n".length);
+      assert.equal(s.end, "closed-by-peer");
+    }));
 
-  it(
-    "--insecure accepts the unknown issuer; stdout gets the decrypted bytes",
-    { skip: TLS_SKIP },
-    () =>
-      bounded(10000, async () => {
-        const { r } = await exchangeTls(["--tls", "--insecure", "--data", "x"]);
-        assert.equal(r.code, 0, r.err);
-        assert.equal(r.out, "banner\n");
-      }),
-  );
+  it("--insecure accepts the unknown issuer; stdout gets the decrypted bytes", () =>
+    bounded(10000, async () => {
+      const { r } = await exchangeTls(["--tls", "--insecure", "--data", "x"]);
+      assert.equal(r.code, 0, r.err);
+      assert.equal(r.out, "banner\n");
+    }));
 
-  it(
-    "an untrusted certificate: TLS handshake failure, exit 6, one line",
-    { skip: TLS_SKIP },
-    () =>
-      bounded(10000, async () => {
-        const { r } = await exchangeTls(["--tls", "--data", "x"]);
-        assert.equal(r.code, 6);
-        assertOneLine(r.err, /^ppcat send: tls 127\.0\.0\.1:\d+: TLS handshake failed/);
-      }),
-  );
+  it("an untrusted certificate: TLS handshake failure, exit 6, one line", () =>
+    bounded(10000, async () => {
+      const { r } = await exchangeTls(["--tls", "--data", "x"]);
+      assert.equal(r.code, 6);
+      assertOneLine(r.err, /^ppcat send: tls 127\.0\.0\.1:\d+: TLS handshake failed/);
+    }));
 });
 
 describe("ppcat send: usage errors (exit 2, one line, nothing connected)", () => {
