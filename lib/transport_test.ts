@@ -10,7 +10,9 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import {
   type Conn,
+  type Datagram,
   DATAGRAM_BUFFER_SIZE,
+  type DatagramSocket,
   getTransport,
   type Listener,
   type Target,
@@ -138,6 +140,29 @@ async function echoMiB(p: Pair): Promise<void> {
   const got = await received;
   assert.equal(got.length, sent.length);
   assert.ok(Buffer.from(got).equals(Buffer.from(sent)), "echoed bytes differ from sent bytes");
+}
+
+/** Opens a UDP socket on each of `hostnames` (any port), runs `fn` with them, closes them all. */
+async function withDatagrams(
+  hostnames: string[],
+  fn: (...sockets: DatagramSocket[]) => Promise<void>,
+): Promise<void> {
+  const sockets: DatagramSocket[] = [];
+  try {
+    for (const hostname of hostnames) sockets.push(await t.listenDatagram({ hostname, port: 0 }));
+    await fn(...sockets);
+  } finally {
+    for (const s of sockets) s.close();
+  }
+}
+
+/** Sends `text` from `from` to `to`: what `to` receives, checked to be that text. */
+async function passText(from: DatagramSocket, to: DatagramSocket, text: string): Promise<Datagram> {
+  await from.send(enc.encode(text), to.addr);
+  const got = await to.receive();
+  assert.ok(got !== null, `${text}: nothing received`);
+  assert.equal(dec.decode(got.data), text);
+  return got;
 }
 
 const socketsAtStart = openSockets();
@@ -445,10 +470,8 @@ describe(`transport (${t.name})`, () => {
       "one datagram in, one datagram out, with the sender's address",
       { skip: UDP_SKIP },
       () =>
-        bounded(5000, async () => {
-          const a = await t.listenDatagram({ hostname: "127.0.0.1", port: 0 });
-          const b = await t.listenDatagram({ hostname: "127.0.0.1", port: 0 });
-          try {
+        bounded(5000, () =>
+          withDatagrams(["127.0.0.1", "127.0.0.1"], async (a, b) => {
             assert.equal(a.addr.transport, "udp");
             assert.ok(a.addr.port > 0);
             // §2: header and payload travel in one datagram
@@ -485,11 +508,7 @@ describe(`transport (${t.name})`, () => {
             b.close();
             assert.equal(await pending, null);
             await assert.rejects(b.send(datagram, a.addr), { code: "CLOSED" });
-          } finally {
-            a.close();
-            b.close();
-          }
-        }),
+          })),
     );
 
     it("sending to a UDP port nobody listens on neither throws nor crashes (ICMP unreachable)", {
@@ -499,66 +518,45 @@ describe(`transport (${t.name})`, () => {
         const closed = await t.listenDatagram({ hostname: "127.0.0.1", port: 0 });
         const target = closed.addr;
         closed.close();
-        const a = await t.listenDatagram({ hostname: "127.0.0.1", port: 0 });
-        const b = await t.listenDatagram({ hostname: "127.0.0.1", port: 0 });
-        try {
+        await withDatagrams(["127.0.0.1", "127.0.0.1"], async (a, b) => {
           for (let i = 0; i < 3; i++) {
             await a.send(enc.encode("lost"), target);
             await new Promise((r) => setTimeout(r, 30));
           }
           // The socket still works after the ICMP errors.
-          await a.send(enc.encode("after"), b.addr);
-          const got = await b.receive();
-          assert.equal(got && dec.decode(got.data), "after");
-        } finally {
-          a.close();
-          b.close();
-        }
+          await passText(a, b, "after");
+        });
       }));
 
-    it("datagrams over [::1]", { skip: UDP_SKIP || IPV6_SKIP }, () =>
-      bounded(5000, async () => {
-        const a = await t.listenDatagram({ hostname: "::1", port: 0 });
-        const b = await t.listenDatagram({ hostname: "::1", port: 0 });
-        try {
-          await a.send(enc.encode("v6"), b.addr);
-          const got = await b.receive();
-          assert.equal(got && dec.decode(got.data), "v6");
-          assert.deepEqual(got?.remoteAddr, {
-            transport: "udp",
-            hostname: "::1",
-            port: a.addr.port,
-          });
-        } finally {
-          a.close();
-          b.close();
-        }
-      }));
+    it(
+      "datagrams over [::1]",
+      { skip: UDP_SKIP || IPV6_SKIP },
+      () =>
+        bounded(5000, () =>
+          withDatagrams(["::1", "::1"], async (a, b) => {
+            const got = await passText(a, b, "v6");
+            assert.deepEqual(got.remoteAddr, {
+              transport: "udp",
+              hostname: "::1",
+              port: a.addr.port,
+            });
+          })),
+    );
 
     it("address families: '::' reaches IPv4, IPv4 cannot reach IPv6", {
       skip: UDP_SKIP || IPV6_SKIP,
     }, () =>
-      bounded(5000, async () => {
-        const v4 = await t.listenDatagram({ hostname: "127.0.0.1", port: 0 });
-        const any = await t.listenDatagram({ hostname: "::", port: 0 });
-        const v6 = await t.listenDatagram({ hostname: "::1", port: 0 });
-        try {
-          await any.send(enc.encode("dual"), v4.addr);
-          const got = await v4.receive();
-          assert.equal(got && dec.decode(got.data), "dual");
-          assert.equal(got?.remoteAddr.port, any.addr.port);
+      bounded(5000, () =>
+        withDatagrams(["127.0.0.1", "::", "::1"], async (v4, any, v6) => {
+          const got = await passText(any, v4, "dual");
+          assert.equal(got.remoteAddr.port, any.addr.port);
           await assert.rejects(v4.send(enc.encode("x"), v6.addr), { code: "UNREACHABLE" });
           if (t.name === "bun") {
             await assert.rejects(v4.send(enc.encode("x"), { hostname: "localhost", port: 9 }), {
               code: "UNSUPPORTED",
             });
           }
-        } finally {
-          v4.close();
-          any.close();
-          v6.close();
-        }
-      }));
+        })));
   });
 
   describe("TLS client over an established TCP connection", () => {
@@ -603,6 +601,11 @@ describe(`transport (${t.name})`, () => {
       }
     }
 
+    /** A test against {@linkcode withTlsServer}: skipped where TLS cannot run, 10 s at most. */
+    function itWithTlsServer(name: string, fn: (port: number) => Promise<void>): void {
+      it(name, { skip: TLS_SKIP }, () => bounded(10000, () => withTlsServer(fn)));
+    }
+
     async function plainThenTls(port: number, options: Parameters<typeof t.startTls>[1]) {
       const conn = await t.connect({ hostname: "127.0.0.1", port, timeoutMs: 3000 });
       try {
@@ -615,66 +618,48 @@ describe(`transport (${t.name})`, () => {
       return await t.startTls(conn, options);
     }
 
-    it(
-      "verifies with caCerts, negotiates ALPN, echoes, half-closes",
-      { skip: TLS_SKIP },
-      () =>
-        bounded(10000, () =>
-          withTlsServer(async (port) => {
-            const s = await plainThenTls(port, {
-              hostname: "localhost",
-              caCerts: [ca],
-              alpn: ["pp-test"],
-            });
-            try {
-              assert.equal(s.alpnProtocol, "pp-test");
-              assert.deepEqual(s.remoteAddr, { transport: "tcp", hostname: "127.0.0.1", port });
-              const data = pattern(100000, 42);
-              const back = readAll(s);
-              await s.write(data);
-              await s.closeWrite();
-              assert.ok(Buffer.from(await back).equals(Buffer.from(data)));
-            } finally {
-              s.close();
-            }
-          })),
-    );
+    itWithTlsServer("verifies with caCerts, negotiates ALPN, echoes, half-closes", async (port) => {
+      const s = await plainThenTls(port, {
+        hostname: "localhost",
+        caCerts: [ca],
+        alpn: ["pp-test"],
+      });
+      try {
+        assert.equal(s.alpnProtocol, "pp-test");
+        assert.deepEqual(s.remoteAddr, { transport: "tcp", hostname: "127.0.0.1", port });
+        const data = pattern(100000, 42);
+        const back = readAll(s);
+        await s.write(data);
+        await s.closeWrite();
+        assert.ok(Buffer.from(await back).equals(Buffer.from(data)));
+      } finally {
+        s.close();
+      }
+    });
 
-    it(
-      "insecure: true accepts a certificate nobody vouches for",
-      { skip: TLS_SKIP },
-      () =>
-        bounded(10000, () =>
-          withTlsServer(async (port) => {
-            const s = await plainThenTls(port, { hostname: "localhost", insecure: true });
-            try {
-              assert.equal(s.alpnProtocol, null);
-              await s.write(enc.encode("hello"));
-              assert.equal(dec.decode(await readExactly(s, 5)), "hello");
-            } finally {
-              s.close();
-            }
-          })),
-    );
+    itWithTlsServer("insecure: true accepts a certificate nobody vouches for", async (port) => {
+      const s = await plainThenTls(port, { hostname: "localhost", insecure: true });
+      try {
+        assert.equal(s.alpnProtocol, null);
+        await s.write(enc.encode("hello"));
+        assert.equal(dec.decode(await readExactly(s, 5)), "hello");
+      } finally {
+        s.close();
+      }
+    });
 
-    it(
-      "rejects an unknown issuer and a wrong name with code TLS",
-      { skip: TLS_SKIP },
-      () =>
-        bounded(10000, () =>
-          withTlsServer(async (port) => {
-            await assert.rejects(plainThenTls(port, { hostname: "localhost" }), (e: unknown) => {
-              assert.ok(e instanceof TransportError, String(e));
-              assert.equal(e.code, "TLS");
-              assert.equal(e.op, "tls");
-              return true;
-            });
-            await assert.rejects(
-              plainThenTls(port, { hostname: "not-localhost.test", caCerts: [ca] }),
-              { code: "TLS" },
-            );
-          })),
-    );
+    itWithTlsServer("rejects an unknown issuer and a wrong name with code TLS", async (port) => {
+      await assert.rejects(plainThenTls(port, { hostname: "localhost" }), (e: unknown) => {
+        assert.ok(e instanceof TransportError, String(e));
+        assert.equal(e.code, "TLS");
+        assert.equal(e.op, "tls");
+        return true;
+      });
+      await assert.rejects(
+        plainThenTls(port, { hostname: "not-localhost.test", caCerts: [ca] }),
+        { code: "TLS" },
+      );
+    });
     for (const insecure of [false, true]) {
       it(`a signal aborts a handshake nobody answers (insecure: ${insecure}): ABORTED at once`, () =>
         bounded(10000, async () => {
