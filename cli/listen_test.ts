@@ -14,18 +14,7 @@ import { decodeHeader } from "../lib/decode.ts";
 import { encodeHeader } from "../lib/encode.ts";
 import type { HeaderInit } from "../lib/header.ts";
 import { headerToJson } from "../lib/json.ts";
-import {
-  alpnTlv,
-  authorityTlv,
-  awsVpceTlv,
-  azureLinkIdTlv,
-  gcpPscTlv,
-  netnsTlv,
-  noopTlv,
-  rawTlv,
-  sslTlv,
-  uniqueIdTlv,
-} from "../lib/tlv.ts";
+import * as tlv from "../lib/tlv.ts";
 import { type Conn, type DatagramSocket, getTransport, type NetAddr } from "../lib/transport.ts";
 import { bounded, concat } from "../lib/_testing.ts";
 import { cliArgv, hexBytes, textBytes, V2_TCP4_JSON } from "./_testing.ts";
@@ -319,12 +308,12 @@ describe("ppcat listen: headers (TCP)", () => {
       source: { address: "2001:db8::1", port: 40000 },
       destination: { address: "2001:db8::2", port: 443 },
       tlvs: [
-        alpnTlv("h2"),
-        authorityTlv("example.com"),
-        uniqueIdTlv("req-42"),
-        netnsTlv("blue"),
-        noopTlv(3),
-        sslTlv({
+        tlv.alpnTlv("h2"),
+        tlv.authorityTlv("example.com"),
+        tlv.uniqueIdTlv("req-42"),
+        tlv.netnsTlv("blue"),
+        tlv.noopTlv(3),
+        tlv.sslTlv({
           client: 0x07,
           verify: 0,
           version: "TLSv1.3",
@@ -336,13 +325,13 @@ describe("ppcat listen: headers (TCP)", () => {
           sigScheme: "rsa_pss_rsae_sha256",
           clientCert: der,
         }),
-        awsVpceTlv("vpce-08d2bf15fac5001c9"),
-        azureLinkIdTlv(0x01020304),
-        gcpPscTlv(12345678901234567890n),
-        rawTlv(0xe5, new Uint8Array([1, 2])),
-        rawTlv(0xf1, new Uint8Array([3])),
-        rawTlv(0xf9, new Uint8Array([])),
-        rawTlv(0x50, new Uint8Array([4])),
+        tlv.awsVpceTlv("vpce-08d2bf15fac5001c9"),
+        tlv.azureLinkIdTlv(0x01020304),
+        tlv.gcpPscTlv(12345678901234567890n),
+        tlv.rawTlv(0xe5, new Uint8Array([1, 2])),
+        tlv.rawTlv(0xf1, new Uint8Array([3])),
+        tlv.rawTlv(0xf9, new Uint8Array([])),
+        tlv.rawTlv(0x50, new Uint8Array([4])),
       ],
       crc32c: true,
     });
@@ -964,7 +953,7 @@ describe("ppcat listen (spawned)", () => {
 
 describe("ppcat listen: bounded output (item: a big header, a UDP amplifier)", () => {
   it("an event shows at most 32 TLVs and 2048 value bytes; the rest is counted", async () => {
-    const tlvs = Array.from({ length: 5000 }, () => noopTlv(10));
+    const tlvs = Array.from({ length: 5000 }, () => tlv.noopTlv(10));
     const header = encoded({ version: 2, protocol: "UNSPEC", tlvs });
     assert.ok(header.length > 60_000);
     const r0 = runListen(["--json", "127.0.0.1:0"]);
