@@ -40,26 +40,8 @@ export {
   TransportErrorCode,
   type TransportOp,
 } from "./transport_error.ts";
-export {
-  type Conn,
-  type ConnectOptions,
-  type Datagram,
-  DATAGRAM_BUFFER_SIZE,
-  type DatagramOptions,
-  type DatagramSocket,
-  type InetAddr,
-  type Listener,
-  type ListenOptions,
-  MIN_HEADER_TIMEOUT_MS,
-  type NetAddr,
-  type StdinReader,
-  type StdoutWriter,
-  type Target,
-  type TlsConn,
-  type TlsOptions,
-  type Transport,
-  type UnixAddr,
-} from "./transport_types.ts";
+// The interface's whole vocabulary: addresses, options, Conn, Listener, Transport and its limits.
+export * from "./transport_types.ts";
 
 let selected: Transport | undefined;
 
