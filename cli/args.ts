@@ -23,6 +23,62 @@ export interface FlagSpec {
 /** A table of flags by long name. */
 export type FlagTable = Readonly<Record<string, FlagSpec>>;
 
+/** What a flag may have besides its type and help: a one-letter alias; repeatable. */
+export interface FlagExtras {
+  readonly short?: string;
+  readonly multiple?: boolean;
+}
+
+/** A string flag's spec, as {@linkcode flag}.string builds it. */
+export type StringFlag<E extends FlagExtras> =
+  & { readonly type: "string"; readonly arg: string; readonly help: string }
+  & E;
+
+/** A boolean flag's spec, as {@linkcode flag}.boolean builds it. */
+export type BooleanFlag<E extends FlagExtras> =
+  & { readonly type: "boolean"; readonly help: string }
+  & E;
+
+/**
+ * Builds the {@linkcode FlagSpec}s of flag tables: `flag.string(arg, help)` for a flag that takes
+ * a value (`arg` names it in the help), `flag.boolean(help)` for one that is on or off; `extras`
+ * gives a one-letter alias or makes a string flag repeatable.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { flag } from "./args.ts";
+ * assert.deepEqual(flag.string("TIME", "connect timeout", { short: "w" }), {
+ *   type: "string",
+ *   arg: "TIME",
+ *   help: "connect timeout",
+ *   short: "w",
+ * });
+ * assert.deepEqual(flag.boolean("show this help", { short: "h" }), {
+ *   type: "boolean",
+ *   help: "show this help",
+ *   short: "h",
+ * });
+ * ```
+ */
+export const flag = {
+  /** A flag that takes a value, `arg` naming it in the help. */
+  string<const E extends FlagExtras = Record<never, never>>(
+    arg: string,
+    help: string,
+    extras?: E,
+  ): StringFlag<E> {
+    return { type: "string", arg, help, ...extras } as StringFlag<E>;
+  },
+  /** A flag that is on or off. */
+  boolean<const E extends Omit<FlagExtras, "multiple"> = Record<never, never>>(
+    help: string,
+    extras?: E,
+  ): BooleanFlag<E> {
+    return { type: "boolean", help, ...extras } as BooleanFlag<E>;
+  },
+} as const;
+
 /** The parseArgs option table for a {@linkcode FlagTable}: the same keys, minus help. */
 export type OptionsOf<T extends FlagTable> = {
   -readonly [K in keyof T]: Omit<T[K], "arg" | "help">;
@@ -278,8 +334,8 @@ export type Verbosity = "quiet" | "normal" | "verbose";
  */
 export function verbosityFlags(verbose: string, quiet: string) {
   return {
-    verbose: { type: "boolean", short: "v", help: verbose },
-    quiet: { type: "boolean", short: "q", help: quiet },
+    verbose: flag.boolean(verbose, { short: "v" }),
+    quiet: flag.boolean(quiet, { short: "q" }),
   } as const;
 }
 
@@ -298,7 +354,7 @@ export function verbosityFlags(verbose: string, quiet: string) {
 export function commonFlags(verbose: string, quiet: string) {
   return {
     ...verbosityFlags(verbose, quiet),
-    help: { type: "boolean", short: "h", help: "show this help" },
+    help: flag.boolean("show this help", { short: "h" }),
   } as const;
 }
 

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { flagHelp, optionsOf, parseCommandArgs } from "./args.ts";
+import { flag, flagHelp, optionsOf, parseCommandArgs } from "./args.ts";
 import { parseBenchArgs, parseStartAt } from "./bench_options.ts";
 import { ExitCode, reportParse, reportUsage } from "./exit.ts";
 import { parseDuration } from "./values.ts";
@@ -18,21 +18,16 @@ import { writeErr, writeOut } from "./io.ts";
 const COMMAND = "bench k8s";
 
 const K8S_FLAGS = {
-  pods: { type: "string", arg: "N", help: "pods running the load at once (required)" },
-  image: {
-    type: "string",
-    arg: "IMAGE",
-    help: "container image with ppcat as its entry (required)",
-  },
-  name: { type: "string", arg: "NAME", help: "Job name (default ppcat-bench)" },
-  namespace: { type: "string", arg: "NS", help: "namespace (default: kubectl's)" },
-  "start-in": {
-    type: "string",
-    arg: "TIME",
-    help: "start the load this long after now, for pods to schedule (default 2m)",
-  },
-  "start-at": { type: "string", arg: "TIME", help: "start at TIME instead (RFC 3339, unix s)" },
-  help: { type: "boolean", short: "h", help: "show this help" },
+  pods: flag.string("N", "pods running the load at once (required)"),
+  image: flag.string("IMAGE", "container image with ppcat as its entry (required)"),
+  name: flag.string("NAME", "Job name (default ppcat-bench)"),
+  namespace: flag.string("NS", "namespace (default: kubectl's)"),
+  "start-in": flag.string(
+    "TIME",
+    "start the load this long after now, for pods to schedule (default 2m)",
+  ),
+  "start-at": flag.string("TIME", "start at TIME instead (RFC 3339, unix s)"),
+  help: flag.boolean("show this help", { short: "h" }),
 } as const;
 
 /** Help text for `ppcat bench k8s`. */

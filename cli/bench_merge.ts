@@ -7,7 +7,7 @@
  */
 
 import { type BenchResult, mergeBenchResults, parseBenchResult } from "../lib/bench/result.ts";
-import { commonFlags, flagHelp, optionsOf, parseCommand, type Verbosity } from "./args.ts";
+import { commonFlags, flag, flagHelp, optionsOf, parseCommand, type Verbosity } from "./args.ts";
 import { parsePercentiles } from "./bench_options.ts";
 import { formatSummary } from "./bench_report.ts";
 import { ExitCode, reportFailure, reportParse } from "./exit.ts";
@@ -17,12 +17,11 @@ import { type CommandParse, usage } from "./parsed.ts";
 const COMMAND = "bench merge";
 
 const MERGE_FLAGS = {
-  "latency-percentiles": {
-    type: "string",
-    arg: "LIST",
-    help: "percentiles to report (default: those of the first file)",
-  },
-  json: { type: "boolean", help: "stdout: the merged result as JSON" },
+  "latency-percentiles": flag.string(
+    "LIST",
+    "percentiles to report (default: those of the first file)",
+  ),
+  json: flag.boolean("stdout: the merged result as JSON"),
   ...commonFlags("stderr: one line per FILE read", "stderr: errors only (the default)"),
 } as const;
 

@@ -10,7 +10,15 @@
 import { canonicalAddress } from "../lib/address.ts";
 import type { BenchPlan } from "../lib/bench/engine.ts";
 import { DEFAULT_PERCENTILES } from "../lib/bench/result.ts";
-import { commonFlags, flagHelp, optionsOf, parseCommand, suggest, type Verbosity } from "./args.ts";
+import {
+  commonFlags,
+  flag,
+  flagHelp,
+  optionsOf,
+  parseCommand,
+  suggest,
+  type Verbosity,
+} from "./args.ts";
 import { HEADER_FLAGS, headerFlagsGiven, HELP_WIDTH, parseHeaderFlags } from "./header_flags.ts";
 import type { HeaderTemplate } from "./header_template.ts";
 import { readFile } from "./io.ts";
@@ -21,100 +29,59 @@ import { parseChoice, parseDuration, parseInteger, parseRate } from "./values.ts
 
 /** Load flags: connections, messages, rates, duration. */
 const LOAD_FLAGS = {
-  connections: {
-    type: "string",
-    short: "c",
-    arg: "N",
-    help: "connections to keep open (default 1)",
-  },
-  "connect-rate": {
-    type: "string",
-    arg: "RATE",
-    help: "new connections per second at most (default 100; 0: no limit)",
-  },
-  "connect-timeout": {
-    type: "string",
+  connections: flag.string("N", "connections to keep open (default 1)", { short: "c" }),
+  "connect-rate": flag.string(
+    "RATE",
+    "new connections per second at most (default 100; 0: no limit)",
+  ),
+  "connect-timeout": flag.string("TIME", "give up a connect after TIME, as nc -w (default 1s)", {
     short: "w",
-    arg: "TIME",
-    help: "give up a connect after TIME, as nc -w (default 1s)",
-  },
-  duration: {
-    type: "string",
-    short: "T",
-    arg: "TIME",
-    help: "steady state after ramp-up (default 10s)",
-  },
-  message: {
-    type: "string",
+  }),
+  duration: flag.string("TIME", "steady state after ramp-up (default 10s)", { short: "T" }),
+  message: flag.string("STR", "message sent repeatedly; escapes \\r \\n \\t \\\\ \\xHH", {
     short: "m",
-    arg: "STR",
-    help: "message sent repeatedly; escapes \\r \\n \\t \\\\ \\xHH",
-  },
-  "message-file": { type: "string", short: "f", arg: "FILE", help: "the message from a file" },
-  "first-message": {
-    type: "string",
+  }),
+  "message-file": flag.string("FILE", "the message from a file", { short: "f" }),
+  "first-message": flag.string("STR", "sent once after the header, before the messages", {
     short: "1",
-    arg: "STR",
-    help: "sent once after the header, before the messages",
-  },
-  "first-message-file": { type: "string", arg: "FILE", help: "the first message from a file" },
-  "message-rate": {
-    type: "string",
+  }),
+  "first-message-file": flag.string("FILE", "the first message from a file"),
+  "message-rate": flag.string("RATE", "messages per second per connection; measures latency", {
     short: "r",
-    arg: "RATE",
-    help: "messages per second per connection; measures latency",
-  },
-  "channel-lifetime": {
-    type: "string",
-    arg: "TIME",
-    help: "close each connection after TIME, open a new one (0: after the header)",
-  },
-  header: {
-    type: "string",
-    arg: "v1|v2|none",
-    help: "PROXY header version, or none (default v2; --v1/--v2 work too)",
-  },
-  nagle: { type: "string", arg: "on|off", help: "Nagle's algorithm (default off: TCP_NODELAY)" },
-  workers: {
-    type: "string",
-    arg: "N",
-    help: "processes, each its own event loop (default: cores)",
-  },
-  "latency-from": {
-    type: "string",
-    arg: "schedule|write",
-    help: "-r latency from when a message was due (default) or written (tcpkali)",
-  },
-  shard: {
-    type: "string",
-    arg: "I/N",
-    help: "this host runs share I (0-based) of N: -c, --connect-rate and sources split",
-  },
-  "start-at": {
-    type: "string",
-    arg: "TIME",
-    help: "wait until TIME (RFC 3339 or unix seconds), then start: runs on many hosts align",
-  },
+  }),
+  "channel-lifetime": flag.string(
+    "TIME",
+    "close each connection after TIME, open a new one (0: after the header)",
+  ),
+  header: flag.string(
+    "v1|v2|none",
+    "PROXY header version, or none (default v2; --v1/--v2 work too)",
+  ),
+  nagle: flag.string("on|off", "Nagle's algorithm (default off: TCP_NODELAY)"),
+  workers: flag.string("N", "processes, each its own event loop (default: cores)"),
+  "latency-from": flag.string(
+    "schedule|write",
+    "-r latency from when a message was due (default) or written (tcpkali)",
+  ),
+  shard: flag.string(
+    "I/N",
+    "this host runs share I (0-based) of N: -c, --connect-rate and sources split",
+  ),
+  "start-at": flag.string(
+    "TIME",
+    "wait until TIME (RFC 3339 or unix seconds), then start: runs on many hosts align",
+  ),
 } as const;
 
 /** Output flags. */
 const OUTPUT_FLAGS = {
-  "latency-percentiles": {
-    type: "string",
-    arg: "LIST",
-    help: "e.g. 50,90,99,99.9 (the default)",
-  },
-  json: { type: "boolean", help: "stdout: the result as one JSON object" },
-  "hdr-log": {
-    type: "string",
-    arg: "FILE",
-    help: "write the latency histograms in HdrHistogram's interval log format",
-  },
-  html: {
-    type: "string",
-    arg: "FILE",
-    help: "write a self-contained HTML report (charts, parameters)",
-  },
+  "latency-percentiles": flag.string("LIST", "e.g. 50,90,99,99.9 (the default)"),
+  json: flag.boolean("stdout: the result as one JSON object"),
+  "hdr-log": flag.string(
+    "FILE",
+    "write the latency histograms in HdrHistogram's interval log format",
+  ),
+  html: flag.string("FILE", "write a self-contained HTML report (charts, parameters)"),
   ...commonFlags(
     "stderr: the progress line every second also when stderr is not a terminal",
     "stderr: errors only (no Destination, Ramped up or progress lines)",
@@ -123,7 +90,7 @@ const OUTPUT_FLAGS = {
 
 /** Not in the help: a worker process started by `ppcat bench --workers N`. */
 const INTERNAL_FLAGS = {
-  worker: { type: "string", arg: "I/N", help: "internal: run as worker I of N, NDJSON out" },
+  worker: flag.string("I/N", "internal: run as worker I of N, NDJSON out"),
 } as const;
 
 const BENCH_OPTIONS = optionsOf(

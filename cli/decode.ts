@@ -10,7 +10,7 @@ import { createStreamDecoder } from "../lib/stream.ts";
 import { V2_FIXED_LENGTH } from "../lib/v2.ts";
 import { type ProxyError, proxyError } from "../lib/errors.ts";
 import { errorToJson, headerToJson } from "../lib/json.ts";
-import { commonFlags, flagHelp, optionsOf, parseCommand, type Verbosity } from "./args.ts";
+import { commonFlags, flag, flagHelp, optionsOf, parseCommand, type Verbosity } from "./args.ts";
 import { ExitCode, reportFailure, reportParse, reportUsage } from "./exit.ts";
 import { formatHeader } from "./format.ts";
 import { errorExcerpt } from "./decode_excerpt.ts";
@@ -29,16 +29,14 @@ import { type CommandParse, usage } from "./parsed.ts";
 const COMMAND = "decode";
 
 const FLAGS = {
-  hex: {
-    type: "string",
-    arg: "HEX",
-    help: "the bytes as hex (spaces, newlines, ':' allowed); '-': hex text on stdin",
-  },
-  json: { type: "boolean", help: "print one JSON object on one line instead of the human form" },
-  "allow-crc-mismatch": {
-    type: "boolean",
-    help: 'report a wrong CRC32C as "invalid" instead of failing (§2.2.3)',
-  },
+  hex: flag.string(
+    "HEX",
+    "the bytes as hex (spaces, newlines, ':' allowed); '-': hex text on stdin",
+  ),
+  json: flag.boolean("print one JSON object on one line instead of the human form"),
+  "allow-crc-mismatch": flag.boolean(
+    'report a wrong CRC32C as "invalid" instead of failing (§2.2.3)',
+  ),
   ...commonFlags(
     "stderr: where the input came from, its size, the header's length",
     "stderr: errors only (the default)",

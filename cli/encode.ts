@@ -7,7 +7,7 @@
 import { toHex } from "../lib/_bytes.ts";
 import { decodeHeader } from "../lib/decode.ts";
 import { encodeHeader } from "../lib/encode.ts";
-import { commonFlags, flagHelp, optionsOf, parseCommand, type Verbosity } from "./args.ts";
+import { commonFlags, flag, flagHelp, optionsOf, parseCommand, type Verbosity } from "./args.ts";
 import { ExitCode, reportParse, reportUsage } from "./exit.ts";
 import { formatHeader } from "./format.ts";
 import { HEADER_FLAGS, HEADER_FLAGS_HELP, HELP_WIDTH, parseHeaderFlags } from "./header_flags.ts";
@@ -18,7 +18,7 @@ import type { CommandParse } from "./parsed.ts";
 const COMMAND = "encode";
 
 const OUTPUT_FLAGS = {
-  hex: { type: "boolean", help: "write lowercase hex and a newline instead of raw bytes" },
+  hex: flag.boolean("write lowercase hex and a newline instead of raw bytes"),
   ...commonFlags(
     "stderr: the header decoded, as ppcat decode shows it",
     "errors only (the default)",

@@ -42,6 +42,7 @@ import {
 import { MIN_HEADER_TIMEOUT_MS, type Target } from "../lib/transport.ts";
 import {
   commonFlags,
+  flag,
   flagHelp,
   type FlagValues,
   optionsOf,
@@ -91,73 +92,51 @@ const SECTIONS: Readonly<Record<string, string>> = {
 };
 
 const FLAGS = {
-  expect: {
-    type: "string",
-    arg: "MODE",
-    help: "how acceptance is seen: echo (default), http, smtp, imap, pop3, banner or none",
-  },
-  json: { type: "boolean", help: "print one JSON object instead of the table" },
-  case: {
-    type: "string",
+  expect: flag.string(
+    "MODE",
+    "how acceptance is seen: echo (default), http, smtp, imap, pop3, banner or none",
+  ),
+  json: flag.boolean("print one JSON object instead of the table"),
+  case: flag.string("NAME", "run only these cases (comma list; random-S-I rebuilds one)", {
     multiple: true,
-    arg: "NAME",
-    help: "run only these cases (comma list; random-S-I rebuilds one)",
-  },
-  only: {
-    type: "string",
+  }),
+  only: flag.string("SECTION", "only cases of these sections, exactly (e.g. 2.1,2.2.3)", {
     multiple: true,
-    arg: "SECTION",
-    help: "only cases of these sections, exactly (e.g. 2.1,2.2.3)",
-  },
-  versions: {
-    type: "string",
-    arg: "LIST",
-    help: "header versions the target speaks: 1, 2 or 1,2 (default 1,2)",
-  },
-  random: { type: "string", arg: "N", help: "append N seeded random cases" },
-  seed: { type: "string", arg: "S", help: "seed of the random cases (default: a random one)" },
-  deadline: {
-    type: "string",
-    short: "w",
-    arg: "TIME",
-    help: `window of a case that gets an answer, from connecting, as nc -w (default ${
+  }),
+  versions: flag.string("LIST", "header versions the target speaks: 1, 2 or 1,2 (default 1,2)"),
+  random: flag.string("N", "append N seeded random cases"),
+  seed: flag.string("S", "seed of the random cases (default: a random one)"),
+  deadline: flag.string(
+    "TIME",
+    `window of a case that gets an answer, from connecting, as nc -w (default ${
       DEFAULT_DEADLINE_MS / 1000
     }s)`,
-  },
-  hold: {
-    type: "string",
-    arg: "TIME",
-    help: `window of held partial headers, silence, slowloris (default ${DEFAULT_HOLD_MS / 1000})`,
-  },
-  "watch-log": {
-    type: "string",
-    arg: "FILE",
-    help: "follow the receiver's log: a crash line marks the case that caused it",
-  },
-  "crash-pattern": {
-    type: "string",
-    arg: "REGEX",
-    help: "a crash line in --watch-log (default: panic, segfault, killed with signal...)",
-  },
-  "watch-pid": {
-    type: "string",
-    arg: "PID",
-    help: "the receiver's process must be alive after each case",
-  },
-  concurrency: {
-    type: "string",
-    arg: "N",
-    help:
-      `cases (connections) in flight at once, held cases aside (default ${DEFAULT_CONCURRENCY}, ` +
+    { short: "w" },
+  ),
+  hold: flag.string(
+    "TIME",
+    `window of held partial headers, silence, slowloris (default ${DEFAULT_HOLD_MS / 1000})`,
+  ),
+  "watch-log": flag.string(
+    "FILE",
+    "follow the receiver's log: a crash line marks the case that caused it",
+  ),
+  "crash-pattern": flag.string(
+    "REGEX",
+    "a crash line in --watch-log (default: panic, segfault, killed with signal...)",
+  ),
+  "watch-pid": flag.string("PID", "the receiver's process must be alive after each case"),
+  concurrency: flag.string(
+    "N",
+    `cases (connections) in flight at once, held cases aside (default ${DEFAULT_CONCURRENCY}, ` +
       `at most ${MAX_CONCURRENCY})`,
-  },
-  "total-timeout": {
-    type: "string",
-    arg: "TIME",
-    help: `stop the whole run after this long (default ${DEFAULT_TOTAL_TIMEOUT_MS / 1000})`,
-  },
-  strict: { type: "boolean", help: "exit 1 on lenient cases too" },
-  list: { type: "boolean", help: "print the selected cases without connecting" },
+  ),
+  "total-timeout": flag.string(
+    "TIME",
+    `stop the whole run after this long (default ${DEFAULT_TOTAL_TIMEOUT_MS / 1000})`,
+  ),
+  strict: flag.boolean("exit 1 on lenient cases too"),
+  list: flag.boolean("print the selected cases without connecting"),
   ...commonFlags(
     "stderr: one line per case as it completes",
     "stderr: errors only (no seed, warning or progress lines)",

@@ -25,7 +25,7 @@ import {
   UNIQUE_ID_MAX_LENGTH,
   uniqueIdTlv,
 } from "../lib/tlv.ts";
-import { flagHelp, type FlagValues, optionsOf } from "./args.ts";
+import { flag, flagHelp, type FlagValues, optionsOf } from "./args.ts";
 import {
   describeFamily,
   type Family,
@@ -40,62 +40,42 @@ import { parseInteger, parseUint64, portNumber } from "./values.ts";
 
 /** Flags for the version, command, protocol and addresses. */
 export const ADDRESS_FLAGS = {
-  v1: { type: "boolean", help: "version 1, the text header (§2.1)" },
-  v2: { type: "boolean", help: "version 2, the binary header (§2.2); the default" },
-  local: { type: "boolean", help: "LOCAL command (v2 only): no addresses unless --src/--dst" },
-  unknown: { type: "boolean", help: "v1 UNKNOWN / v2 UNSPEC: the proxy has no addresses to give" },
-  protocol: {
-    type: "string",
-    arg: "PROTO",
-    help: "TCP4 TCP6 UDP4 UDP6 UNIX_STREAM UNIX_DGRAM UNSPEC (default: TCP)",
-  },
-  src: {
-    type: "string",
-    arg: "ADDR:PORT",
-    help: "source: 192.0.2.1:56324, [2001:db8::1]:56324, or a UNIX path",
-  },
-  dst: { type: "string", arg: "ADDR:PORT", help: "destination, same form and family as --src" },
+  v1: flag.boolean("version 1, the text header (§2.1)"),
+  v2: flag.boolean("version 2, the binary header (§2.2); the default"),
+  local: flag.boolean("LOCAL command (v2 only): no addresses unless --src/--dst"),
+  unknown: flag.boolean("v1 UNKNOWN / v2 UNSPEC: the proxy has no addresses to give"),
+  protocol: flag.string(
+    "PROTO",
+    "TCP4 TCP6 UDP4 UDP6 UNIX_STREAM UNIX_DGRAM UNSPEC (default: TCP)",
+  ),
+  src: flag.string("ADDR:PORT", "source: 192.0.2.1:56324, [2001:db8::1]:56324, or a UNIX path"),
+  dst: flag.string("ADDR:PORT", "destination, same form and family as --src"),
 } as const;
 
 /** Flags that add TLVs (version 2 only). */
 export const TLV_FLAGS = {
-  alpn: { type: "string", arg: "S", help: "PP2_TYPE_ALPN (§2.2.1), e.g. h2" },
-  authority: { type: "string", arg: "HOST", help: "PP2_TYPE_AUTHORITY (§2.2.2), the SNI" },
-  "unique-id": { type: "string", arg: "ID", help: "PP2_TYPE_UNIQUE_ID (§2.2.5), ≤ 128 bytes" },
-  netns: { type: "string", arg: "NAME", help: "PP2_TYPE_NETNS (§2.2.7)" },
-  noop: { type: "string", arg: "N", help: "PP2_TYPE_NOOP (§2.2.4) with N zero bytes" },
-  "ssl-version": {
-    type: "string",
-    arg: "S",
-    help: "SSL (§2.2.6) PP2_SUBTYPE_SSL_VERSION, e.g. TLSv1.3",
-  },
-  "ssl-cn": { type: "string", arg: "S", help: "SSL PP2_SUBTYPE_SSL_CN, client certificate CN" },
-  "ssl-cipher": { type: "string", arg: "S", help: "SSL PP2_SUBTYPE_SSL_CIPHER" },
-  "ssl-sig-alg": { type: "string", arg: "S", help: "SSL PP2_SUBTYPE_SSL_SIG_ALG" },
-  "ssl-key-alg": { type: "string", arg: "S", help: "SSL PP2_SUBTYPE_SSL_KEY_ALG" },
-  "ssl-group": { type: "string", arg: "S", help: "SSL PP2_SUBTYPE_SSL_GROUP" },
-  "ssl-sig-scheme": { type: "string", arg: "S", help: "SSL PP2_SUBTYPE_SSL_SIG_SCHEME" },
-  "ssl-client-cert": { type: "string", arg: "FILE", help: "SSL PP2_SUBTYPE_SSL_CLIENT_CERT (DER)" },
-  "ssl-verify": {
-    type: "string",
-    arg: "N",
-    help: "SSL verify field, uint32 (default 0: verified)",
-  },
-  "ssl-client": {
-    type: "string",
-    arg: "N",
-    help: "SSL client bits: 1 SSL, 2 CERT_CONN, 4 CERT_SESS (default 1)",
-  },
-  "aws-vpce": { type: "string", arg: "ID", help: "AWS (0xEA) VPC endpoint ID, e.g. vpce-0abc" },
-  "azure-linkid": { type: "string", arg: "N", help: "Azure (0xEE) private link ID, uint32" },
-  "gcp-psc": { type: "string", arg: "N", help: "GCP (0xE0) PSC connection ID, uint64 decimal" },
-  tlv: {
-    type: "string",
+  alpn: flag.string("S", "PP2_TYPE_ALPN (§2.2.1), e.g. h2"),
+  authority: flag.string("HOST", "PP2_TYPE_AUTHORITY (§2.2.2), the SNI"),
+  "unique-id": flag.string("ID", "PP2_TYPE_UNIQUE_ID (§2.2.5), ≤ 128 bytes"),
+  netns: flag.string("NAME", "PP2_TYPE_NETNS (§2.2.7)"),
+  noop: flag.string("N", "PP2_TYPE_NOOP (§2.2.4) with N zero bytes"),
+  "ssl-version": flag.string("S", "SSL (§2.2.6) PP2_SUBTYPE_SSL_VERSION, e.g. TLSv1.3"),
+  "ssl-cn": flag.string("S", "SSL PP2_SUBTYPE_SSL_CN, client certificate CN"),
+  "ssl-cipher": flag.string("S", "SSL PP2_SUBTYPE_SSL_CIPHER"),
+  "ssl-sig-alg": flag.string("S", "SSL PP2_SUBTYPE_SSL_SIG_ALG"),
+  "ssl-key-alg": flag.string("S", "SSL PP2_SUBTYPE_SSL_KEY_ALG"),
+  "ssl-group": flag.string("S", "SSL PP2_SUBTYPE_SSL_GROUP"),
+  "ssl-sig-scheme": flag.string("S", "SSL PP2_SUBTYPE_SSL_SIG_SCHEME"),
+  "ssl-client-cert": flag.string("FILE", "SSL PP2_SUBTYPE_SSL_CLIENT_CERT (DER)"),
+  "ssl-verify": flag.string("N", "SSL verify field, uint32 (default 0: verified)"),
+  "ssl-client": flag.string("N", "SSL client bits: 1 SSL, 2 CERT_CONN, 4 CERT_SESS (default 1)"),
+  "aws-vpce": flag.string("ID", "AWS (0xEA) VPC endpoint ID, e.g. vpce-0abc"),
+  "azure-linkid": flag.string("N", "Azure (0xEE) private link ID, uint32"),
+  "gcp-psc": flag.string("N", "GCP (0xE0) PSC connection ID, uint64 decimal"),
+  tlv: flag.string("TYPE=VALUE", "any TLV; TYPE 0-255 or 0xNN, VALUE text or 0x-prefixed hex", {
     multiple: true,
-    arg: "TYPE=VALUE",
-    help: "any TLV; TYPE 0-255 or 0xNN, VALUE text or 0x-prefixed hex",
-  },
-  crc32c: { type: "boolean", help: "append a PP2_TYPE_CRC32C checksum (§2.2.3)" },
+  }),
+  crc32c: flag.boolean("append a PP2_TYPE_CRC32C checksum (§2.2.3)"),
 } as const;
 
 /** Every header flag: {@linkcode ADDRESS_FLAGS} and {@linkcode TLV_FLAGS}. */

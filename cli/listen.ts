@@ -12,7 +12,7 @@
 
 import { type Cidr, parseCidrList } from "../lib/cidr.ts";
 import { formatAddr, MIN_HEADER_TIMEOUT_MS, TransportError } from "../lib/transport.ts";
-import { commonFlags, flagHelp, optionsOf, parseCommand, type Verbosity } from "./args.ts";
+import { commonFlags, flag, flagHelp, optionsOf, parseCommand, type Verbosity } from "./args.ts";
 import { ExitCode, reportFailure, reportParse } from "./exit.ts";
 import { type CommandParse, usage } from "./parsed.ts";
 import { parseDuration, parseInteger, parseVersions } from "./values.ts";
@@ -40,73 +40,42 @@ export const MAX_HEADER_TIMEOUT_S = 2_147_483;
 export const MAX_CONNECTIONS = 1_000_000;
 
 const FLAGS = {
-  udp: {
-    type: "boolean",
-    help: "receive UDP datagrams; the header is parsed in each one on its own (§2)",
-  },
-  echo: { type: "boolean", help: "send the payload back (the default)" },
-  discard: { type: "boolean", help: "read and drop the payload" },
-  "reply-info": {
-    type: "boolean",
-    help: 'first send {"peer","local","header"} as one JSON line, then echo',
-  },
-  stdin: {
-    type: "boolean",
-    help: "send stdin to every connection served; no echo (nc -l)",
-  },
-  once: {
-    type: "boolean",
-    help: "exit after the first connection ends: 0 if its header was valid, 1 if rejected",
-  },
-  require: { type: "boolean", help: "no header, no service (the default, §2)" },
-  optional: {
-    type: "boolean",
-    help: "also serve connections without a header (testing only: §2 forbids guessing)",
-  },
-  versions: {
-    type: "string",
-    arg: "LIST",
-    help: 'versions to accept: "1", "2" or "1,2" (default)',
-  },
-  trust: {
-    type: "string",
-    multiple: true,
-    arg: "CIDR,…",
-    help: "only these peers may send a header; others are refused (default: any)",
-  },
-  "header-timeout": {
-    type: "string",
-    arg: "TIME",
-    help: "abort a header not complete in time (default 3, the minimum of §2)",
-  },
-  "max-connections": {
-    type: "string",
-    arg: "N",
-    help: "cap on concurrent connections; beyond, close at once (default 0: no cap)",
-  },
-  "allow-crc-mismatch": {
-    type: "boolean",
-    help: 'accept a wrong CRC32C, reported as "invalid" (§2.2.3 says reject)',
-  },
-  json: { type: "boolean", help: "print NDJSON events on stdout, one per line" },
-  hexdump: {
-    type: "boolean",
+  udp: flag.boolean("receive UDP datagrams; the header is parsed in each one on its own (§2)"),
+  echo: flag.boolean("send the payload back (the default)"),
+  discard: flag.boolean("read and drop the payload"),
+  "reply-info": flag.boolean('first send {"peer","local","header"} as one JSON line, then echo'),
+  stdin: flag.boolean("send stdin to every connection served; no echo (nc -l)"),
+  once: flag.boolean(
+    "exit after the first connection ends: 0 if its header was valid, 1 if rejected",
+  ),
+  require: flag.boolean("no header, no service (the default, §2)"),
+  optional: flag.boolean(
+    "also serve connections without a header (testing only: §2 forbids guessing)",
+  ),
+  versions: flag.string("LIST", 'versions to accept: "1", "2" or "1,2" (default)'),
+  trust: flag.string(
+    "CIDR,…",
+    "only these peers may send a header; others are refused (default: any)",
+    { multiple: true },
+  ),
+  "header-timeout": flag.string(
+    "TIME",
+    "abort a header not complete in time (default 3, the minimum of §2)",
+  ),
+  "max-connections": flag.string(
+    "N",
+    "cap on concurrent connections; beyond, close at once (default 0: no cap)",
+  ),
+  "allow-crc-mismatch": flag.boolean(
+    'accept a wrong CRC32C, reported as "invalid" (§2.2.3 says reject)',
+  ),
+  json: flag.boolean("print NDJSON events on stdout, one per line"),
+  hexdump: flag.boolean('hex-dump the payload (with --json: "hex" in each data event)', {
     short: "x",
-    help: 'hex-dump the payload (with --json: "hex" in each data event)',
-  },
-  show: {
-    type: "string",
-    arg: "text|hex",
-    help: "payload as text (control bytes escaped) or a hex dump (= -x)",
-  },
-  oneline: {
-    type: "boolean",
-    help: "one line per connection, when it ends (--json: a connection event)",
-  },
-  raw: {
-    type: "boolean",
-    help: "no events on stdout: the payload bytes alone, as received (nc -l)",
-  },
+  }),
+  show: flag.string("text|hex", "payload as text (control bytes escaped) or a hex dump (= -x)"),
+  oneline: flag.boolean("one line per connection, when it ends (--json: a connection event)"),
+  raw: flag.boolean("no events on stdout: the payload bytes alone, as received (nc -l)"),
   ...commonFlags(
     "stderr: the receiver's settings at start",
     "stderr: errors only (no warnings or diagnostics)",

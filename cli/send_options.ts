@@ -6,7 +6,7 @@
  * @module
  */
 
-import { flagHelp, optionsOf, parseCommand, verbosityFlags } from "./args.ts";
+import { flag, flagHelp, optionsOf, parseCommand, verbosityFlags } from "./args.ts";
 import { HEADER_FLAGS, headerFlagsGiven, HELP_WIDTH, parseHeaderFlags } from "./header_flags.ts";
 import { describeFamily, type HeaderTemplate, protocolFamily } from "./header_template.ts";
 import { parseHex } from "./hex.ts";
@@ -17,74 +17,45 @@ import { parseDuration } from "./values.ts";
 
 /** How the PROXY header is sent: where it comes from and how it is split. */
 const DELIVERY_FLAGS = {
-  udp: {
-    type: "boolean",
-    help: "UDP: each payload chunk is one datagram with its own header (§2)",
-  },
-  "no-header": { type: "boolean", help: "send no PROXY header at all" },
-  "header-hex": {
-    type: "string",
-    arg: "HEX",
-    help: "send these bytes verbatim instead of a built header",
-  },
-  "header-file": {
-    type: "string",
-    arg: "FILE",
-    help: "send this file's bytes verbatim instead of a built header",
-  },
-  fragment: {
-    type: "string",
-    arg: "N,M,…",
-    help: "split the header at these byte offsets, one write per piece",
-  },
-  "fragment-delay": {
-    type: "string",
-    arg: "TIME",
-    help: "pause between header pieces; a bare number is milliseconds (default 0)",
-  },
-  "same-write": {
-    type: "boolean",
-    help: "header and the first payload chunk in one write (default: separate)",
-  },
+  udp: flag.boolean("UDP: each payload chunk is one datagram with its own header (§2)"),
+  "no-header": flag.boolean("send no PROXY header at all"),
+  "header-hex": flag.string("HEX", "send these bytes verbatim instead of a built header"),
+  "header-file": flag.string("FILE", "send this file's bytes verbatim instead of a built header"),
+  fragment: flag.string("N,M,…", "split the header at these byte offsets, one write per piece"),
+  "fragment-delay": flag.string(
+    "TIME",
+    "pause between header pieces; a bare number is milliseconds (default 0)",
+  ),
+  "same-write": flag.boolean("header and the first payload chunk in one write (default: separate)"),
 } as const;
 
 /** Where the payload comes from, and how the connection ends. */
 const PAYLOAD_FLAGS = {
-  data: {
-    type: "string",
+  data: flag.string("STR", "payload, escapes \\r \\n \\t \\\\ \\xHH; one write (datagram) each", {
     multiple: true,
-    arg: "STR",
-    help: "payload, escapes \\r \\n \\t \\\\ \\xHH; one write (datagram) each",
-  },
-  file: { type: "string", arg: "FILE", help: "payload: the file's bytes, one write" },
-  "close-on-eof": {
-    type: "boolean",
-    help: "close at end of input (default: half-close, read until peer closes)",
-  },
-  linger: {
-    type: "string",
-    arg: "TIME",
-    help: "after the input, keep the write side open this long, then end (nc -q)",
-  },
-  timeout: {
-    type: "string",
-    short: "w",
-    arg: "TIME",
-    help: "connect and idle timeout, as nc -w (default 10s; --udp reply wait 2s; 0: none)",
-  },
+  }),
+  file: flag.string("FILE", "payload: the file's bytes, one write"),
+  "close-on-eof": flag.boolean(
+    "close at end of input (default: half-close, read until peer closes)",
+  ),
+  linger: flag.string(
+    "TIME",
+    "after the input, keep the write side open this long, then end (nc -q)",
+  ),
+  timeout: flag.string(
+    "TIME",
+    "connect and idle timeout, as nc -w (default 10s; --udp reply wait 2s; 0: none)",
+    { short: "w" },
+  ),
 } as const;
 
 /** TLS after the header, as a TLS terminator behind a PROXY-speaking balancer expects. */
 const TLS_FLAGS = {
-  tls: { type: "boolean", help: "start TLS after the header" },
-  sni: {
-    type: "string",
-    arg: "NAME",
-    help: "server name to send and verify (default: TARGET's host name)",
-  },
-  "tls-alpn": { type: "string", arg: "LIST", help: "ALPN protocols to offer, e.g. h2,http/1.1" },
-  insecure: { type: "boolean", help: "do not verify the server certificate" },
-  ca: { type: "string", multiple: true, arg: "FILE", help: "trust the PEM certificates in FILE" },
+  tls: flag.boolean("start TLS after the header"),
+  sni: flag.string("NAME", "server name to send and verify (default: TARGET's host name)"),
+  "tls-alpn": flag.string("LIST", "ALPN protocols to offer, e.g. h2,http/1.1"),
+  insecure: flag.boolean("do not verify the server certificate"),
+  ca: flag.string("FILE", "trust the PEM certificates in FILE", { multiple: true }),
 } as const;
 
 /** Output flags. */
@@ -93,11 +64,8 @@ const OUTPUT_FLAGS = {
     "stderr: header hex dump and decode, connection events",
     "stderr: errors only (the default)",
   ),
-  json: {
-    type: "boolean",
-    help: "stdout: one JSON summary; received bytes counted, not printed",
-  },
-  help: { type: "boolean", short: "h", help: "show this help" },
+  json: flag.boolean("stdout: one JSON summary; received bytes counted, not printed"),
+  help: flag.boolean("show this help", { short: "h" }),
 } as const;
 
 // The parseArgs option table of `ppcat send`: the header flags plus its own.
