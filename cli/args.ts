@@ -1,7 +1,7 @@
 /**
- * Strict flag parsing with `node:util` parseArgs, turning its exceptions into one-line usage
- * errors (with a "did you mean" for a mistyped flag), and the `-v`/`-q` flags every subcommand
- * shares.
+ * Flag tables ({@linkcode flag} builds their entries) and strict parsing of them with
+ * `node:util` parseArgs, turning its exceptions into one-line usage errors (with a "did you mean"
+ * for a mistyped flag), and the `-v`/`-q`/`-h` flags every subcommand shares.
  *
  * @module
  */
@@ -392,8 +392,8 @@ export interface CommandArgs<O extends ParseArgsOptionsConfig> extends ArgsOf<O>
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { commonFlags, optionsOf, parseCommand } from "./args.ts";
- * const options = optionsOf({ json: { type: "boolean", help: "JSON" }, ...commonFlags("", "") });
+ * import { commonFlags, flag, optionsOf, parseCommand } from "./args.ts";
+ * const options = optionsOf({ json: flag.boolean("one JSON line"), ...commonFlags("", "") });
  * const r = parseCommand(["-q", "FILE"], options, true);
  * assert.ok(r.kind === "run" && r.config.verbosity === "quiet");
  * assert.deepEqual(r.config.positionals, ["FILE"]);
