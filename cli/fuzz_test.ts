@@ -6,7 +6,13 @@ import { describe, it } from "node:test";
 import { decodeHeader } from "../lib/decode.ts";
 import type { Conn } from "../lib/transport.ts";
 import { V2_SIGNATURE } from "../lib/v2.ts";
-import { echoBack, proxyThenEcho, serveTcp, withTcpServer } from "../lib/_socket_testing.ts";
+import {
+  echoBack,
+  proxyThenEcho,
+  serveTcp,
+  type TestServer,
+  withTcpServer,
+} from "../lib/_socket_testing.ts";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fuzzCatalog, reproduceCommand } from "../lib/fuzz/mod.ts";
@@ -212,6 +218,11 @@ async function fuzzJson(args: string[]): Promise<{ code: number; report: Report;
   return { code: r.code, report: JSON.parse(r.out) as Report, err: r.err };
 }
 
+/** `ppcat fuzz --json TARGET flags…` against a test server. */
+function fuzzAt(server: TestServer, ...flags: string[]) {
+  return fuzzJson([server.targetText, ...flags]);
+}
+
 /** `ppcat fuzz --json` in a child process of its own, so that several can run at once. */
 function fuzzJsonChild(
   args: string[],
@@ -243,13 +254,7 @@ const V2_SECTIONS = "2.2,2.2.1,2.2.2,2.2.3,2.2.4,2.2.5,2.2.6,2.2.7,2.2.8";
 describe("ppcat fuzz: against ppcat's own receiver", () => {
   it("the whole catalog: no violation, no lenient case", { timeout: 60_000 }, async () => {
     await withTcpServer(proxyThenEcho, async (server) => {
-      const { code, report } = await fuzzJson([
-        server.targetText,
-        "--deadline",
-        "4",
-        "--concurrency",
-        "64",
-      ]);
+      const { code, report } = await fuzzAt(server, "--deadline", "4", "--concurrency", "64");
       const findings = report.cases.filter((c) => c.verdict !== "pass");
       assert.deepEqual(findings.map((c) => `${c.name}: ${c.verdict}`), []);
       const total = fuzzCatalog().length;
@@ -272,8 +277,8 @@ describe("ppcat fuzz: against ppcat's own receiver", () => {
 
   it("seeded random cases, and one rebuilt from its name", { timeout: 60_000 }, async () => {
     await withTcpServer(proxyThenEcho, async (server) => {
-      const { code, report } = await fuzzJson([
-        server.targetText,
+      const { code, report } = await fuzzAt(
+        server,
         "--case",
         "v2-tcp4",
         "--random",
@@ -284,7 +289,7 @@ describe("ppcat fuzz: against ppcat's own receiver", () => {
         "2",
         "--concurrency",
         "40",
-      ]);
+      );
       assert.equal(code, 0);
       assert.equal(report.cases.length, 41);
       const [, firstRandom] = report.cases;
@@ -292,13 +297,7 @@ describe("ppcat fuzz: against ppcat's own receiver", () => {
       assert.equal(firstRandom.name, "random-11-0");
       assert.deepEqual(withVerdict(report, "violation"), []);
       assert.deepEqual(withVerdict(report, "lenient"), []);
-      const again = await fuzzJson([
-        server.targetText,
-        "--case",
-        "random-11-17",
-        "--deadline",
-        "2",
-      ]);
+      const again = await fuzzAt(server, "--case", "random-11-17", "--deadline", "2");
       assert.equal(again.report.cases.length, 1);
       const [alone] = again.report.cases;
       const inRun = report.cases[18];
@@ -337,13 +336,7 @@ describe("ppcat fuzz: against deliberately broken receivers", () => {
   for (const { what, receiver, violations } of sectionTwoOneBugs) {
     it(what, { timeout: 60_000 }, async () => {
       await withTcpServer(buggyReceiver(receiver, 3000), async (server) => {
-        const { code, report } = await fuzzJson([
-          server.targetText,
-          "--only",
-          "2.1",
-          "--deadline",
-          "2",
-        ]);
+        const { code, report } = await fuzzAt(server, "--only", "2.1", "--deadline", "2");
         assert.deepEqual(withVerdict(report, "violation"), violations);
         assert.deepEqual(withVerdict(report, "lenient"), []);
         assert.equal(code, 1);
@@ -355,15 +348,15 @@ describe("ppcat fuzz: against deliberately broken receivers", () => {
     timeout: 60_000,
   }, async () => {
     await withTcpServer(buggyReceiver(strict, null), async (server) => {
-      const { code, report } = await fuzzJson([
-        server.targetText,
+      const { code, report } = await fuzzAt(
+        server,
         "--only",
         "2",
         "--hold",
         "3.2",
         "--concurrency",
         "64",
-      ]);
+      );
       const held = [
         ...["01", "05", "06", "10", "11", "20", "33", "39", "43", "44"].map((n) =>
           `delivery-v1-truncated-at-${n}-hold`
@@ -390,14 +383,14 @@ describe("ppcat fuzz: against deliberately broken receivers", () => {
       const closes = report.cases.filter((c) => c.name.endsWith("-close"));
       assert.ok(closes.length >= 6 && closes.every((c) => c.verdict === "pass"));
       assert.equal(code, 0);
-      const strictRun = await fuzzJson([
-        server.targetText,
+      const strictRun = await fuzzAt(
+        server,
         "--case",
         "delivery-v2-truncated-at-16-hold",
         "--hold",
         "3.2",
         "--strict",
-      ]);
+      );
       assert.equal(strictRun.code, 1);
     });
   });
@@ -407,15 +400,15 @@ describe("ppcat fuzz: against deliberately broken receivers", () => {
     { timeout: 60_000 },
     async () => {
       await withTcpServer(buggyReceiver(ignoresLen, 3000), async (server) => {
-        const { code, report } = await fuzzJson([
-          server.targetText,
+        const { code, report } = await fuzzAt(
+          server,
           "--only",
           V2_SECTIONS,
           "--deadline",
           "1",
           "--concurrency",
           "32",
-        ]);
+        );
         // Valid headers whose len covers more than the family's address block (TLVs, LOCAL
         // blocks, unlisted families with an UNSPEC family nibble): the rest comes back with the
         // marker, altered payload. Headers whose len is shorter than the block: the receiver
@@ -580,13 +573,7 @@ describe("ppcat fuzz: the report", () => {
     timeout: 60_000,
   }, async () => {
     await withTcpServer(proxyThenEcho, async (server) => {
-      const { code, report } = await fuzzJson([
-        server.targetText,
-        "--case",
-        "v2-version-3",
-        "--deadline",
-        "2",
-      ]);
+      const { code, report } = await fuzzAt(server, "--case", "v2-version-3", "--deadline", "2");
       assert.equal(code, 0);
       assert.equal(report.target, server.targetText);
       assert.deepEqual(report.summary, { pass: 1, violation: 0, lenient: 0, note: 0 });
@@ -898,13 +885,13 @@ describe("ppcat fuzz: the size ladder", () => {
     await withTcpServer(buggyReceiver(capped(232), 3000), async (server) => {
       const ladder = [107, 232, 256, 512, 536, 1024, 4096, 16384, 65551];
       const names = ladder.map((n) => `size-v2-${String(n).padStart(5, "0")}`);
-      const { code, report } = await fuzzJson([
-        server.targetText,
+      const { code, report } = await fuzzAt(
+        server,
         "--case",
         [...names, "cve-2022-41881-nested-ssl", "v2-tcp4"].join(","),
         "--deadline",
         "2",
-      ]);
+      );
       assert.deepEqual(report.sizeLimit, { largestAccepted: 232, smallestRefused: 256 });
       assert.deepEqual(
         names.map((n) => caseOf(report, n).verdict),
@@ -1173,15 +1160,15 @@ describe("ppcat fuzz: reproduce lines", () => {
     { timeout: 60_000 },
     async () => {
       await withTcpServer(buggyReceiver(ignoresLen, 3000), async (server) => {
-        const { report } = await fuzzJson([
-          server.targetText,
+        const { report } = await fuzzAt(
+          server,
           "--only",
           `2,${V2_SECTIONS}`,
           "--hold",
           "3.5",
           "--concurrency",
           "64",
-        ]);
+        );
         assert.ok(report.cases.length > 150);
         const lines = report.cases.map((c) => c.reproduce);
         for (const mode of ["http", "smtp", "imap", "pop3", "banner", "none"] as const) {
