@@ -27,6 +27,7 @@ import {
   TransportError,
 } from "../lib/transport.ts";
 import { toHex } from "../lib/_bytes.ts";
+import { nextReadSize, READ_SIZE_MIN } from "./listen_buffer.ts";
 import {
   capHeader,
   type EndpointJson,
@@ -56,9 +57,6 @@ export const DATA_INTERVAL_MS = 1000;
 
 /** How long {@linkcode ListenServer.stop} waits for connections to wind down, in milliseconds. */
 export const STOP_GRACE_MS = 2000;
-
-/** Payload read size per connection. */
-export const READ_SIZE = 64 * 1024;
 
 /** Pause after a failing accept/receive (e.g. out of file descriptors), in milliseconds. */
 export const ACCEPT_BACKOFF_MS = 100;
@@ -327,28 +325,38 @@ function serveStreams(
       ...(capped?.omitted ? { tlvsOmitted: capped.omitted } : {}),
     }, { header: capped?.header ?? null });
 
-    const c = accepted.conn;
     const session: Session = {
       id,
-      conn: c,
+      conn: accepted.conn,
       in: 0,
       out: 0,
       reportedIn: 0,
       reportedOut: 0,
       open: true,
     };
+    const reply = mode === ListenMode.REPLY_INFO
+      ? encoder.encode(`${JSON.stringify(replyInfo(peer, local, header))}\n`)
+      : null;
+    // Not awaited: the header's objects and this frame are let go while the payload flows, so an
+    // idle connection holds only its session.
+    return pump(session, reply, started);
+  }
+
+  // The payload phase of a connection: echo, discard or stdin, then the close event.
+  async function pump(session: Session, reply: Uint8Array | null, started: number) {
+    const { id, conn: c } = session;
     sessions.add(session);
     if (mode === ListenMode.STDIN && inputEnded) void c.closeWrite().catch(() => {});
     let error: string | null = null;
     try {
-      if (mode === ListenMode.REPLY_INFO) {
-        const line = encoder.encode(`${JSON.stringify(replyInfo(peer, local, header))}\n`);
-        await c.write(line);
-        session.out += line.length;
+      if (reply !== null) {
+        await c.write(reply);
+        session.out += reply.length;
       }
       const echo = mode === ListenMode.ECHO || mode === ListenMode.REPLY_INFO;
-      // Zero-copy where the transport offers it (Bun): each chunk is echoed as it came.
-      const buf = c.readChunk === undefined ? new Uint8Array(READ_SIZE) : null;
+      // Zero-copy where the transport offers it (Bun): each chunk is echoed as it came. Else one
+      // buffer, reused, sized to the traffic: small while idle.
+      let buf = c.readChunk === undefined ? new Uint8Array(READ_SIZE_MIN) : null;
       for (;;) {
         let chunk: Uint8Array;
         if (buf === null) {
@@ -377,6 +385,10 @@ function serveStreams(
         if (echo) {
           await c.write(chunk);
           session.out += n;
+        }
+        // The chunk has been used: the buffer may be replaced or reused.
+        if (buf !== null && nextReadSize(buf.length, n) !== buf.length) {
+          buf = new Uint8Array(nextReadSize(buf.length, n));
         }
       }
       if (echo && !stopping) await c.closeWrite();
@@ -426,19 +438,17 @@ function serveStreams(
       return;
     }
     conns.add(conn);
-    const task: Promise<void> = serve(conn, id, started)
-      .then((ok) => {
-        if (id === 1) firstOk = ok;
-      }, (e) => {
-        if (id === 1) firstOk = false;
-        diagnose(`connection #${id}: internal error: ${e instanceof Error ? e.message : e}`);
-      })
-      .finally(() => {
-        conn.close();
-        conns.delete(conn);
-        tasks.delete(task);
-        if (options.once && !stopping) void end("once");
-      });
+    const ended = (ok: boolean) => {
+      if (id === 1) firstOk = ok;
+      conn.close();
+      conns.delete(conn);
+      tasks.delete(task);
+      if (options.once && !stopping) void end("once");
+    };
+    const task: Promise<void> = serve(conn, id, started).then(ended, (e) => {
+      diagnose(`connection #${id}: internal error: ${e instanceof Error ? e.message : e}`);
+      ended(false);
+    });
     tasks.add(task);
   }
 

@@ -12,7 +12,8 @@ import { type Cidr, cidrContains } from "./cidr.ts";
 import type { ProxyError } from "./errors.ts";
 import type { ProxyHeader } from "./header.ts";
 import { createStreamDecoder, type StreamDecoderOptions } from "./stream.ts";
-import { type Conn, MIN_HEADER_TIMEOUT_MS, withDeadline } from "./transport.ts";
+import { armDeadline, disarmDeadline } from "./_deadlines.ts";
+import { type Conn, MIN_HEADER_TIMEOUT_MS } from "./transport.ts";
 import { TransportError } from "./transport_error.ts";
 import { V1_MAX_LENGTH } from "./v1.ts";
 
@@ -208,17 +209,25 @@ export async function acceptProxy(conn: Conn, options: AcceptOptions = {}): Prom
     return { ok: false, reason: "untrusted", afterMs: elapsed(), received: 0 };
   }
 
-  const timed = withDeadline(conn, options.headerTimeoutMs ?? MIN_HEADER_TIMEOUT_MS);
+  // §2 header timeout: closing the connection ends a pending read. The deadline shares a timer
+  // with others due at about the same time, and reads go to `conn` itself, with no wrapper: a
+  // connection waiting for its header holds little.
+  let expired = false;
+  const deadline = armDeadline(options.headerTimeoutMs ?? MIN_HEADER_TIMEOUT_MS, () => {
+    expired = true;
+    conn.close();
+  });
   const decoder = createStreamDecoder(options);
   let buf = new Uint8Array(FIRST_READ_SIZE);
   // With `optional`, bytes that turn out not to be a header are payload: keep them.
   const seen: Uint8Array[] = [];
   let received = 0;
   const give = (reason: RejectReason, error?: ProxyError): AcceptResult => {
-    timed.close();
+    disarmDeadline(deadline);
+    conn.close();
     return {
       ok: false,
-      reason,
+      reason: expired ? "timeout" : reason,
       ...(error === undefined ? {} : { error }),
       afterMs: elapsed(),
       received,
@@ -227,12 +236,12 @@ export async function acceptProxy(conn: Conn, options: AcceptOptions = {}): Prom
   for (;;) {
     let n: number | null;
     try {
-      n = await timed.read(buf);
+      n = await conn.read(buf);
     } catch (e) {
       const code = e instanceof TransportError ? e.code : "OTHER";
-      return give(code === "TIMEOUT" ? "timeout" : code === "RESET" ? "reset" : "closed");
+      return give(code === "RESET" ? "reset" : "closed");
     }
-    if (n === null) return give(timed.expired ? "timeout" : "closed");
+    if (n === null || expired) return give("closed");
     const chunk = buf.subarray(0, n);
     received += n;
     if (n === buf.length && buf.length < MAX_READ_SIZE) buf = new Uint8Array(buf.length * 4);
@@ -242,9 +251,8 @@ export async function acceptProxy(conn: Conn, options: AcceptOptions = {}): Prom
       continue;
     }
     if (step.state === "done") {
-      timed.clearDeadline();
+      disarmDeadline(deadline);
       const rest = chunk.slice(step.payloadOffset);
-      // The deadline is off: the payload is read from `conn` itself, not through `timed`.
       return {
         ok: true,
         header: step.header,
@@ -254,7 +262,7 @@ export async function acceptProxy(conn: Conn, options: AcceptOptions = {}): Prom
       };
     }
     if (options.optional && step.error.code === "NOT_PROXY") {
-      timed.clearDeadline();
+      disarmDeadline(deadline);
       seen.push(chunk.slice());
       return {
         ok: true,

@@ -38,32 +38,6 @@ import {
 
 type DenoStream = Deno.TcpConn | Deno.UnixConn | Deno.TlsConn;
 
-/** The first and smallest buffer of `readChunk`. */
-const CHUNK_MIN = 1024;
-/** The largest buffer of `readChunk`. */
-const CHUNK_MAX = 64 * 1024;
-
-/**
- * The buffer for the next `readChunk` after a read of `n` bytes into `size`: four times larger
- * when the read filled it, else the smallest power of two holding twice `n`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { nextChunkSize } from "./transport_deno.ts";
- * assert.equal(nextChunkSize(1024, 1024), 4096);
- * assert.equal(nextChunkSize(65536, 65536), 65536);
- * assert.equal(nextChunkSize(65536, 10), 1024);
- * assert.equal(nextChunkSize(65536, 3000), 8192);
- * ```
- */
-export function nextChunkSize(size: number, n: number): number {
-  if (n >= size) return Math.min(size * 4, CHUNK_MAX);
-  let next = CHUNK_MIN;
-  while (next < 2 * n && next < CHUNK_MAX) next *= 2;
-  return next;
-}
-
 function fromDenoAddr(addr: Deno.Addr): NetAddr {
   switch (addr.transport) {
     case "tcp":
@@ -77,47 +51,46 @@ function fromDenoAddr(addr: Deno.Addr): NetAddr {
   }
 }
 
+// The addresses and the error target are made when asked for, not kept: an idle connection of a
+// server holds the Deno connection and little else.
 class DenoConn implements TlsConn {
-  readonly localAddr: NetAddr;
-  readonly remoteAddr: NetAddr;
   readonly alpnProtocol: string | null;
   #conn: DenoStream;
-  #target: string;
+  #over: Conn | undefined;
   #closed = false;
   #writeClosed = false;
-  #chunkSize = CHUNK_MIN;
 
   /** `over`: the connection a TLS connection runs over (Deno's TlsConn addresses lack `transport`). */
   constructor(conn: DenoStream, alpnProtocol: string | null = null, over?: Conn) {
     this.#conn = conn;
-    this.localAddr = over?.localAddr ?? fromDenoAddr(conn.localAddr);
-    this.remoteAddr = over?.remoteAddr ?? fromDenoAddr(conn.remoteAddr);
-    this.#target = formatAddr(this.remoteAddr);
+    this.#over = over;
     this.alpnProtocol = alpnProtocol;
   }
 
-  async read(buf: Uint8Array): Promise<number | null> {
-    if (this.#closed) return null;
-    if (buf.length === 0) return 0;
-    try {
-      return await this.#conn.read(buf);
-    } catch (e) {
-      if (this.#closed) return null; // close() interrupted the read
-      throw toTransportError(e, "read", this.#target);
-    }
+  get localAddr(): NetAddr {
+    return this.#over?.localAddr ?? fromDenoAddr(this.#conn.localAddr);
   }
 
-  /**
-   * Reads into a new array sized to the traffic: small while the peer sends little, so an idle
-   * connection holds little memory, growing while reads fill it.
-   */
-  async readChunk(): Promise<Uint8Array | null> {
-    const buf = new Uint8Array(this.#chunkSize);
-    const n = await this.read(buf);
-    if (n === null) return null;
-    this.#chunkSize = nextChunkSize(this.#chunkSize, n);
-    return n === buf.length ? buf : buf.subarray(0, n);
+  get remoteAddr(): NetAddr {
+    return this.#over?.remoteAddr ?? fromDenoAddr(this.#conn.remoteAddr);
   }
+
+  get #target(): string {
+    return formatAddr(this.remoteAddr);
+  }
+
+  // Chained onto Deno's read promise, not awaited: an idle connection holds one pending
+  // promise, not a suspended async frame.
+  read(buf: Uint8Array): Promise<number | null> {
+    if (this.#closed) return Promise.resolve(null);
+    if (buf.length === 0) return Promise.resolve(0);
+    return this.#conn.read(buf).catch(this.#readFailed);
+  }
+
+  #readFailed = (e: unknown): null => {
+    if (this.#closed) return null; // close() interrupted the read
+    throw toTransportError(e, "read", this.#target);
+  };
 
   async write(data: Uint8Array): Promise<void> {
     if (this.#closed || this.#writeClosed) {
