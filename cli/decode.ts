@@ -183,7 +183,7 @@ function openInput(input: DecodeInput & { kind: "file" | "stdin" }): Opened {
 function reportInvalid(error: ProxyError, json: boolean, seen: Uint8Array | null): number {
   if (json) writeOut(`${JSON.stringify(errorToJson(error))}\n`);
   else if (seen !== null && seen.length > 0) {
-    writeOut(errorExcerpt(seen, error.offset, error.code));
+    writeOut(errorExcerpt(seen, error.offset, error.field));
   }
   writeErr(`ppcat ${COMMAND}: ${error.code}: ${error.message} (at byte ${error.offset})\n`);
   return ExitCode.FAILURE;

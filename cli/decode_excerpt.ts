@@ -7,32 +7,10 @@
  */
 
 import { toHex } from "../lib/_bytes.ts";
+import type { FieldSpan } from "../lib/errors.ts";
 
 /** At most this many bytes of a text line are shown. */
 export const EXCERPT_TEXT_WIDTH = 72;
-
-function isFieldEnd(b: number): boolean {
-  return b === 0x20 || b === 0x0d || b === 0x0a;
-}
-
-const isDigit = (b: number | undefined) => b !== undefined && b >= 0x30 && b <= 0x39;
-const isHexDigit = (b: number) => isDigit(b) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x66);
-
-/** The byte inside the field [offset, end) that breaks the rule `code` names, else `offset`. */
-function pinpoint(bytes: Uint8Array, offset: number, end: number, code?: string): number {
-  for (let i = offset; i < end; i++) {
-    const b = bytes[i]!;
-    if (code === "V1_LEADING_ZERO") {
-      const groupStart = i === offset || bytes[i - 1] === 0x2e || bytes[i - 1] === 0x3a;
-      if (b === 0x30 && groupStart && i + 1 < end && isDigit(bytes[i + 1])) return i;
-    } else if (code === "V1_BAD_PORT") {
-      if (!isDigit(b)) return i;
-    } else if (code === "V1_BAD_ADDRESS") {
-      if (!isHexDigit(b) && b !== 0x2e && b !== 0x3a) return i;
-    }
-  }
-  return offset;
-}
 
 function visible(b: number): string {
   if (b === 0x0d) return "\\r";
@@ -45,9 +23,8 @@ function visible(b: number): string {
 /**
  * Two lines: the bytes around `offset` (the start of the input as text when it starts with "P",
  * else the 16-byte hex row holding the offset) and a caret under the byte at `offset` (just past
- * the end when the input ended there). In text, the field starting at `offset` is underlined, and
- * for the field errors `code` names (a leading zero, a bad address or port character) the caret
- * moves to the byte that breaks the rule.
+ * the end when the input ended there). In text, the `field` the byte lies in, when the error
+ * names one (see {@linkcode ProxyError.field}), is underlined around the caret.
  *
  * @example
  * ```ts
@@ -55,13 +32,14 @@ function visible(b: number): string {
  * import { errorExcerpt } from "./decode_excerpt.ts";
  * const line = new TextEncoder().encode("PROXY TCP4 1.2.3.04 5.6.7.8 1 2\r\n");
  * assert.equal(
- *   errorExcerpt(line, 11),
- *   "  PROXY TCP4 1.2.3.04 5.6.7.8 1 2\\r\\n\n" + " ".repeat(13) + "^" + "~".repeat(7) + " byte 11\n",
+ *   errorExcerpt(line, 17, { offset: 11, length: 8 }),
+ *   "  PROXY TCP4 1.2.3.04 5.6.7.8 1 2\\r\\n\n" + " ".repeat(13) +
+ *     "~~~~~~^~ byte 17 (in the field at 11)\n",
  * );
- * // Told which rule was broken, the caret goes under the byte that broke it.
+ * // A field wrong as a whole: the caret under its first byte, the rest underlined.
  * assert.equal(
- *   errorExcerpt(line, 11, "V1_LEADING_ZERO").split("\n")[1],
- *   " ".repeat(13) + "~~~~~~^~ byte 17 (in the field at 11)",
+ *   errorExcerpt(line, 28, { offset: 28, length: 1 }).split("\n")[1],
+ *   " ".repeat(30) + "^ byte 28",
  * );
  * const v2 = new Uint8Array([13, 10, 13, 10, 0, 13, 10, 81, 85, 73, 84, 10, 0x31]);
  * assert.equal(
@@ -71,7 +49,7 @@ function visible(b: number): string {
  * );
  * ```
  */
-export function errorExcerpt(bytes: Uint8Array, offset: number, code?: string): string {
+export function errorExcerpt(bytes: Uint8Array, offset: number, field?: FieldSpan): string {
   if (bytes[0] === 0x50) {
     // Version 1: the line up to its CRLF (or the window), the caret under the offending byte.
     let start = 0;
@@ -79,25 +57,20 @@ export function errorExcerpt(bytes: Uint8Array, offset: number, code?: string): 
     let end = Math.min(bytes.length, start + EXCERPT_TEXT_WIDTH);
     const lf = bytes.indexOf(0x0a, Math.max(start, offset));
     if (lf >= 0 && lf + 1 < end) end = lf + 1;
-    // Errors about a field (an address, a port) name its first byte: underline the field, and
-    // put the caret under the byte that breaks the rule when it can be told.
-    let fieldEnd = offset + 1;
-    if (bytes[offset] !== 0x20) {
-      while (fieldEnd < end && !isFieldEnd(bytes[fieldEnd]!)) fieldEnd++;
-    }
-    const culprit = pinpoint(bytes, offset, fieldEnd, code);
+    const fieldStart = field?.offset ?? offset;
+    const fieldEnd = field === undefined ? offset + 1 : field.offset + field.length;
     let text = start > 0 ? "…" : "";
     let marks = " ".repeat(text.length);
     for (let i = start; i < end; i++) {
       const shown = visible(bytes[i]!);
       text += shown;
-      const mark = i === culprit ? "^" : i >= offset && i < fieldEnd ? "~" : " ";
+      const mark = i === offset ? "^" : i >= fieldStart && i < fieldEnd ? "~" : " ";
       marks += mark + (mark === " " ? " " : "~").repeat(shown.length - 1);
     }
-    if (culprit >= end) marks += "^";
-    const what = culprit === offset
+    if (offset >= end) marks += "^";
+    const what = fieldStart === offset
       ? `byte ${offset}`
-      : `byte ${culprit} (in the field at ${offset})`;
+      : `byte ${offset} (in the field at ${fieldStart})`;
     return `  ${text}${end < bytes.length && bytes[end - 1] !== 0x0a ? "…" : ""}\n` +
       `  ${marks.trimEnd()} ${what}\n`;
   }

@@ -287,11 +287,33 @@ describe("ppcat decode: the error's place", () => {
     assert.equal(e.code, "V1_LEADING_ZERO");
     const [text, caret] = r.out.split("\n");
     assert.equal(text, "  PROXY TCP4 192.0.2.01 198.51.100.7 56324 443\\r\\n");
-    // The offset names the field (the source address): it is underlined, the caret is under
-    // the zero that breaks §2.1.
-    assert.equal(caret, `${" ".repeat(2 + e.offset)}~~~~~~~~^~ byte 19 (in the field at 11)`);
-    assert.equal(line.slice(e.offset, e.offset + 10), "192.0.2.01");
-    assert.equal(line[19], "0");
+    // The offset is the zero that breaks §2.1, the caret under it, the same in both lines; its
+    // field (the source address) is underlined.
+    assert.equal(e.offset, 19);
+    assert.equal(line[e.offset], "0");
+    assert.equal(caret, `${" ".repeat(2 + 11)}~~~~~~~~^~ byte 19 (in the field at 11)`);
+    assert.equal(caret.indexOf("^") - 2, e.offset);
+    const json = await runCli(["decode", "--json"], { stdin: line });
+    assert.equal(JSON.parse(json.out).error.offset, 19);
+  });
+
+  it("says the byte the caret is under, for bytes inside fields and fields as a whole", async () => {
+    // [line, offset, the marks under the field]
+    const cases: [string, number, string][] = [
+      ["PROXY TCP4 1.2.3.4 5.6.7.08 1 2\r\n", 25, "~~~~~~^~"],
+      ["PROXY TCP4 1.2.3.4 5.6.7.8 80a 2\r\n", 29, "~~^"],
+      ["PROXY TCP44 1.2.3.4 5.6.7.8 1 2\r\n", 10, "~~~~^"],
+      ["PROXY TCP4 1.2.3.4 5.6.7.8 99999 2\r\n", 27, "^~~~~"],
+    ];
+    for (const [line, offset, marks] of cases) {
+      const r = await runCli(["decode"], { stdin: line });
+      assert.equal(errorLine(r.err).offset, offset, line);
+      const caret = r.out.split("\n")[1]!;
+      assert.equal(caret.indexOf("^") - 2, offset, line);
+      assert.equal(caret.trim().split(" ")[0], marks, line);
+      const json = await runCli(["decode", "--json"], { stdin: line });
+      assert.equal(JSON.parse(json.out).error.offset, offset, line);
+    }
   });
 
   it("puts a caret under the offending byte of a v2 header", async () => {

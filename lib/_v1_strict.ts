@@ -55,7 +55,7 @@ export function decodeV1Strict(buf: Uint8Array): Result<ProxyHeader> {
   if (
     protocol === null && tokenEnd > PROTOCOL_AT && !isProtocolPrefix(buf, PROTOCOL_AT, tokenEnd)
   ) {
-    return badProtocol();
+    return badProtocol(buf, tokenEnd);
   }
 
   // §2.1: nothing else is decoded before the CRLF is in.
@@ -66,7 +66,7 @@ export function decodeV1Strict(buf: Uint8Array): Result<ProxyHeader> {
   if (buf[PROTOCOL_AT] === SPACE) {
     return fail("V1_BAD_SPACE", "expected exactly one space before the protocol", PROTOCOL_AT);
   }
-  if (protocol === null) return badProtocol();
+  if (protocol === null) return badProtocol(buf, tokenEnd);
   // §2.1: for UNKNOWN the receiver ignores the rest of the line.
   if (protocol === "UNKNOWN") return { ok: true, value: unknownHeader(eol + 2) };
 
@@ -89,17 +89,10 @@ export function decodeV1Strict(buf: Uint8Array): Result<ProxyHeader> {
       const parsed = v6
         ? parseIPv6(buf, start, p, scratch, 16 * f)
         : parseIPv4(buf, start, p, scratch, 16 * f);
-      if (parsed === AddressParse.LEADING_ZERO) {
-        return fail("V1_LEADING_ZERO", "heading zeroes are not permitted in IPv4 octets", start);
-      }
-      if (parsed !== AddressParse.OK) {
-        const which = f === 0 ? "source" : "destination";
-        const family = v6 ? "IPv6" : "IPv4";
-        return fail("V1_BAD_ADDRESS", `${which} is not a canonical ${family} address`, start);
-      }
+      if (parsed !== AddressParse.OK) return addressError(buf, start, p, v6, f, parsed);
     } else {
       const port = parsePort(buf, start, p);
-      if (port < 0) return portError(port, f === 2 ? "source" : "destination", start);
+      if (port < 0) return portError(buf, start, p, port, f === 2 ? "source" : "destination");
       if (f === 2) srcPort = port;
       else dstPort = port;
     }
@@ -150,8 +143,22 @@ function separator(buf: Uint8Array, p: number, eol: number) {
   return null;
 }
 
-function badProtocol() {
-  return fail("V1_BAD_PROTOCOL", "protocol must be TCP4, TCP6 or UNKNOWN", PROTOCOL_AT);
+// The offending byte is the first one no protocol name has there (the space where "TCP" lacks
+// its digit, the fifth byte of "TCP44").
+function badProtocol(buf: Uint8Array, tokenEnd: number) {
+  let longest = 0;
+  for (const name of PROTOCOL_NAMES) {
+    let i = 0;
+    while (i < name.length && buf[PROTOCOL_AT + i] === name[i]) i++;
+    if (i > longest) longest = i;
+  }
+  const field = { offset: PROTOCOL_AT, length: tokenEnd - PROTOCOL_AT };
+  return fail(
+    "V1_BAD_PROTOCOL",
+    "protocol must be TCP4, TCP6 or UNKNOWN",
+    PROTOCOL_AT + longest,
+    field,
+  );
 }
 
 // Checks that a CRLF starts at `eol`, within the first 107 bytes.
@@ -229,8 +236,95 @@ function parsePort(buf: Uint8Array, start: number, end: number): number {
   return value > MAX_PORT ? PORT_INVALID : value;
 }
 
-function portError(fault: number, which: string, offset: number) {
-  return fault === PORT_LEADING_ZERO
-    ? fail("V1_LEADING_ZERO", `heading zeroes are not permitted in the ${which} port`, offset)
-    : fail("V1_BAD_PORT", `${which} port must be a decimal integer in [0..65535]`, offset);
+// A port's offending byte: the heading zero, or the first byte that is not a digit; a port
+// that is all digits but too long or over 65535 is wrong as a whole (its first byte).
+function portError(buf: Uint8Array, start: number, end: number, fault: number, which: string) {
+  const field = { offset: start, length: end - start };
+  if (fault === PORT_LEADING_ZERO) {
+    return fail(
+      "V1_LEADING_ZERO",
+      `heading zeroes are not permitted in the ${which} port`,
+      start,
+      field,
+    );
+  }
+  let at = start;
+  while (at < end && isDigit(buf[at]!)) at++;
+  return fail(
+    "V1_BAD_PORT",
+    `${which} port must be a decimal integer in [0..65535]`,
+    at === end ? start : at,
+    field,
+  );
+}
+
+const DOT = 0x2e;
+const COLON = 0x3a;
+
+function isDigit(b: number): boolean {
+  return b >= DIGIT_0 && b <= DIGIT_9;
+}
+
+function isHexLetter(b: number): boolean {
+  const lower = b | 0x20;
+  return lower >= 0x61 && lower <= 0x66;
+}
+
+// An address field [start, end) that `parse` refused: the offending byte is the heading zero of
+// a decimal number (the IPv4 address, or an IPv6 address's IPv4 tail), or the first byte of a
+// kind the family never has, or, in an IPv4 address, the first byte where the dotted form breaks
+// (an empty number, a fifth number). An address with the right bytes in the wrong amounts (too
+// few groups, a number over 255) is wrong as a whole: its first byte.
+function addressError(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  v6: boolean,
+  f: number,
+  parsed: number,
+) {
+  const field = { offset: start, length: end - start };
+  if (parsed === AddressParse.LEADING_ZERO) {
+    return fail(
+      "V1_LEADING_ZERO",
+      "heading zeroes are not permitted in IPv4 octets",
+      headingZeroAt(buf, start, end, v6),
+      field,
+    );
+  }
+  let at = start;
+  while (at < end && (isDigit(buf[at]!) || buf[at] === DOT || v6 && isV6Byte(buf[at]!))) at++;
+  if (at === end) at = v6 ? start : dottedFaultAt(buf, start, end);
+  const which = f === 0 ? "source" : "destination";
+  const family = v6 ? "IPv6" : "IPv4";
+  return fail("V1_BAD_ADDRESS", `${which} is not a canonical ${family} address`, at, field);
+}
+
+function isV6Byte(b: number): boolean {
+  return b === COLON || isHexLetter(b);
+}
+
+// The first heading zero of a dotted-decimal number in [start, end) (for IPv6, after the last
+// colon), else start.
+function headingZeroAt(buf: Uint8Array, start: number, end: number, v6: boolean): number {
+  let from = start;
+  if (v6) {
+    const colon = buf.subarray(start, end).lastIndexOf(COLON);
+    if (colon >= 0) from = start + colon + 1;
+  }
+  for (let i = from; i + 1 < end; i++) {
+    if (buf[i] === DIGIT_0 && (i === from || buf[i - 1] === DOT) && isDigit(buf[i + 1]!)) return i;
+  }
+  return start;
+}
+
+// In digits and dots [start, end): the dot that leaves a number empty or starts a fifth one, else
+// start (a number over 255, fewer than four numbers).
+function dottedFaultAt(buf: Uint8Array, start: number, end: number): number {
+  let numbers = 0;
+  for (let i = start; i < end; i++) {
+    if (buf[i] !== DOT) continue;
+    if (i === start || buf[i - 1] === DOT || i + 1 === end || ++numbers === 4) return i;
+  }
+  return start;
 }

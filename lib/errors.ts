@@ -132,8 +132,26 @@ export interface ProxyError {
   readonly code: ErrorCode;
   /** One human sentence, no trailing period. */
   readonly message: string;
-  /** Byte offset in the input where the problem was detected (0 for encoding errors). */
+  /**
+   * Byte offset in the input of the offending byte where one byte breaks the rule (a heading
+   * zero, a character an address or port may not hold, a lone CR), else of the first byte of
+   * what is wrong as a whole (a port out of range, a TLV running past the header); 0 for
+   * encoding errors.
+   */
   readonly offset: number;
+  /**
+   * The field `offset` lies in, when the error is about a v1 field (the protocol, an address, a
+   * port): its first byte and its length, so that the field can be shown around the byte.
+   */
+  readonly field?: FieldSpan;
+}
+
+/** Where a field of the input is: its first byte, and its length in bytes. */
+export interface FieldSpan {
+  /** Offset of the field's first byte. */
+  readonly offset: number;
+  /** Length of the field in bytes. */
+  readonly length: number;
 }
 
 /** A success carrying a value, or a {@linkcode ProxyError}. */
@@ -152,8 +170,13 @@ export type Result<T> =
  * assert.deepEqual(e, { code: "TRUNCATED", message: "header ends early", offset: 12 });
  * ```
  */
-export function proxyError(code: ErrorCode, message: string, offset: number): ProxyError {
-  return { code, message, offset };
+export function proxyError(
+  code: ErrorCode,
+  message: string,
+  offset: number,
+  field?: FieldSpan,
+): ProxyError {
+  return field === undefined ? { code, message, offset } : { code, message, offset, field };
 }
 
 /**
@@ -166,12 +189,16 @@ export function proxyError(code: ErrorCode, message: string, offset: number): Pr
  * const r = fail("NOT_PROXY", "no signature", 0);
  * assert.equal(r.ok, false);
  * assert.equal(!r.ok && r.error.code, "NOT_PROXY");
+ * // A fault inside a field: the offending byte, and the field around it.
+ * const zero = fail("V1_LEADING_ZERO", "heading zero", 25, { offset: 19, length: 8 });
+ * assert.deepEqual(!zero.ok && zero.error.field, { offset: 19, length: 8 });
  * ```
  */
 export function fail(
   code: ErrorCode,
   message: string,
   offset: number,
+  field?: FieldSpan,
 ): { ok: false; error: ProxyError } {
-  return { ok: false, error: { code, message, offset } };
+  return { ok: false, error: proxyError(code, message, offset, field) };
 }

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { decodeV1, encodeV1, V1_MAX_LENGTH } from "./v1.ts";
+import { createStreamDecoder } from "./stream.ts";
 import { ascii, assertError, assertOk } from "./_testing.ts";
 import type { ErrorCode } from "./errors.ts";
 import type { HeaderInit, InetEndpoint, Protocol } from "./header.ts";
@@ -51,17 +52,77 @@ describe("decodeV1", () => {
       ["PROXY TCP4 \r\n", "V1_BAD_SPACE", 10],
       ["PROXY\r\n", "V1_FIELD_COUNT", 5],
       ["PROXY \r\n", "V1_BAD_SPACE", 5],
-      ["PROXY TCP4 1.2.3.04 5.6.7.8 1\t2\r\n", "V1_LEADING_ZERO", 11],
+      ["PROXY TCP4 1.2.3.04 5.6.7.8 1\t2\r\n", "V1_LEADING_ZERO", 17],
       ["PROXY TCP4 1.2.3.4 5.6.7.8 1 2 3\r\n", "V1_FIELD_COUNT", 30],
       ["PROXY TCP4 1.2.3.4 5.6.7.8 1 2  \r\n", "V1_BAD_SPACE", 31],
-      ["PROXY UNKNOWNX\r\n", "V1_BAD_PROTOCOL", 6],
+      ["PROXY UNKNOWNX\r\n", "V1_BAD_PROTOCOL", 13],
       ["PROXY UNKNOWN\n", "V1_BAD_CRLF", 13],
       ["PROXY HTTP/1.1\r\n", "V1_BAD_PROTOCOL", 6],
       ["PROXYTCP4 1.2.3.4 5.6.7.8 1 2\r\n", "V1_BAD_SPACE", 5],
-      ["PROXY TCP4 1.2.3.4 5.6.7.8 1 2\x00\r\n", "V1_BAD_PORT", 29],
+      ["PROXY TCP4 1.2.3.4 5.6.7.8 1 2\x00\r\n", "V1_BAD_PORT", 30],
     ];
     for (const [line, code, offset] of cases) {
       assertError(decodeV1(ascii(line)), code as never, offset);
+    }
+  });
+
+  it("names the byte that breaks a field, and the field: the same whole and byte by byte", () => {
+    // [line, code, offset, field start, field length]: one byte at fault is the offset; a field
+    // wrong as a whole (a number out of range, too few groups) is at its first byte.
+    const cases: [string, ErrorCode, number, number, number][] = [
+      ["PROXY TCP4 1.2.3.4 5.6.7.08 1 2\r\n", "V1_LEADING_ZERO", 25, 19, 8],
+      ["PROXY TCP4 01.2.3.4 5.6.7.8 1 2\r\n", "V1_LEADING_ZERO", 11, 11, 8],
+      ["PROXY TCP4 1.02.3.4 5.6.7.8 1 2\r\n", "V1_LEADING_ZERO", 13, 11, 8],
+      ["PROXY TCP4 1.2.3.00 5.6.7.8 1 2\r\n", "V1_LEADING_ZERO", 17, 11, 8],
+      ["PROXY TCP6 ::ffff:1.2.3.04 ::1 1 2\r\n", "V1_LEADING_ZERO", 24, 11, 15],
+      ["PROXY TCP6 ::ffff:0102:1.2.3.04 ::1 1 2\r\n", "V1_LEADING_ZERO", 29, 11, 20],
+      ["PROXY TCP4 1.2.3.4 5.6.7.8 080 2\r\n", "V1_LEADING_ZERO", 27, 27, 3],
+      ["PROXY TCP4 1.2.3.4x 5.6.7.8 1 2\r\n", "V1_BAD_ADDRESS", 18, 11, 8],
+      ["PROXY TCP4 0x7f.0.0.1 5.6.7.8 1 2\r\n", "V1_BAD_ADDRESS", 12, 11, 10],
+      ["PROXY TCP4 1..3.4 5.6.7.8 1 2\r\n", "V1_BAD_ADDRESS", 13, 11, 6],
+      ["PROXY TCP4 .1.2.3 5.6.7.8 1 2\r\n", "V1_BAD_ADDRESS", 11, 11, 6],
+      ["PROXY TCP4 1.2.3.4. 5.6.7.8 1 2\r\n", "V1_BAD_ADDRESS", 18, 11, 8],
+      ["PROXY TCP4 1.2.3.4.5 5.6.7.8 1 2\r\n", "V1_BAD_ADDRESS", 18, 11, 9],
+      ["PROXY TCP4 1.2.3.4 2001:db8::1 1 2\r\n", "V1_BAD_ADDRESS", 23, 19, 11],
+      ["PROXY TCP6 ::1 ::g 1 2\r\n", "V1_BAD_ADDRESS", 17, 15, 3],
+      ["PROXY TCP6 fe80::1%eth0 ::1 1 2\r\n", "V1_BAD_ADDRESS", 18, 11, 12],
+      ["PROXY TCP4 1.2.3.4 5.6.7.8 80a 2\r\n", "V1_BAD_PORT", 29, 27, 3],
+      ["PROXY TCP4 1.2.3.4 5.6.7.8 1 8\x000\r\n", "V1_BAD_PORT", 30, 29, 3],
+      ["PROXY TCP4 1.2.3.4 5.6.7.8 80\t443\r\n", "V1_BAD_PORT", 29, 27, 6],
+      ["PROXY TCP44 1.2.3.4 5.6.7.8 1 2\r\n", "V1_BAD_PROTOCOL", 10, 6, 5],
+      ["PROXY TCP5 1.2.3.4 5.6.7.8 1 2\r\n", "V1_BAD_PROTOCOL", 9, 6, 4],
+      ["PROXY UDP4 1.2.3.4 5.6.7.8 1 2\r\n", "V1_BAD_PROTOCOL", 7, 6, 4],
+      ["PROXY TCP4\t1.2.3.4 5.6.7.8 1 2\r\n", "V1_BAD_PROTOCOL", 10, 6, 12],
+      ["PROXY UNKN\r\n", "V1_BAD_PROTOCOL", 10, 6, 4],
+      ["PROXY tcp4 1.2.3.4 5.6.7.8 1 2\r\n", "V1_BAD_PROTOCOL", 6, 6, 4],
+      // Wrong as a whole: the field's first byte.
+      ["PROXY TCP4 1.2.3.256 5.6.7.8 1 2\r\n", "V1_BAD_ADDRESS", 11, 11, 9],
+      ["PROXY TCP4 1.2.3 5.6.7.8 1 2\r\n", "V1_BAD_ADDRESS", 11, 11, 5],
+      ["PROXY TCP6 1:2:3:4:5:6:7 ::1 1 2\r\n", "V1_BAD_ADDRESS", 11, 11, 13],
+      ["PROXY TCP4 1.2.3.4 5.6.7.8 99999 2\r\n", "V1_BAD_PORT", 27, 27, 5],
+      ["PROXY TCP4 1.2.3.4 5.6.7.8 1 123456\r\n", "V1_BAD_PORT", 29, 29, 6],
+    ];
+    for (const [line, code, offset, fieldAt, fieldLength] of cases) {
+      const input = ascii(line);
+      const r = decodeV1(input);
+      assertError(r, code, offset);
+      assert.ok(!r.ok);
+      assert.deepEqual(r.error.field, { offset: fieldAt, length: fieldLength }, line);
+      // The stream decoder, fed one byte at a time, reports the same place.
+      const stream = createStreamDecoder();
+      let step = stream.push(input.subarray(0, 1));
+      for (let i = 1; i < input.length && step.state === "need-more"; i++) {
+        step = stream.push(input.subarray(i, i + 1));
+      }
+      assert.ok(step.state === "error", line);
+      assert.deepEqual([step.error.code, step.error.offset], [code, offset], line);
+    }
+  });
+
+  it("names no field for errors that are not about one", () => {
+    for (const line of ["PROXY TCP4 1.2.3.4 5.6.7.8 1 2\n", "PROXYTCP4\r\n", "PROXY TCP4\r\n"]) {
+      const r = decodeV1(ascii(line));
+      assert.ok(!r.ok && r.error.field === undefined, line);
     }
   });
 
