@@ -3,8 +3,9 @@
  * native API (Deno.listen / Bun.listen), measured side by side in one run:
  *
  * ```sh
- * ./node_modules/.bin/deno run -A bench/listen_bench.ts [--seconds 5] [--connections 50] [--rounds 2] [--json]
- * ./node_modules/.bin/bun bench/listen_bench.ts [--seconds 5] [--connections 50] [--rounds 2] [--json]
+ * ./node_modules/.bin/deno run -A bench/listen_bench.ts [--seconds 5] [--connections 50] [--rounds 2]
+ *   [--memory-connections 10000] [--memory-only] [--json]
+ * ./node_modules/.bin/bun bench/listen_bench.ts [same flags]
  * ```
  *
  * Method: each server runs in its own process (this script with `--serve KIND`, same runtime),
@@ -18,8 +19,15 @@
  * the pipe is not the bottleneck). The best round of each is kept. The goal: listen / native of
  * at least 0.9.
  *
+ * Memory (`--memory-connections`, default 10 000; 0 skips it): `ppcat listen --json 127.0.0.1:0`
+ * started as the README starts it (on Deno with deno.json's `ppcat` task flags, `--v8-flags`
+ * included; on Bun from source), then that many clients connect, send a v1 header and nothing
+ * more: idle connections past the header timeout's reach. The figure is the peak RSS of the
+ * listen process (sampled from /proc every 100 ms) from before the first connect until 2 s after
+ * the last header event; the goal is at most 150 MB. Needs `ulimit -n` above the connections.
+ *
  * This is a script, not a test: it prints the numbers and exits 0 (1 only when a round moved no
- * bytes at all, which means something is broken).
+ * bytes at all, or a memory client could not connect, which means something is broken).
  *
  * @module
  */
@@ -42,6 +50,12 @@ const READ_SIZE = 64 * 1024;
 const WARMUP_MS = 1000;
 /** The throughput ratio listen / native aimed for. */
 const GOAL = 0.9;
+/** Idle connections of the memory measurement, by default. */
+const IDLE_CONNECTIONS = 10_000;
+/** The peak RSS aimed for with that many idle connections, in MB (10^6 bytes). */
+const MEMORY_GOAL_MB = 150;
+/** Connects in flight at once while the idle clients open. */
+const CONNECTS_IN_FLIGHT = 256;
 
 const HEADER = new TextEncoder().encode("PROXY TCP4 192.0.2.1 192.0.2.11 56324 443\r\n");
 const isBun = process.versions.bun !== undefined;
@@ -273,6 +287,119 @@ async function drive(
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Resident memory of process `pid` in bytes; NaN without /proc. */
+function rssBytes(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m === null ? NaN : Number(m[1]) * 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The `ppcat listen` command line as the README runs it: on Deno, with the ppcat task's flags. */
+function listenArgv(port: number): string[] {
+  const main = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
+  const listen = ["listen", "--json", `127.0.0.1:${port}`];
+  if (isBun) return [main, ...listen];
+  const config = JSON.parse(readFileSync(new URL("../deno.json", import.meta.url), "utf8"));
+  const task = String(config.tasks?.ppcat ?? "");
+  const flags = task.split(/\s+/).filter((a) => a.startsWith("--v8-flags="));
+  return ["run", "-A", ...flags, main, ...listen];
+}
+
+/** What the memory measurement gave. */
+interface MemoryFigures {
+  readonly connections: number;
+  /** RSS once listening, before any connection, MB. */
+  readonly baseMB: number;
+  /** Peak RSS with the idle connections, MB. */
+  readonly peakMB: number;
+  /** (peak - base) per connection, KB (10^3 bytes). */
+  readonly perConnectionKB: number;
+}
+
+/**
+ * Starts `ppcat listen`, opens `connections` idle clients (a header, then nothing) and returns
+ * the listen process's peak RSS. Rejects when a client cannot connect.
+ */
+async function measureMemory(connections: number): Promise<MemoryFigures> {
+  // A port below the ephemeral range: port 0 fails while churning clients hold every
+  // ephemeral port in TIME_WAIT.
+  for (let attempt = 1;; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    try {
+      return await measureMemoryOn(port, connections);
+    } catch (e) {
+      if (attempt === 5 || !(e instanceof ListenExited)) throw e;
+    }
+  }
+}
+
+class ListenExited extends Error {}
+
+async function measureMemoryOn(port: number, connections: number): Promise<MemoryFigures> {
+  const child = spawn(process.execPath, listenArgv(port), {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  const t = getTransport();
+  const clients: Conn[] = [];
+  let sampler: ReturnType<typeof setInterval> | undefined;
+  try {
+    let out = "";
+    let headers = 0;
+    let listening = false;
+    child.stdout!.on("data", (d: Uint8Array) => {
+      out += new TextDecoder().decode(d);
+      const lines = out.split("\n");
+      out = lines.pop()!;
+      for (const line of lines) {
+        if (line.includes('"event":"listening"')) listening = true;
+        if (line.includes('"event":"header"')) headers++;
+      }
+    });
+    const exited = new Promise<never>((_, reject) =>
+      child.once("exit", (code) => reject(new ListenExited(`ppcat listen exited (${code})`)))
+    );
+    exited.catch(() => {});
+    const until = async (what: string, done: () => boolean, ms: number) => {
+      const deadline = performance.now() + ms;
+      while (!done()) {
+        if (performance.now() > deadline) throw new Error(`no ${what} within ${ms} ms`);
+        await Promise.race([sleep(20), exited]);
+      }
+    };
+    await until("listening event", () => listening, 15_000);
+    await sleep(500);
+    const base = rssBytes(child.pid!);
+    let peak = base;
+    sampler = setInterval(() => (peak = Math.max(peak, rssBytes(child.pid!))), 100);
+    let next = 0;
+    const opener = async () => {
+      while (next < connections) {
+        next++;
+        const c = await t.connect({ hostname: "127.0.0.1", port, timeoutMs: 10_000 });
+        clients.push(c);
+        await c.write(HEADER);
+      }
+    };
+    await Promise.all(Array.from({ length: CONNECTS_IN_FLIGHT }, opener));
+    await until(`${connections} header events`, () => headers >= connections, 60_000);
+    await sleep(2000);
+    peak = Math.max(peak, rssBytes(child.pid!));
+    return {
+      connections,
+      baseMB: base / 1e6,
+      peakMB: peak / 1e6,
+      perConnectionKB: (peak - base) / connections / 1e3,
+    };
+  } finally {
+    clearInterval(sampler);
+    for (const c of clients) c.close();
+    child.kill();
+  }
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
@@ -281,6 +408,8 @@ async function main(): Promise<number> {
       seconds: { type: "string", default: "5" },
       connections: { type: "string", default: "50" },
       rounds: { type: "string", default: "1" },
+      "memory-connections": { type: "string", default: String(IDLE_CONNECTIONS) },
+      "memory-only": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
     },
   });
@@ -303,6 +432,11 @@ async function main(): Promise<number> {
     transport: Infinity,
     listen: Infinity,
   };
+  if (values["memory-only"]) {
+    const memory = await measureMemory(Number(values["memory-connections"]));
+    console.log(values.json ? JSON.stringify({ runtime, memory }) : memoryLine(memory));
+    return 0;
+  }
   for (let round = 0; round < rounds; round++) {
     for (const kind of Object.keys(SERVERS) as ServerKind[]) {
       const { port, child } = await startServer(kind);
@@ -315,6 +449,8 @@ async function main(): Promise<number> {
       }
     }
   }
+  const idle = Number(values["memory-connections"]);
+  const memory = idle > 0 ? await measureMemory(idle) : null;
   const ratio = best.native > 0 ? best.listen / best.native : 0;
   // The same comparison by CPU: native's cost per GB over listen's (1 = as cheap).
   const cpuRatio = cpu.listen > 0 ? cpu.native / cpu.listen : 0;
@@ -336,6 +472,15 @@ async function main(): Promise<number> {
       },
       cpuRatio: round2(cpuRatio),
       goal: GOAL,
+      ...(memory === null ? {} : {
+        memory: {
+          connections: memory.connections,
+          baseMB: round2(memory.baseMB),
+          peakMB: round2(memory.peakMB),
+          perConnectionKB: round2(memory.perConnectionKB),
+          goalMB: MEMORY_GOAL_MB,
+        },
+      }),
     }));
   } else {
     console.log(
@@ -356,8 +501,16 @@ async function main(): Promise<number> {
       `  ${"CPU per GB, native / listen".padEnd(30)} ${cpuRatio.toFixed(2).padStart(9)}  ` +
         "(the same comparison, free of the load generator's limits)",
     );
+    if (memory !== null) console.log(memoryLine(memory));
   }
   return best.native > 0 && best.listen > 0 ? 0 : 1;
+}
+
+function memoryLine(m: MemoryFigures): string {
+  return `ppcat listen memory, ${m.connections} idle connections: peak RSS ` +
+    `${m.peakMB.toFixed(0)} MB (${m.baseMB.toFixed(0)} MB before the first, ` +
+    `${m.perConnectionKB.toFixed(1)} KB each; goal <= ${MEMORY_GOAL_MB} MB: ` +
+    `${m.peakMB <= MEMORY_GOAL_MB ? "met" : "NOT met"})`;
 }
 
 function round2(n: number): number {

@@ -289,10 +289,14 @@ function serveStreams(
     }
   }, options.dataIntervalMs ?? DATA_INTERVAL_MS);
 
-  async function serve(conn: Conn, id: number, started: number): Promise<boolean> {
-    const peerAddr = conn.remoteAddr;
-    const peer = endpointJson(peerAddr);
-    const local = endpointJson(conn.localAddr);
+  async function serve(
+    conn: Conn,
+    id: number,
+    started: number,
+    peerAddr: NetAddr,
+    peer: EndpointJson,
+    local: EndpointJson,
+  ): Promise<boolean> {
     const accepted = await acceptProxy(conn, acceptOptions);
     if (!accepted.ok) {
       const error = accepted.reason === "invalid" ? accepted.error : undefined;
@@ -414,23 +418,20 @@ function serveStreams(
   function handle(conn: Conn): void {
     const id = ++nextId;
     const started = performance.now();
-    emit({
-      event: "accept",
-      time: now(),
-      id,
-      peer: endpointJson(conn.remoteAddr),
-      local: endpointJson(conn.localAddr),
-    });
+    const peerAddr = conn.remoteAddr;
+    const peer = endpointJson(peerAddr);
+    const local = endpointJson(conn.localAddr);
+    emit({ event: "accept", time: now(), id, peer, local });
     if (max > 0 && conns.size >= max) {
       conn.close();
       emit({
         event: "reject",
         time: now(),
         id,
-        peer: endpointJson(conn.remoteAddr),
+        peer,
         reason: "capacity",
         code: null,
-        message: rejectMessage("capacity", conn.remoteAddr, options),
+        message: rejectMessage("capacity", peerAddr, options),
         offset: null,
         afterMs: Math.round(performance.now() - started),
         received: 0,
@@ -445,7 +446,7 @@ function serveStreams(
       tasks.delete(task);
       if (options.once && !stopping) void end("once");
     };
-    const task: Promise<void> = serve(conn, id, started).then(ended, (e) => {
+    const task: Promise<void> = serve(conn, id, started, peerAddr, peer, local).then(ended, (e) => {
       diagnose(`connection #${id}: internal error: ${e instanceof Error ? e.message : e}`);
       ended(false);
     });

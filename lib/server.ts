@@ -85,10 +85,32 @@ export type AcceptResult =
     readonly received: number;
   };
 
-// Header reads start small, so that connections waiting for their header hold little memory,
-// and grow while reads fill the buffer (a v2 header may be 65 551 bytes).
-const FIRST_READ_SIZE = 512;
+/**
+ * The first header read of a connection: a v1 line fits, and so does a v2 header with a few
+ * TLVs. Reads grow from there while they fill the buffer (a v2 header may be 65 551 bytes).
+ */
+export const HEADER_READ_SIZE = 512;
 const MAX_READ_SIZE = 16 * 1024;
+/** How many first-read buffers are kept for the next connections. */
+export const HEADER_BUFFER_POOL_MAX = 256;
+
+// First-read buffers, returned once a connection's header is decided: a connection waiting for
+// its header holds one small buffer, and a server taking many connections does not make one each.
+const headerBuffers: Uint8Array[] = [];
+
+/**
+ * How many first-read buffers wait in the pool (for tests and benchmarks).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { HEADER_BUFFER_POOL_MAX, pooledHeaderBuffers } from "./server.ts";
+ * assert.ok(pooledHeaderBuffers() <= HEADER_BUFFER_POOL_MAX);
+ * ```
+ */
+export function pooledHeaderBuffers(): number {
+  return headerBuffers.length;
+}
 
 /** The longest header timeout: timers fire at once beyond 2^31 - 1 ms. */
 export const MAX_HEADER_TIMEOUT_MS = 2 ** 31 - 1;
@@ -198,9 +220,9 @@ export async function acceptProxy(conn: Conn, options: AcceptOptions = {}): Prom
   }
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const peer = conn.remoteAddr;
-  const trusted = !options.trust || peer.transport === "unix" ||
-    cidrContains(options.trust, peer.hostname);
+  const peer = options.trust ? conn.remoteAddr : null;
+  const trusted = peer === null || peer.transport === "unix" ||
+    cidrContains(options.trust!, peer.hostname);
   if (!trusted) {
     if (options.optional) {
       return { ok: true, header: null, conn, headerMs: 0, untrusted: true };
@@ -218,7 +240,8 @@ export async function acceptProxy(conn: Conn, options: AcceptOptions = {}): Prom
     conn.close();
   });
   const decoder = createStreamDecoder(options);
-  let buf = new Uint8Array(FIRST_READ_SIZE);
+  const first = headerBuffers.pop() ?? new Uint8Array(HEADER_READ_SIZE);
+  let buf = first;
   // With `optional`, bytes that turn out not to be a header are payload: keep them.
   const seen: Uint8Array[] = [];
   let received = 0;
@@ -233,46 +256,51 @@ export async function acceptProxy(conn: Conn, options: AcceptOptions = {}): Prom
       received,
     };
   };
-  for (;;) {
-    let n: number | null;
-    try {
-      n = await conn.read(buf);
-    } catch (e) {
-      const code = e instanceof TransportError ? e.code : "OTHER";
-      return give(code === "RESET" ? "reset" : "closed");
+  try {
+    for (;;) {
+      let n: number | null;
+      try {
+        n = await conn.read(buf);
+      } catch (e) {
+        const code = e instanceof TransportError ? e.code : "OTHER";
+        return give(code === "RESET" ? "reset" : "closed");
+      }
+      if (n === null || expired) return give("closed");
+      const chunk = buf.subarray(0, n);
+      received += n;
+      if (n === buf.length && buf.length < MAX_READ_SIZE) buf = new Uint8Array(buf.length * 4);
+      const step = decoder.push(chunk);
+      if (step.state === "need-more") {
+        if (options.optional && received <= V1_MAX_LENGTH + 16) seen.push(chunk.slice());
+        continue;
+      }
+      if (step.state === "done") {
+        disarmDeadline(deadline);
+        const rest = chunk.slice(step.payloadOffset);
+        return {
+          ok: true,
+          header: step.header,
+          conn: prepend(conn, rest),
+          headerMs: elapsed(),
+          untrusted: false,
+        };
+      }
+      if (options.optional && step.error.code === "NOT_PROXY") {
+        disarmDeadline(deadline);
+        seen.push(chunk.slice());
+        return {
+          ok: true,
+          header: null,
+          conn: prepend(conn, concatBytes(seen)),
+          headerMs: elapsed(),
+          untrusted: false,
+        };
+      }
+      return give("invalid", step.error);
     }
-    if (n === null || expired) return give("closed");
-    const chunk = buf.subarray(0, n);
-    received += n;
-    if (n === buf.length && buf.length < MAX_READ_SIZE) buf = new Uint8Array(buf.length * 4);
-    const step = decoder.push(chunk);
-    if (step.state === "need-more") {
-      if (options.optional && received <= V1_MAX_LENGTH + 16) seen.push(chunk.slice());
-      continue;
-    }
-    if (step.state === "done") {
-      disarmDeadline(deadline);
-      const rest = chunk.slice(step.payloadOffset);
-      return {
-        ok: true,
-        header: step.header,
-        conn: prepend(conn, rest),
-        headerMs: elapsed(),
-        untrusted: false,
-      };
-    }
-    if (options.optional && step.error.code === "NOT_PROXY") {
-      disarmDeadline(deadline);
-      seen.push(chunk.slice());
-      return {
-        ok: true,
-        header: null,
-        conn: prepend(conn, concatBytes(seen)),
-        headerMs: elapsed(),
-        untrusted: false,
-      };
-    }
-    return give("invalid", step.error);
+  } finally {
+    // Every read has settled, and what was kept of the bytes was copied: the buffer is free.
+    if (headerBuffers.length < HEADER_BUFFER_POOL_MAX) headerBuffers.push(first);
   }
 }
 

@@ -6,8 +6,12 @@ import {
   acceptProxy,
   type AcceptResult,
   checkAcceptOptions,
+  HEADER_BUFFER_POOL_MAX,
+  HEADER_READ_SIZE,
   MAX_HEADER_TIMEOUT_MS,
+  pooledHeaderBuffers,
 } from "./server.ts";
+import { pendingDeadlineSlots } from "./_deadlines.ts";
 import { type Conn, getTransport, MIN_HEADER_TIMEOUT_MS } from "./transport.ts";
 import { ascii, concat, SIG } from "./_testing.ts";
 
@@ -189,5 +193,72 @@ describe("acceptProxy: headerTimeoutMs", () => {
     );
     assert.equal(checkAcceptOptions({ headerTimeoutMs: MIN_HEADER_TIMEOUT_MS }), null);
     assert.equal(checkAcceptOptions({ headerTimeoutMs: MAX_HEADER_TIMEOUT_MS }), null);
+  });
+});
+
+// A connection in memory: reads wait for `feed` (or `close`), and record the buffers they got.
+function memoryConn() {
+  const buffers: Uint8Array[] = [];
+  let pending: { buf: Uint8Array; done: (n: number | null) => void } | null = null;
+  let closed = false;
+  const addr = { transport: "tcp", hostname: "127.0.0.1", port: 1 } as const;
+  const conn: Conn = {
+    localAddr: addr,
+    remoteAddr: addr,
+    read(buf) {
+      buffers.push(buf);
+      if (closed) return Promise.resolve(null);
+      return new Promise((done) => (pending = { buf, done }));
+    },
+    write: () => Promise.resolve(),
+    closeWrite: () => Promise.resolve(),
+    close() {
+      closed = true;
+      pending?.done(null);
+      pending = null;
+    },
+    setNoDelay() {},
+  };
+  const feed = (bytes: Uint8Array) => {
+    const p = pending!;
+    pending = null;
+    p.buf.set(bytes);
+    p.done(bytes.length);
+  };
+  return { conn, buffers, feed };
+}
+
+describe("acceptProxy: what a connection waiting for its header holds", () => {
+  it("one small pooled buffer, and a timer shared with the connections due at the same time", async () => {
+    const n = 64;
+    const conns = Array.from({ length: n }, memoryConn);
+    const results = conns.map((c) => acceptProxy(c.conn, { headerTimeoutMs: 60_000 }));
+    await sleep(0);
+    // Every pending read got a buffer of HEADER_READ_SIZE, no more.
+    for (const c of conns) assert.deepEqual(c.buffers.map((b) => b.length), [HEADER_READ_SIZE]);
+    // All deadlines fall within two slots: at most two timers for the 64 connections.
+    assert.ok(pendingDeadlineSlots() <= 2, `${pendingDeadlineSlots()} timers`);
+    for (const c of conns) c.feed(V1);
+    for (const r of await Promise.all(results)) assert.ok(r.ok);
+    // The buffers went back to the pool, and the timers are gone.
+    assert.ok(pooledHeaderBuffers() >= Math.min(n, HEADER_BUFFER_POOL_MAX));
+    assert.equal(pendingDeadlineSlots(), 0);
+    // The next connections read into the same buffers.
+    const again = memoryConn();
+    const result = acceptProxy(again.conn);
+    await sleep(0);
+    assert.ok(conns.some((c) => c.buffers[0] === again.buffers[0]));
+    again.conn.close();
+    assert.equal((await result).ok, false);
+  });
+
+  it("§2: the shared deadline still ends a silent connection, as timeout", async () => {
+    const c = memoryConn();
+    const started = performance.now();
+    const r = await acceptProxy(c.conn, { headerTimeoutMs: 50, allowShortHeaderTimeout: true });
+    const elapsed = performance.now() - started;
+    assert.ok(!r.ok && r.reason === "timeout");
+    assert.ok(elapsed >= 45, `${elapsed} ms`); // never early (timer granularity aside)
+    assert.equal(pendingDeadlineSlots(), 0);
   });
 });
