@@ -127,9 +127,9 @@ export interface Conn {
   /**
    * Optional zero-copy read: the next bytes received, in an array that belongs to the caller
    * from then on, or `null` at end of stream; errors as for `read`. Bun receives into fresh
-   * arrays anyway; Deno reads into arrays sized to the traffic, so an idle connection holds
-   * little memory. An echo loop need not copy every chunk, nor keep a large buffer per
-   * connection. Where absent, use `read`. Do not mix with a pending `read`.
+   * arrays anyway, so an echo loop need not copy every chunk, nor keep a large buffer per
+   * connection. Where absent (Deno, whose reads fill the caller's buffer), use `read`. Do not
+   * mix with a pending `read`.
    */
   readChunk?(): Promise<Uint8Array | null>;
   /**
