@@ -2,6 +2,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { HeaderInit } from "./header.ts";
 import { decodeV2, encodeV2 } from "./v2.ts";
+import { decodeHeader } from "./decode.ts";
+import type { ErrorCode } from "./errors.ts";
+import { createStreamDecoder } from "./stream.ts";
 import { ascii, assertError, assertOk, concat, fromHex, SIG, tlv, v2 } from "./_testing.ts";
 
 const TCP4 = [10, 0, 0, 1, 10, 0, 0, 2, 0x04, 0xd2, 0x00, 0x50];
@@ -80,6 +83,38 @@ describe("decodeV2", () => {
       2,
       "example.com",
     ]]);
+  });
+
+  it("names the offending byte, or the first byte of what is wrong as a whole", () => {
+    const badSig = (i: number) => {
+      const bytes = v2(0x21, 0x11, TCP4);
+      bytes[i] = bytes[i]! ^ 0xff;
+      return bytes;
+    };
+    // [input, code, offset, same through decodeHeader and the stream decoder byte by byte]
+    const cases: [Uint8Array, ErrorCode, number][] = [
+      [badSig(5), "NOT_PROXY", 5], // the signature byte that differs
+      [badSig(11), "NOT_PROXY", 11],
+      [v2(0x31, 0x11, TCP4), "V2_BAD_VERSION", 12], // the version nibble's byte
+      [v2(0x22, 0x11, TCP4), "V2_BAD_COMMAND", 12],
+      [v2(0x21, 0x41, TCP4), "V2_BAD_FAMILY", 13],
+      [v2(0x21, 0x13, TCP4), "V2_BAD_TRANSPORT", 13],
+      [v2(0x21, 0x11, TCP4.slice(0, 11)), "V2_LENGTH_TOO_SHORT", 14], // len, two bytes
+      [v2(0x21, 0x11, TCP4, [0x04]), "TLV_STRAY_BYTES", 28], // the first stray byte
+      [v2(0x21, 0x11, TCP4, tlv(0x04, []), [0x04, 0x00, 0x05, 1]), "TLV_OVERRUN", 31], // its type
+      [v2(0x21, 0x11, TCP4, tlv(0x03, [1, 2, 3])), "CRC_BAD_LENGTH", 28],
+    ];
+    for (const [input, code, offset] of cases) {
+      assertError(decodeV2(input), code, offset);
+      assertError(decodeHeader(input), code, offset);
+      const stream = createStreamDecoder();
+      let step = stream.push(input.subarray(0, 1));
+      for (let i = 1; i < input.length && step.state === "need-more"; i++) {
+        step = stream.push(input.subarray(i, i + 1));
+      }
+      assert.ok(step.state === "error", code);
+      assert.deepEqual([step.error.code, step.error.offset], [code, offset]);
+    }
   });
 
   it("requires len to cover the address block", () => {
