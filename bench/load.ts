@@ -13,7 +13,9 @@
  *    machine other programs' connections count too. Each tool's own count is logged beside it
  *    (tcpkali's from its StatsD counter `connections.opened`, connects it initiated).
  * 4. memory: 10 000 idle connections; the peak summed RSS of the process tree; goal ppcat ≤ 2 ×
- *    tcpkali.
+ *    tcpkali. Each tool also runs with 1 connection, and the difference over 9 999 is its bytes per
+ *    connection (an extra row beside the goal, not instead of it). The floor, an empty process
+ *    of ppcat's runtime, is measured and printed: no program on that runtime can go below it.
  *
  * ```sh
  * deno task bench:load [--duration 8s] [--rounds 3] [--goals bulk,latency,churn,memory]
@@ -52,6 +54,8 @@ interface Options {
   goals: Goal[];
   ppcat: string[];
   ppcatName: string;
+  /** The runtime ppcat runs on (a `--binary` is taken to be Bun-compiled), for the memory floor. */
+  runtime: "bun" | "deno";
   tcpkali: string | null;
   tcpkaliSrc: string | null;
   echo: string;
@@ -71,6 +75,7 @@ function parseOptions(argv: string[]): Options {
     goals: [...GOALS],
     ppcat: [BUN, join(ROOT, "cli", "main.ts")],
     ppcatName: "bun cli/main.ts",
+    runtime: "bun",
     tcpkali: null,
     tcpkaliSrc: process.env.TCPKALI_SRC ?? null,
     echo: [
@@ -98,11 +103,13 @@ function parseOptions(argv: string[]): Options {
       const b = resolve(next());
       o.ppcat = [b];
       o.ppcatName = b;
+      o.runtime = "bun";
     } else if (a === "--runtime") {
       const r = next();
       if (r === "deno") {
         o.ppcat = [DENO, "run", "-A", join(ROOT, "cli", "main.ts")];
         o.ppcatName = "deno run cli/main.ts";
+        o.runtime = "deno";
       } else if (r !== "bun") throw new Error(`--runtime: bun or deno, not ${r}`);
     } else if (a === "--tcpkali") o.tcpkali = resolve(next());
     else if (a === "--tcpkali-src") o.tcpkaliSrc = resolve(next());
@@ -356,6 +363,8 @@ interface Sample {
   /** Churn: the tool's own count (ppcat: completed connects; tcpkali: connects initiated). */
   ownConnPerSecond?: number;
   rssMiB?: number;
+  /** Memory: peak RSS of the same run with 1 connection. */
+  rss1MiB?: number;
 }
 
 const PROXY_V1 = "PROXY TCP4 127.0.0.1 127.0.0.1 \\{connection.uid} 25578\\r\\n";
@@ -372,7 +381,10 @@ function durationFor(goal: Goal, d: number): number {
   return goal === "churn" ? Math.min(d, CHURN_MAX_SECONDS) : d;
 }
 
-function ppcatArgs(goal: Goal, d: number, variant: string | undefined): string[] {
+/** Memory: the idle connections of the goal, and the run that measures what one costs. */
+const MEMORY_CONNS = 10000;
+
+function ppcatArgs(goal: Goal, d: number, variant: string | undefined, conns: number): string[] {
   const T = ["-T", `${durationFor(goal, d)}s`];
   switch (goal) {
     case "bulk":
@@ -398,11 +410,11 @@ function ppcatArgs(goal: Goal, d: number, variant: string | undefined): string[]
     case "churn":
       return ["-c", "50", "--connect-rate", "100k", "--channel-lifetime", "0", ...PPCAT_V1, ...T];
     case "memory":
-      return ["-c", "10000", "--connect-rate", "5k", "--header", "none", ...T];
+      return ["-c", String(conns), "--connect-rate", "5k", "--header", "none", ...T];
   }
 }
 
-function tcpkaliArgs(goal: Goal, d: number, statsdPort: number): string[] {
+function tcpkaliArgs(goal: Goal, d: number, statsdPort: number, conns: number): string[] {
   const T = ["-T", `${durationFor(goal, d)}s`];
   switch (goal) {
     case "bulk":
@@ -440,7 +452,7 @@ function tcpkaliArgs(goal: Goal, d: number, statsdPort: number): string[] {
         ...T,
       ];
     case "memory":
-      return ["-c", "10000", "--connect-rate", "5k", ...T];
+      return ["-c", String(conns), "--connect-rate", "5k", ...T];
   }
 }
 
@@ -474,9 +486,13 @@ async function runPpcat(
   round: number,
   variant?: string,
 ): Promise<Sample> {
-  const args = ["bench", ...ppcatArgs(goal, o.duration, variant), "--json", target];
   const base: Sample = { tool: "ppcat", goal, round, ok: false, ...(variant ? { variant } : {}) };
-  const r = await measure(o.ppcat[0]!, [...o.ppcat.slice(1), ...args], 2 * o.duration + 20);
+  const run = (conns: number) => {
+    const args = ["bench", ...ppcatArgs(goal, o.duration, variant, conns), "--json", target];
+    return measure(o.ppcat[0]!, [...o.ppcat.slice(1), ...args], 2 * o.duration + 20);
+  };
+  const r = await run(MEMORY_CONNS);
+  const one = goal === "memory" ? await run(1) : null;
   let j: {
     mbps: { down: number };
     bytes: { received: number };
@@ -500,6 +516,7 @@ async function runPpcat(
     connPerSecond: r.acceptedPerSecond ?? j.connections.perSecond,
     ownConnPerSecond: j.connections.perSecond,
     rssMiB: r.peakRssMiB,
+    ...(one !== null ? { rss1MiB: one.peakRssMiB } : {}),
   };
 }
 
@@ -507,11 +524,14 @@ async function runTcpkali(bin: string, o: Options, goal: Goal, target: string, r
   const base: Sample = { tool: "tcpkali", goal, round, ok: false };
   const stats = await statsd();
   try {
-    const r = await measure(
-      bin,
-      [...tcpkaliArgs(goal, o.duration, stats.port), target],
-      2 * o.duration + 20,
-    );
+    const run = (conns: number) =>
+      measure(
+        bin,
+        [...tcpkaliArgs(goal, o.duration, stats.port, conns), target],
+        2 * o.duration + 20,
+      );
+    const r = await run(MEMORY_CONNS);
+    const one = goal === "memory" ? await run(1) : null;
     await new Promise((res) => setTimeout(res, 100)); // the last StatsD datagrams
     const text = r.out + r.err;
     const down = num(/Aggregate bandwidth: ([0-9.]+)↓/, text);
@@ -532,10 +552,20 @@ async function runTcpkali(bin: string, o: Options, goal: Goal, target: string, r
       connPerSecond: r.acceptedPerSecond ?? stats.opened() / Math.max(1e-3, r.wallSeconds),
       ownConnPerSecond: stats.opened() / Math.max(1e-3, r.wallSeconds),
       rssMiB: r.peakRssMiB,
+      ...(one !== null ? { rss1MiB: one.peakRssMiB } : {}),
     };
   } finally {
     stats.close();
   }
+}
+
+/** Peak RSS of an empty process of ppcat's runtime that lives 2 s: no program on it is smaller. */
+async function runtimeFloor(o: Options): Promise<number | undefined> {
+  const idle = "setTimeout(() => {}, 2000)";
+  const r = o.runtime === "deno"
+    ? await measure(DENO, ["eval", idle], 20)
+    : await measure(BUN, ["-e", idle], 20);
+  return r.code === 0 && r.peakRssMiB > 0 ? r.peakRssMiB : undefined;
 }
 
 // --- the table
@@ -558,7 +588,11 @@ interface Row {
   met: boolean | null;
 }
 
-function rows(samples: Sample[], haveTcpkali: boolean): Row[] {
+function rows(
+  samples: Sample[],
+  haveTcpkali: boolean,
+  floor: { runtime: string; mib: number } | null,
+): Row[] {
   const pick = (
     tool: Sample["tool"],
     goal: Goal,
@@ -600,7 +634,31 @@ function rows(samples: Sample[], haveTcpkali: boolean): Row[] {
   row("latency", "p99 ms, from the schedule", (s) => s.p99, "(ppcat only)", null, "schedule");
   row("churn", "connections accepted/s", (s) => s.connPerSecond, "≥ 1", (r) => r >= 1);
   row("memory", "peak RSS MiB, 10 000 conns", (s) => s.rssMiB, "≤ 2", (r) => r <= 2);
+  row(
+    "memory",
+    "bytes per connection (extra)",
+    (s) => perConnection(s),
+    "(≤ 2: fair, not the goal)",
+    (r) => r <= 2,
+  );
+  if (floor !== null) {
+    out.push({
+      goal: "memory",
+      metric: `floor: an empty ${floor.runtime} process, MiB`,
+      ppcat: floor.mib,
+      tcpkali: undefined,
+      ratio: undefined,
+      target: "(no program on it is smaller)",
+      met: null,
+    });
+  }
   return out;
+}
+
+/** Memory: (RSS at 10 000 connections − RSS at 1) / 9 999, bytes. */
+function perConnection(s: Sample): number | undefined {
+  if (s.rssMiB === undefined || s.rss1MiB === undefined) return undefined;
+  return (s.rssMiB - s.rss1MiB) * 1048576 / (MEMORY_CONNS - 1);
 }
 
 function fmt(x: number | undefined, digits = 2): string {
@@ -648,12 +706,19 @@ async function main(): Promise<number> {
     stdio: "ignore",
   });
   const samples: Sample[] = [];
+  let floor: { runtime: string; mib: number } | null = null;
   let failed = false;
   try {
     await waitForPort(port);
     const target = `127.0.0.1:${port}`;
     log(`echo_epoll (${threads} threads) on ${target}; -T ${o.duration}s; ${o.rounds} rounds`);
     for (const goal of o.goals) {
+      if (goal === "memory") {
+        const mib = await runtimeFloor(o);
+        const runtime = o.runtime === "deno" ? "Deno" : "Bun";
+        if (mib !== undefined) floor = { runtime, mib };
+        log(`  memory floor: an empty ${runtime} process is ${fmt(mib)} MiB`);
+      }
       for (let round = 0; round < o.rounds; round++) {
         const variants = goal === "latency" ? ["write", "schedule"] : [undefined];
         const ppcatRuns = async () => {
@@ -687,7 +752,7 @@ async function main(): Promise<number> {
     echo.kill("SIGTERM");
     rmSync(dir, { recursive: true, force: true });
   }
-  const rs = rows(samples, tcpkali !== null);
+  const rs = rows(samples, tcpkali !== null, floor);
   if (o.json) process.stdout.write(`${JSON.stringify({ rows: rs, samples })}\n`);
   else process.stdout.write(table(rs, o, tcpkali === null ? "not available" : "built from source"));
   return failed ? 1 : 0;
@@ -703,7 +768,12 @@ function describe(s: Sample): string {
   if (s.goal === "churn") {
     parts.push(`${fmt(s.connPerSecond)} accepted/s (own count ${fmt(s.ownConnPerSecond)}/s)`);
   }
-  if (s.goal === "memory") parts.push(`peak RSS ${fmt(s.rssMiB)} MiB`);
+  if (s.goal === "memory") {
+    parts.push(
+      `peak RSS ${fmt(s.rssMiB)} MiB (1 connection: ${fmt(s.rss1MiB)} MiB`,
+      `${fmt(perConnection(s), 0)} bytes per connection)`,
+    );
+  }
   return parts.join(", ");
 }
 

@@ -56,11 +56,12 @@ USAGE
   HDR histograms (3 significant digits): TCP connect, first byte (from the
   connect), and per message with -r.
 
-  --workers N runs N processes (default: the number of cores, at most -c), each
-  with its share of -c and --connect-rate; their --json results are merged
-  exactly as 'ppcat bench merge' does. TIME is 10s, 500ms, 1m, 0.5 (a bare
-  number is seconds); RATE and N take k (1000) and m (1000000). -w is the
-  connect timeout, as nc -w (tcpkali's -w, the workers, is --workers here).
+  --workers N runs N processes (default: the number of cores, at most -c; 1 when
+  connections stay open and send no message), each with its share of -c and
+  --connect-rate; their --json results are merged exactly as 'ppcat bench merge'
+  does. TIME is 10s, 500ms, 1m, 0.5 (a bare number is seconds); RATE and N take
+  k (1000) and m (1000000). -w is the connect timeout, as nc -w (tcpkali's -w,
+  the workers, is --workers here).
 
 ${BENCH_FLAGS_HELP}
 ${HEADER_FLAGS_HELP}
@@ -108,7 +109,13 @@ function share(plan: BenchArgs, index: number, count: number) {
   };
 }
 
-function defaultWorkers(): number {
+/**
+ * Workers when --workers is not given: one per core; one for connections that stay open and
+ * send nothing after the header, which a second core would not speed up (each process costs
+ * its runtime's memory).
+ */
+function defaultWorkers(plan: BenchArgs): number {
+  if (plan.message.length === 0 && !Number.isFinite(plan.channelLifetimeMs)) return 1;
   try {
     return availableParallelism();
   } catch {
@@ -165,7 +172,7 @@ export async function run(args: string[]): Promise<number> {
     const mine = plan.shard === null
       ? plan.connections
       : share(plan, plan.shard.index, plan.shard.count).connections;
-    const workers = Math.max(1, Math.min(plan.workers ?? defaultWorkers(), mine));
+    const workers = Math.max(1, Math.min(plan.workers ?? defaultWorkers(plan), mine));
     if (plan.verbosity !== "quiet") writeErr(`Destination: ${plan.targetText}\n`);
     const startedAt = plan.startAt ?? Date.now();
     const progress = new Progress(workers, plan.connections, plan.verbosity);

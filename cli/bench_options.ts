@@ -58,7 +58,10 @@ const LOAD_FLAGS = {
     "PROXY header version, or none (default v2; --v1/--v2 work too)",
   ),
   nagle: flag.string("on|off", "Nagle's algorithm (default off: TCP_NODELAY)"),
-  workers: flag.string("N", "processes, each its own event loop (default: cores)"),
+  workers: flag.string(
+    "N",
+    "processes, each its own event loop (default: cores; 1 for idle connections)",
+  ),
   "latency-from": flag.string(
     "schedule|write",
     "-r latency from when a message was due (default) or written (tcpkali)",
@@ -219,7 +222,7 @@ export interface BenchArgs extends EngineArgs {
   readonly family: 4 | 6 | null;
   /** The header flags, parsed; null for `--header none`. */
   readonly header: HeaderTemplate | null;
-  /** `--workers`, or null when not given (default: cores). */
+  /** `--workers`, or null when not given (default: cores; 1 for idle connections). */
   readonly workers: number | null;
   /** `--latency-percentiles`. */
   readonly percentiles: readonly number[];

@@ -404,8 +404,11 @@ class Channel implements BenchHandlers {
   payloadReceived = 0;
   /** Whole messages received. */
   messagesReceived = 0;
-  /** Write times of messages not yet echoed (latency from the write), a queue from `sentHead`. */
-  sentAt: number[] = [];
+  /**
+   * Write times of messages not yet echoed, a queue from `sentHead`; only with latency from the
+   * write (null otherwise: nothing to hold per idle connection).
+   */
+  sentAt: number[] | null = null;
   sentHead = 0;
   gotFirstByte = false;
   finishing = false;
@@ -438,6 +441,7 @@ class Channel implements BenchHandlers {
       return;
     }
     this.owed = e.interval > 0 ? 0 : e.msgLen > 0 ? Infinity : 0;
+    if (e.fromWrite) this.sentAt = [];
     const life = e.plan.channelLifetimeMs;
     if (Number.isFinite(life) && life > 0) {
       this.lifetimer = setTimeout(() => this.finish(), life);
@@ -498,9 +502,10 @@ class Channel implements BenchHandlers {
         const msgLen = e.msgLen;
         const written = Math.floor(this.payloadSent / msgLen) - Math.floor(before / msgLen);
         e.messagesSent += written;
-        if (e.fromWrite && written > 0) {
+        const sentAt = this.sentAt;
+        if (sentAt !== null && written > 0) {
           const now = e.now();
-          for (let i = 0; i < written; i++) this.sentAt.push(now);
+          for (let i = 0; i < written; i++) sentAt.push(now);
         }
         this.repeatAt += n;
         if (this.repeatAt === rep.length) this.repeatAt = 0;
@@ -580,8 +585,8 @@ class Channel implements BenchHandlers {
     if (e.interval > 0) {
       const h = e.histograms.message;
       const last = e.lastSecond;
-      if (e.fromWrite) {
-        const sentAt = this.sentAt;
+      const sentAt = this.sentAt;
+      if (sentAt !== null) {
         for (let k = this.messagesReceived; k < complete; k++) {
           const us = (now - (sentAt[this.sentHead++] ?? now)) * 1000;
           recordValue(h, us);
