@@ -23,6 +23,7 @@ interface RawSocket {
 }
 
 interface RawHandler {
+  binaryType: "uint8array";
   open?(socket: RawSocket): void;
   data(socket: RawSocket, data: Uint8Array): void;
   drain(socket: RawSocket): void;
@@ -65,6 +66,8 @@ class BunBenchSocket implements BenchSocket {
 }
 
 const HANDLER: RawHandler = {
+  // A plain Uint8Array per chunk rather than the default Buffer: less CPU per byte in bulk.
+  binaryType: "uint8array",
   data: (s, chunk) => s.data.handlers.onData(chunk, chunk.length),
   drain: (s) => s.data.handlers.onDrain(),
   end: (s) => s.end(), // the peer is done and so are we once it is: close
