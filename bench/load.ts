@@ -190,15 +190,29 @@ function findTcpkali(o: Options): { path: string } | { why: string } {
 
 // --- processes: CPU time (GNU time), peak RSS of the whole tree (sampled from /proc)
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+function tryPort(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
+    server.once("error", () => resolve(null));
+    server.listen(port, "127.0.0.1", () => {
+      const got = (server.address() as { port: number }).port;
+      server.close(() => resolve(got));
     });
   });
+}
+
+/**
+ * A port for an echo server, below Linux's default ephemeral range (32768–60999): the load runs
+ * leave that range full of TIME_WAIT sockets, where even a bind to port 0 can fail.
+ */
+async function freePort(): Promise<number> {
+  for (let i = 0; i < 64; i++) {
+    const port = await tryPort(20000 + Math.floor(Math.random() * 12768));
+    if (port !== null) return port;
+  }
+  const port = await tryPort(0);
+  if (port === null) throw new Error("no free TCP port on 127.0.0.1");
+  return port;
 }
 
 async function waitForPort(port: number): Promise<void> {
@@ -345,6 +359,41 @@ function measure(cmd: string, args: string[], limitSeconds: number): Promise<Ran
   });
 }
 
+/** A running echo server: its `HOST:PORT`, and how to stop it. */
+interface Echo {
+  target: string;
+  stop: () => void;
+}
+
+/** Starts the compiled echo server on a free port; resolves once it accepts. */
+async function startEcho(bin: string, threads: string): Promise<Echo> {
+  const port = await freePort();
+  const child = spawn("sh", [
+    "-c",
+    'ulimit -n 1048576 2>/dev/null; exec "$@"',
+    "sh",
+    bin,
+    String(port),
+    threads,
+  ], { stdio: "ignore" });
+  const stop = () => child.kill("SIGTERM");
+  try {
+    await waitForPort(port);
+  } catch (e) {
+    stop();
+    throw e;
+  }
+  return { target: `127.0.0.1:${port}`, stop };
+}
+
+/**
+ * Where a run connects. Memory runs get an echo server of their own on a fresh port: each leaves
+ * 10 000 client ports in TIME_WAIT for a minute, and the local port range holds about 28 000, so
+ * against one target the next runs could not open their connections (TIME_WAIT blocks a port
+ * only towards the same address and port).
+ */
+type Targets = (goal: Goal) => Promise<Echo>;
+
 // --- the goals
 
 interface Sample {
@@ -377,8 +426,15 @@ const PPCAT_V1 = ["--header", "v1", "--src", "127.0.0.1:1", "--dst", "127.0.0.1:
  */
 const CHURN_MAX_SECONDS = 3;
 
+/**
+ * tcpkali gives up ("Could not create 10000 connections in allotted time") unless ramp-up (2 s at
+ * 5k/s) ends well within -T; memory runs last at least this long, for both tools.
+ */
+const MEMORY_MIN_SECONDS = 5;
+
 function durationFor(goal: Goal, d: number): number {
-  return goal === "churn" ? Math.min(d, CHURN_MAX_SECONDS) : d;
+  if (goal === "churn") return Math.min(d, CHURN_MAX_SECONDS);
+  return goal === "memory" ? Math.max(d, MEMORY_MIN_SECONDS) : d;
 }
 
 /** Memory: the idle connections of the goal, and the run that measures what one costs. */
@@ -479,18 +535,64 @@ function num(re: RegExp, text: string): number | undefined {
   return m === null ? undefined : Number(m[1]);
 }
 
+/** Ports of the local (ephemeral) range not held by TIME_WAIT sockets, roughly; null: unknown. */
+function portsLeft(): number | null {
+  try {
+    const [lo, hi] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim()
+      .split(/\s+/).map(Number);
+    const tw = /\btw ([0-9]+)/.exec(readFileSync("/proc/net/sockstat", "utf8"));
+    if (lo === undefined || hi === undefined || tw === null) return null;
+    return hi - lo + 1 - Number(tw[1]);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Before a run of `conns` connections: waits (at most the 60 s of TIME_WAIT) until the local
+ * port range has room for them. tcpkali binds each source port itself, which TIME_WAIT blocks,
+ * and each memory run leaves 10 000 ports in TIME_WAIT.
+ */
+async function awaitPorts(conns: number): Promise<void> {
+  const need = conns + 2000;
+  const left = portsLeft();
+  if (left === null || left >= need) return;
+  log(`  waiting for TIME_WAIT ports to expire (${left} free, ${need} wanted)`);
+  for (let waited = 0; waited < 65; waited++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    if ((portsLeft() ?? need) >= need) return;
+  }
+}
+
+/** Runs `run` against a target from `targets`, stopping the target's own echo server after. */
+async function against<T>(
+  targets: Targets,
+  goal: Goal,
+  conns: number,
+  run: (target: string) => Promise<T>,
+) {
+  if (goal === "memory") await awaitPorts(conns);
+  const echo = await targets(goal);
+  try {
+    return await run(echo.target);
+  } finally {
+    echo.stop();
+  }
+}
+
 async function runPpcat(
   o: Options,
   goal: Goal,
-  target: string,
+  targets: Targets,
   round: number,
   variant?: string,
 ): Promise<Sample> {
   const base: Sample = { tool: "ppcat", goal, round, ok: false, ...(variant ? { variant } : {}) };
-  const run = (conns: number) => {
-    const args = ["bench", ...ppcatArgs(goal, o.duration, variant, conns), "--json", target];
-    return measure(o.ppcat[0]!, [...o.ppcat.slice(1), ...args], 2 * o.duration + 20);
-  };
+  const run = (conns: number) =>
+    against(targets, goal, conns, (target) => {
+      const args = ["bench", ...ppcatArgs(goal, o.duration, variant, conns), "--json", target];
+      return measure(o.ppcat[0]!, [...o.ppcat.slice(1), ...args], 2 * o.duration + 20);
+    });
   const r = await run(MEMORY_CONNS);
   const one = goal === "memory" ? await run(1) : null;
   let j: {
@@ -503,6 +605,9 @@ async function runPpcat(
     j = JSON.parse(r.out);
   } catch {
     return { ...base, error: `exit ${r.code}: ${r.err.trim().split("\n").at(-1)}` };
+  }
+  if (goal === "memory" && j.connections.opened < MEMORY_CONNS) {
+    return { ...base, error: `opened ${j.connections.opened} of ${MEMORY_CONNS} connections` };
   }
   const gb = j.bytes.received / 1e9;
   return {
@@ -520,16 +625,17 @@ async function runPpcat(
   };
 }
 
-async function runTcpkali(bin: string, o: Options, goal: Goal, target: string, round: number) {
+async function runTcpkali(bin: string, o: Options, goal: Goal, targets: Targets, round: number) {
   const base: Sample = { tool: "tcpkali", goal, round, ok: false };
   const stats = await statsd();
   try {
     const run = (conns: number) =>
-      measure(
-        bin,
-        [...tcpkaliArgs(goal, o.duration, stats.port, conns), target],
-        2 * o.duration + 20,
-      );
+      against(targets, goal, conns, (target) =>
+        measure(
+          bin,
+          [...tcpkaliArgs(goal, o.duration, stats.port, conns), target],
+          2 * o.duration + 20,
+        ));
     const r = await run(MEMORY_CONNS);
     const one = goal === "memory" ? await run(1) : null;
     await new Promise((res) => setTimeout(res, 100)); // the last StatsD datagrams
@@ -540,6 +646,10 @@ async function runTcpkali(bin: string, o: Options, goal: Goal, target: string, r
     // Churn never "ramps up" in tcpkali (connections end as they open): it stops after -T.
     const churnOk = goal === "churn" && stats.opened() > 0;
     if (down === undefined && !churnOk && goal !== "memory") {
+      return { ...base, error: `exit ${r.code}: ${text.trim().split("\n").at(-1)}` };
+    }
+    // Without all its connections (it says "Could not create …") its RSS measures nothing.
+    if (goal === "memory" && !text.includes(`Ramped up to ${MEMORY_CONNS} connections`)) {
       return { ...base, error: `exit ${r.code}: ${text.trim().split("\n").at(-1)}` };
     }
     const gb = (received ?? 0) / 1e9;
@@ -693,25 +803,19 @@ async function main(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "ppcat-load-"));
   const echoBin = join(dir, "echo_epoll");
   execFileSync("gcc", ["-O2", "-pthread", "-o", echoBin, o.echo], { stdio: "inherit" });
-  const port = await freePort();
   const threads = String(availableParallelism());
-  const echo = spawn("sh", [
-    "-c",
-    'ulimit -n 1048576 2>/dev/null; exec "$@"',
-    "sh",
-    echoBin,
-    String(port),
-    threads,
-  ], {
-    stdio: "ignore",
-  });
   const samples: Sample[] = [];
   let floor: { runtime: string; mib: number } | null = null;
   let failed = false;
+  let echo: Echo | null = null;
   try {
-    await waitForPort(port);
-    const target = `127.0.0.1:${port}`;
-    log(`echo_epoll (${threads} threads) on ${target}; -T ${o.duration}s; ${o.rounds} rounds`);
+    echo = await startEcho(echoBin, threads);
+    const shared = echo;
+    const targets: Targets = (goal) =>
+      goal === "memory" ? startEcho(echoBin, threads) : Promise.resolve({ ...shared, stop() {} });
+    log(
+      `echo_epoll (${threads} threads) on ${shared.target}; -T ${o.duration}s; ${o.rounds} rounds`,
+    );
     for (const goal of o.goals) {
       if (goal === "memory") {
         const mib = await runtimeFloor(o);
@@ -723,7 +827,7 @@ async function main(): Promise<number> {
         const variants = goal === "latency" ? ["write", "schedule"] : [undefined];
         const ppcatRuns = async () => {
           for (const v of variants) {
-            const s = await runPpcat(o, goal, target, round, v);
+            const s = await runPpcat(o, goal, targets, round, v);
             samples.push(s);
             if (!s.ok) failed = true;
             log(`  ${goal} round ${round + 1} ppcat${v ? ` (${v})` : ""}: ${describe(s)}`);
@@ -731,7 +835,7 @@ async function main(): Promise<number> {
         };
         const tcpkaliRun = async () => {
           if (tcpkali === null) return;
-          const s = await runTcpkali(tcpkali, o, goal, target, round);
+          const s = await runTcpkali(tcpkali, o, goal, targets, round);
           samples.push(s);
           if (!s.ok) failed = true;
           log(`  ${goal} round ${round + 1} tcpkali: ${describe(s)}`);
@@ -749,7 +853,7 @@ async function main(): Promise<number> {
       }
     }
   } finally {
-    echo.kill("SIGTERM");
+    echo?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
   const rs = rows(samples, tcpkali !== null, floor);
