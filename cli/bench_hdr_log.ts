@@ -8,57 +8,25 @@
  * (values in µs, the `Interval_Max` column in ms).
  *
  * The histograms are recorded by lib/bench/hdr_histogram.ts (several times faster per value
- * than hdr-histogram-js, same layout and percentiles: see docs/bench.md); hdr-histogram-js
- * does the compressed encoding, so the bytes are what every HdrHistogram decoder expects.
+ * than hdr-histogram-js, same layout and percentiles: see docs/bench.md) and encoded by
+ * cli/bench_hdr_encode.ts in HdrHistogram's compressed form; cli/bench_test.ts decodes the log
+ * with hdr-histogram-js's reader.
  *
  * @module
  */
 
-import * as hdr from "hdr-histogram-js";
 import {
   type HdrHistogram,
-  type HdrHistogramJson,
   histogramFromJson,
-  histogramToJson,
   mergeHistograms,
-  recordedValues,
 } from "../lib/bench/hdr_histogram.ts";
+import { encodeCompressedBase64 } from "./bench_hdr_encode.ts";
 import { type BenchResult, LATENCY_KINDS } from "../lib/bench/result.ts";
 import type { TimelinePoint } from "./bench_html.ts";
 
 /** Seconds with three decimals, as HdrHistogram's own writer prints timestamps. */
 function sec(ms: number): string {
   return (ms / 1000).toFixed(3);
-}
-
-/**
- * An hdr-histogram-js histogram with the counts of `json` (same layout: equal counts per
- * bucket), or null when `json` is not a histogram.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { createHistogram, histogramToJson, recordValue } from "../lib/bench/hdr_histogram.ts";
- * import { toHdrJs } from "./bench_hdr_log.ts";
- * const h = createHistogram();
- * for (let v = 1; v <= 1000; v++) recordValue(h, v * 37);
- * const js = toHdrJs(histogramToJson(h))!;
- * assert.equal(js.totalCount, 1000);
- * assert.equal(js.getValueAtPercentile(99), 36_639);
- * ```
- */
-export function toHdrJs(json: HdrHistogramJson): hdr.Histogram | null {
-  const h = histogramFromJson(json);
-  if (!h.ok) return null;
-  const out = hdr.build({
-    bitBucketSize: 64,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: h.value.highest,
-    numberOfSignificantValueDigits: h.value.digits as 1 | 2 | 3 | 4 | 5,
-    useWebAssembly: false,
-  });
-  for (const [value, count] of recordedValues(h.value)) out.recordValueWithCount(value, count);
-  return out;
 }
 
 /** The message-latency intervals of the workers' reports, merged per second of the run. */
@@ -113,20 +81,15 @@ export function hdrLog(
     `#[Values in microseconds; Interval_Max in milliseconds]\n` +
     `"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"\n`;
   for (const kind of LATENCY_KINDS) {
-    const h = toHdrJs(result.histograms[kind]);
-    if (h === null || h.totalCount === 0) continue;
-    const max = (result.histograms[kind].max / 1000).toFixed(3);
-    const encoded = hdr.encodeIntoCompressedBase64(h);
+    const h = histogramFromJson(result.histograms[kind]);
+    if (!h.ok || h.value.count === 0) continue;
+    const max = (h.value.max / 1000).toFixed(3);
+    const encoded = encodeCompressedBase64(h.value);
     out += `Tag=${kind},0.000,${sec(endMs - startMs)},${max},${encoded}\n`;
-    h.destroy();
   }
   for (const [second, interval] of perSecond(timeline)) {
-    const json = histogramToJson(interval);
-    const h = toHdrJs(json);
-    if (h === null) continue;
-    out += `${sec((second - 1) * 1000)},1.000,${(json.max / 1000).toFixed(3)},` +
-      `${hdr.encodeIntoCompressedBase64(h)}\n`;
-    h.destroy();
+    out += `${sec((second - 1) * 1000)},1.000,${(interval.max / 1000).toFixed(3)},` +
+      `${encodeCompressedBase64(interval)}\n`;
   }
   return out;
 }

@@ -5,7 +5,6 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as hdr from "hdr-histogram-js";
-import { toHdrJs } from "./bench_hdr_log.ts";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { getTransport } from "../lib/transport.ts";
@@ -13,6 +12,26 @@ import { jobProblems } from "./bench_k8s.ts";
 import { startListen } from "./listen_server.ts";
 import type { MemoryIoInit } from "./io.ts";
 import { runCli } from "./_testing.ts";
+import {
+  type HdrHistogramJson,
+  histogramFromJson,
+  recordedValues,
+} from "../lib/bench/hdr_histogram.ts";
+
+/** An hdr-histogram-js histogram with the counts of `json` (same layout), or null. */
+function toHdrJs(json: HdrHistogramJson): hdr.Histogram | null {
+  const h = histogramFromJson(json);
+  if (!h.ok) return null;
+  const out = hdr.build({
+    bitBucketSize: 64,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: h.value.highest,
+    numberOfSignificantValueDigits: h.value.digits as 1 | 2 | 3 | 4 | 5,
+    useWebAssembly: false,
+  });
+  for (const [value, count] of recordedValues(h.value)) out.recordValueWithCount(value, count);
+  return out;
+}
 
 /** `ppcat bench <args>`, in-process. */
 function bench(args: string[], init: MemoryIoInit = {}) {
