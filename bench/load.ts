@@ -548,6 +548,9 @@ function portsLeft(): number | null {
   }
 }
 
+/** Free local ports wanted before a churn run. */
+const CHURN_PORTS = 4000;
+
 /**
  * Before a run of `conns` connections: waits (at most the 60 s of TIME_WAIT) until the local
  * port range has room for them. tcpkali binds each source port itself, which TIME_WAIT blocks,
@@ -572,6 +575,9 @@ async function against<T>(
   run: (target: string) => Promise<T>,
 ) {
   if (goal === "memory") await awaitPorts(conns);
+  // tcpkali binds a source port before each connect (it stops with "Cannot assign requested
+  // address" when none is free); a churn run of it opens about 1 000 a second for 3 s.
+  if (goal === "churn") await awaitPorts(CHURN_PORTS);
   const echo = await targets(goal);
   try {
     return await run(echo.target);
@@ -605,6 +611,9 @@ async function runPpcat(
     j = JSON.parse(r.out);
   } catch {
     return { ...base, error: `exit ${r.code}: ${r.err.trim().split("\n").at(-1)}` };
+  }
+  if (goal === "churn" && j.connections.opened === 0) {
+    return { ...base, error: `no connection opened: ${r.err.trim().split("\n").at(-1)}` };
   }
   if (goal === "memory" && j.connections.opened < MEMORY_CONNS) {
     return { ...base, error: `opened ${j.connections.opened} of ${MEMORY_CONNS} connections` };
