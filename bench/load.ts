@@ -313,9 +313,17 @@ function measure(cmd: string, args: string[], limitSeconds: number): Promise<Ran
   const start = performance.now();
   const opens0 = passiveOpens();
   return new Promise((resolve) => {
+    // A process group of its own, so a stop reaches the tool itself: GNU time, in between,
+    // ignores SIGINT while it waits.
     const child = spawn("sh", ["-c", script, "sh", ...wrapped], {
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
     });
+    const signalGroup = (sig: "SIGINT" | "SIGKILL") => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, sig);
+      } catch { /* already gone */ }
+    };
     let out = "";
     let err = "";
     let peak = 0;
@@ -327,12 +335,17 @@ function measure(cmd: string, args: string[], limitSeconds: number): Promise<Ran
       if (sum > peak) peak = sum;
     }, 200);
     // A tool that hangs (tcpkali may, in churn) is stopped; what it printed still counts.
-    const limit = setTimeout(() => child.kill("SIGINT"), limitSeconds * 1000);
+    let kill: ReturnType<typeof setTimeout> | undefined;
+    const limit = setTimeout(() => {
+      signalGroup("SIGINT");
+      kill = setTimeout(() => signalGroup("SIGKILL"), 5000);
+    }, limitSeconds * 1000);
     child.stdout.setEncoding("utf8").on("data", (t: string) => (out += t));
     child.stderr.setEncoding("utf8").on("data", (t: string) => (err += t));
     const done = (code: number) => {
       clearInterval(sampler);
       clearTimeout(limit);
+      clearTimeout(kill);
       let cpu: number | null = null;
       try {
         const [u, s] = readFileSync(timeFile, "utf8").trim().split(/\s+/).map(Number);
