@@ -587,7 +587,7 @@ async function against<T>(
   conns: number,
   run: (target: string) => Promise<T>,
 ) {
-  if (goal === "memory") await awaitPorts(conns);
+  if (goal === "memory" && conns > 1) await awaitPorts(conns);
   // tcpkali binds a source port before each connect (it stops with "Cannot assign requested
   // address" when none is free); a churn run of it opens about 1 000 a second for 3 s.
   if (goal === "churn") await awaitPorts(CHURN_PORTS);
