@@ -289,6 +289,7 @@ class Engine {
         port: plan.port,
         timeoutMs: plan.connectTimeoutMs,
         nagle: plan.nagle,
+        bulk: this.interval === 0,
       },
       ch,
     ).then((socket) => ch.opened(socket), (e) => this.connectFailed(e));

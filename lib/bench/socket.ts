@@ -12,6 +12,7 @@
 
 import { connectBun } from "./socket_bun.ts";
 import { connectDeno } from "./socket_deno.ts";
+import { connectFfi, ffiBulkAvailable, ipv4Bytes } from "./socket_ffi.ts";
 import type { BenchConnectOptions, BenchHandlers, BenchSocket } from "./socket_types.ts";
 
 export type { BenchConnectOptions, BenchHandlers, BenchSocket } from "./socket_types.ts";
@@ -38,5 +39,24 @@ export function benchConnect(
   options: BenchConnectOptions,
   handlers: BenchHandlers,
 ): Promise<BenchSocket> {
-  return "Bun" in globalThis ? connectBun(options, handlers) : connectDeno(options, handlers);
+  if (!("Bun" in globalThis)) return connectDeno(options, handlers);
+  return bulkOverLibc(options) ? connectFfi(options, handlers) : connectBun(options, handlers);
+}
+
+/**
+ * Whether {@linkcode benchConnect} uses the zero-copy libc sockets for `options`: a bulk
+ * connection to an IPv4 literal on Bun on Linux x86_64 (lib/bench/socket_ffi.ts).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bulkOverLibc } from "./socket.ts";
+ * const options = { hostname: "127.0.0.1", port: 9, timeoutMs: 2000, nagle: false };
+ * assert.equal(bulkOverLibc(options), false);
+ * assert.equal(bulkOverLibc({ ...options, hostname: "localhost", bulk: true }), false);
+ * if (!("Bun" in globalThis)) assert.equal(bulkOverLibc({ ...options, bulk: true }), false);
+ * ```
+ */
+export function bulkOverLibc(options: BenchConnectOptions): boolean {
+  return options.bulk === true && ipv4Bytes(options.hostname) !== null && ffiBulkAvailable();
 }

@@ -40,4 +40,9 @@ export interface BenchConnectOptions {
   readonly timeoutMs: number;
   /** TCP_NODELAY off (Nagle's algorithm on) when true. */
   readonly nagle: boolean;
+  /**
+   * Bulk transfer (no message latencies measured): on Bun on Linux x86_64 the socket may then
+   * read through libc into a reused buffer (lib/bench/socket_ffi.ts). Default false.
+   */
+  readonly bulk?: boolean;
 }

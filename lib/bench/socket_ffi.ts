@@ -1,0 +1,275 @@
+/**
+ * A {@linkcode BenchSocket} on Bun that reads into one preallocated buffer per process: libc's
+ * `socket`/`connect`/`recv`/`send` through `bun:ffi` (lib/bench/ffi_libc.ts), readiness from an
+ * epoll set polled from the event loop (lib/bench/ffi_poller.ts). Bun's own sockets hand every
+ * chunk read over as a fresh copy; this path does not, which is most of the engine's user time in
+ * bulk (docs/bench.md). Used for bulk runs to IPv4 literals on Linux x86_64 only; elsewhere
+ * {@linkcode ffiBulkAvailable} is false and lib/bench/socket.ts keeps the other sockets.
+ *
+ * @module
+ */
+
+import type { BenchConnectOptions, BenchHandlers, BenchSocket } from "./socket_types.ts";
+import { type Libc, openLibc } from "./ffi_libc.ts";
+import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, type Pollable, Poller } from "./ffi_poller.ts";
+import { formatAddr, TransportError, withConnectDeadline } from "../transport_error.ts";
+
+const AF_INET = 2;
+const SOCK_STREAM = 1;
+const SOCK_NONBLOCK = 0o4000;
+const SOCK_CLOEXEC = 0o2000000;
+const SOL_SOCKET = 1;
+const SO_ERROR = 4;
+const IPPROTO_TCP = 6;
+const TCP_NODELAY = 1;
+const MSG_NOSIGNAL = 0x4000;
+const SHUT_WR = 1;
+const EINTR = 4;
+const EAGAIN = 11;
+const EINPROGRESS = 115;
+/** One read takes at most this much (the size Bun's own reads reach on loopback is 512 KiB). */
+export const FFI_READ_BYTES = 262144;
+
+/** Linux errno numbers and their names, for the errors the engine reports. */
+const ERRNO_NAMES: Readonly<Record<number, string>> = {
+  1: "EPERM",
+  13: "EACCES",
+  32: "EPIPE",
+  99: "EADDRNOTAVAIL",
+  101: "ENETUNREACH",
+  104: "ECONNRESET",
+  110: "ETIMEDOUT",
+  111: "ECONNREFUSED",
+  113: "EHOSTUNREACH",
+};
+
+function errnoError(op: string, errno: number): Error {
+  const name = ERRNO_NAMES[errno] ?? `errno ${errno}`;
+  return Object.assign(new Error(`${op}: ${name}`), { code: name });
+}
+
+interface Shared {
+  readonly libc: Libc;
+  readonly poller: Poller;
+  /** Every read lands here; `onData` may look at it only during the call. */
+  readonly buffer: Uint8Array;
+}
+
+let shared: Shared | null | undefined;
+
+function open(): Shared | null {
+  if (shared !== undefined) return shared;
+  const libc = openLibc();
+  try {
+    shared = libc === null
+      ? null
+      : { libc, poller: new Poller(libc), buffer: new Uint8Array(FFI_READ_BYTES) };
+  } catch {
+    shared = null;
+  }
+  return shared;
+}
+
+/**
+ * Whether {@linkcode connectFfi} can be used here: Bun on Linux x86_64 with libc.so.6 loadable.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ffiBulkAvailable } from "./socket_ffi.ts";
+ * if (!("Bun" in globalThis)) assert.equal(ffiBulkAvailable(), false);
+ * ```
+ */
+export function ffiBulkAvailable(): boolean {
+  return open() !== null;
+}
+
+/** `a.b.c.d` as four bytes, or null when `hostname` is not an IPv4 literal. */
+export function ipv4Bytes(hostname: string): Uint8Array | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(hostname);
+  if (m === null) return null;
+  const out = new Uint8Array(4);
+  for (let i = 0; i < 4; i++) {
+    const part = m[i + 1]!;
+    const v = Number(part);
+    if (v > 255 || (part.length > 1 && part[0] === "0")) return null;
+    out[i] = v;
+  }
+  return out;
+}
+
+class FfiSocket implements BenchSocket, Pollable {
+  readonly s: Shared;
+  readonly fd: number;
+  readonly handlers: BenchHandlers;
+  connecting: ((error: Error | null) => void) | null = null;
+  closed = false;
+  waitingForDrain = false;
+  error: unknown = null;
+
+  constructor(s: Shared, fd: number, handlers: BenchHandlers) {
+    this.s = s;
+    this.fd = fd;
+    this.handlers = handlers;
+  }
+
+  write(buf: Uint8Array, offset: number, length: number): number {
+    if (this.closed) return -1;
+    if (this.connecting !== null) return 0;
+    const n = this.s.libc.send(this.fd, buf, offset, length, MSG_NOSIGNAL);
+    if (n >= 0) {
+      if (n < length) this.wantDrain();
+      return n;
+    }
+    const errno = this.s.libc.errno();
+    if (errno === EAGAIN || errno === EINTR) {
+      this.wantDrain();
+      return 0;
+    }
+    this.error ??= errnoError("write", errno);
+    return -1;
+  }
+
+  wantDrain(): void {
+    if (this.waitingForDrain) return;
+    this.waitingForDrain = true;
+    this.s.poller.modify(this.fd, EPOLLIN | EPOLLOUT);
+  }
+
+  shutdown(): void {
+    if (!this.closed) this.s.libc.shutdown(this.fd, SHUT_WR);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.s.poller.remove(this.fd);
+    this.s.libc.close(this.fd);
+    // As Bun's sockets do: the close is reported after the call that caused it returns.
+    queueMicrotask(() => this.handlers.onClose(this.error));
+  }
+
+  ready(events: number): void {
+    if (this.closed) return;
+    const libc = this.s.libc;
+    if (this.connecting !== null) {
+      const settle = this.connecting;
+      this.connecting = null;
+      const soError = libc.getIntOption(this.fd, SOL_SOCKET, SO_ERROR);
+      if (soError === 0) {
+        this.s.poller.modify(this.fd, EPOLLIN);
+        settle(null);
+      } else settle(errnoError("connect", soError < 0 ? libc.errno() : soError));
+      return;
+    }
+    if ((events & EPOLLOUT) !== 0 && this.waitingForDrain) {
+      this.waitingForDrain = false;
+      this.s.poller.modify(this.fd, EPOLLIN);
+      this.handlers.onDrain();
+      if (this.closed) return;
+    }
+    if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) === 0) return;
+    const buffer = this.s.buffer;
+    const n = libc.recv(this.fd, buffer, buffer.length, 0);
+    if (n > 0) this.handlers.onData(buffer, n);
+    else if (n === 0) this.close(); // the peer is done, and so are we: as on Bun's sockets
+    else {
+      const errno = libc.errno();
+      if (errno === EAGAIN || errno === EINTR) return;
+      this.error ??= errnoError("read", errno);
+      this.close();
+    }
+  }
+
+  /** Ends a connect that failed or was called off. */
+  abandon(): void {
+    this.closed = true;
+    this.s.poller.remove(this.fd);
+    this.s.libc.close(this.fd);
+  }
+}
+
+/**
+ * Connects to an IPv4 literal over libc sockets. Rejects with a TransportError on failure or
+ * timeout; `UNSUPPORTED` when {@linkcode ffiBulkAvailable} is false or the host is no IPv4 literal.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connectFfi, ffiBulkAvailable } from "./socket_ffi.ts";
+ * if (ffiBulkAvailable()) {
+ *   await assert.rejects(
+ *     connectFfi({ hostname: "127.0.0.1", port: 9, timeoutMs: 2000, nagle: false }, {
+ *       onData() {},
+ *       onDrain() {},
+ *       onClose() {},
+ *     }),
+ *     { code: "CONNECTION_REFUSED" },
+ *   );
+ * }
+ * ```
+ */
+export function connectFfi(
+  options: BenchConnectOptions,
+  handlers: BenchHandlers,
+): Promise<BenchSocket> {
+  const s = open();
+  const address = ipv4Bytes(options.hostname);
+  const target = formatAddr(options);
+  if (s === null || address === null) {
+    return Promise.reject(
+      new TransportError("UNSUPPORTED", "connect", target, "no libc sockets for this target"),
+    );
+  }
+  return withConnectDeadline<FfiSocket>(
+    (signal) => start(s, address, options, handlers, signal),
+    { timeoutMs: options.timeoutMs },
+    target,
+    (late) => late.close(),
+  );
+}
+
+function start(
+  s: Shared,
+  address: Uint8Array,
+  options: BenchConnectOptions,
+  handlers: BenchHandlers,
+  signal: AbortSignal,
+): Promise<FfiSocket> {
+  const { libc } = s;
+  const fd = libc.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Promise.reject(errnoError("socket", libc.errno()));
+  const socket = new FfiSocket(s, fd, handlers);
+  if (!options.nagle) libc.setIntOption(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+  // struct sockaddr_in: family (host order), port (network order), address, 8 bytes of zero.
+  const sa = new Uint8Array(16);
+  sa[0] = AF_INET;
+  sa[2] = options.port >> 8;
+  sa[3] = options.port & 0xff;
+  sa.set(address, 4);
+  if (libc.connect(fd, sa, sa.length) < 0) {
+    const errno = libc.errno();
+    if (errno !== EINPROGRESS) {
+      socket.abandon();
+      return Promise.reject(errnoError("connect", errno));
+    }
+  }
+  return new Promise<FfiSocket>((resolve, reject) => {
+    const onAbort = () => {
+      socket.connecting = null;
+      socket.abandon();
+    };
+    socket.connecting = (error) => {
+      signal.removeEventListener("abort", onAbort);
+      if (error === null) resolve(socket);
+      else {
+        socket.abandon();
+        reject(error);
+      }
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    if (!s.poller.add(fd, EPOLLOUT, socket)) {
+      socket.connecting(errnoError("epoll_ctl", libc.errno()));
+    }
+  });
+}
