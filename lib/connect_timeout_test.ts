@@ -60,17 +60,24 @@ try {
   console.log("code=" + (e as { code?: string }).code);
 }
 `,
-  "bench socket": `import { benchConnect } from ${JSON.stringify(BENCH_SOCKET)};
+  "bench socket": benchClient(false),
+  // Bulk runs on Bun on Linux x86_64 connect through libc (lib/bench/socket_ffi.ts).
+  "bench socket, bulk": benchClient(true),
+};
+
+function benchClient(bulk: boolean): string {
+  return `import { benchConnect } from ${JSON.stringify(BENCH_SOCKET)};
 const port = Number(process.argv[process.argv.length - 1]);
 const handlers = { onData() {}, onDrain() {}, onClose() {} };
+const options = { hostname: "127.0.0.1", port, timeoutMs: 300, nagle: false, bulk: ${bulk} };
 try {
-  await benchConnect({ hostname: "127.0.0.1", port, timeoutMs: 300, nagle: false }, handlers);
+  await benchConnect(options, handlers);
   console.log("connected");
 } catch (e) {
   console.log("code=" + (e as { code?: string }).code);
 }
-`,
-};
+`;
+}
 
 for (const [name, client] of Object.entries(CLIENTS)) {
   test(`${name}: a timeout against a SYN-dropping host rejects with TIMEOUT, the process exits`, {

@@ -5,7 +5,7 @@
  * The loop must never keep the event loop from timers, signals and IPC, nor spin while idle: a
  * turn that found events polls again without waiting (the next turn comes after Bun's own I/O
  * and timers); a turn that found none waits in `epoll_wait`, 1 ms, then twice as long each idle
- * turn up to {@linkcode MAX_WAIT_MS}, so an idle engine wakes a few hundred times a second at most.
+ * turn up to 8 ms, so an idle engine wakes about 125 times a second.
  *
  * @module
  */
@@ -29,7 +29,7 @@ const EPOLL_CLOEXEC = 0o2000000;
 const EVENT_SIZE = 12;
 const MAX_EVENTS = 256;
 /** Longest a poll blocks Bun's event loop when nothing is ready. */
-export const MAX_WAIT_MS = 8;
+const MAX_WAIT_MS = 8;
 
 /** What the poller calls when a registered fd is ready. */
 export interface Pollable {
@@ -37,7 +37,22 @@ export interface Pollable {
   ready(events: number): void;
 }
 
-/** One epoll set driven from the event loop. */
+/**
+ * One epoll set driven from the event loop.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openLibc } from "./ffi_libc.ts";
+ * import { EPOLLIN, Poller } from "./ffi_poller.ts";
+ * const libc = openLibc();
+ * if (libc !== null) {
+ *   const poller = new Poller(libc);
+ *   assert.equal(poller.add(-1, EPOLLIN, { ready() {} }), false); // not an fd
+ *   assert.equal(poller.registered.size, 0);
+ * }
+ * ```
+ */
 export class Poller {
   readonly libc: Libc;
   readonly epfd: number;

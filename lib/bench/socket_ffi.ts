@@ -28,7 +28,7 @@ const EINTR = 4;
 const EAGAIN = 11;
 const EINPROGRESS = 115;
 /** One read takes at most this much (the size Bun's own reads reach on loopback is 512 KiB). */
-export const FFI_READ_BYTES = 262144;
+const FFI_READ_BYTES = 262144;
 
 /** Linux errno numbers and their names, for the errors the engine reports. */
 const ERRNO_NAMES: Readonly<Record<number, string>> = {
@@ -84,7 +84,17 @@ export function ffiBulkAvailable(): boolean {
   return open() !== null;
 }
 
-/** `a.b.c.d` as four bytes, or null when `hostname` is not an IPv4 literal. */
+/**
+ * `a.b.c.d` as four bytes, or null when `hostname` is not an IPv4 literal.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ipv4Bytes } from "./socket_ffi.ts";
+ * assert.deepEqual(ipv4Bytes("127.0.0.1"), new Uint8Array([127, 0, 0, 1]));
+ * assert.equal(ipv4Bytes("::1"), null);
+ * ```
+ */
 export function ipv4Bytes(hostname: string): Uint8Array | null {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(hostname);
   if (m === null) return null;
