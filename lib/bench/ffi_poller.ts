@@ -54,17 +54,18 @@ export interface Pollable {
  * ```
  */
 export class Poller {
-  readonly libc: Libc;
-  readonly epfd: number;
+  private readonly libc: Libc;
+  private readonly epfd: number;
+  /** The fds watched and whom to tell. */
   readonly registered = new Map<number, Pollable>();
   /** fds added while a turn dispatches: that turn's events for the number were an older fd's. */
-  readonly fresh = new Set<number>();
-  readonly events = new Uint8Array(EVENT_SIZE * MAX_EVENTS);
-  readonly view = new DataView(this.events.buffer);
-  readonly one = new Uint8Array(EVENT_SIZE);
-  readonly oneView = new DataView(this.one.buffer);
-  scheduled = false;
-  waitMs = 0;
+  private readonly fresh = new Set<number>();
+  private readonly events = new Uint8Array(EVENT_SIZE * MAX_EVENTS);
+  private readonly view = new DataView(this.events.buffer);
+  private readonly one = new Uint8Array(EVENT_SIZE);
+  private readonly oneView = new DataView(this.one.buffer);
+  private scheduled = false;
+  private waitMs = 0;
 
   /** Throws when no epoll instance can be made. */
   constructor(libc: Libc) {
@@ -93,20 +94,22 @@ export class Poller {
     if (this.registered.delete(fd)) this.ctl(EPOLL_CTL_DEL, fd, 0);
   }
 
-  ctl(op: number, fd: number, events: number): boolean {
+  /** One `epoll_ctl` with a packed event whose data is the fd itself. */
+  private ctl(op: number, fd: number, events: number): boolean {
     this.oneView.setUint32(0, events, true);
     this.oneView.setUint32(4, fd, true);
     this.oneView.setUint32(8, 0, true);
     return this.libc.epollCtl(this.epfd, op, fd, this.one) === 0;
   }
 
-  schedule(): void {
+  /** Polls again after the event loop's next turn, while anything is registered. */
+  private schedule(): void {
     if (this.scheduled || this.registered.size === 0) return;
     this.scheduled = true;
     setImmediate(this.turn);
   }
 
-  readonly turn = (): void => {
+  private readonly turn = (): void => {
     this.scheduled = false;
     if (this.registered.size === 0) return;
     this.fresh.clear();
