@@ -16,20 +16,25 @@ async function serve(onConnection: (socket: Socket) => void): Promise<Server & {
   return Object.assign(server, { port: (server.address() as { port: number }).port });
 }
 
-/** A client that records what the socket layer reports. */
-function recorder(): BenchHandlers & {
-  received: number[];
+/** A client that keeps what the socket layer reports (up to `capacity` bytes received). */
+function recorder(capacity = 0): BenchHandlers & {
+  received: Uint8Array;
+  length: number;
+  drains: number;
   closes: unknown[];
   closed: Promise<void>;
 } {
   let done = () => {};
   const closed = new Promise<void>((resolve) => (done = resolve));
   const r = {
-    received: [] as number[],
+    received: new Uint8Array(capacity),
+    length: 0,
+    drains: 0,
     closes: [] as unknown[],
     closed,
     onData(bytes: Uint8Array, length: number) {
-      for (let i = 0; i < length; i++) r.received.push(bytes[i]!);
+      r.received.set(bytes.subarray(0, Math.min(length, capacity - r.length)), r.length);
+      r.length += length;
     },
     onDrain() {},
     onClose(error: unknown) {
@@ -41,7 +46,11 @@ function recorder(): BenchHandlers & {
 }
 
 /** Writes all of `data`, waiting out partial writes. */
-function writeAll(socket: BenchSocket, data: Uint8Array, handlers: { onDrain(): void }) {
+function writeAll(
+  socket: BenchSocket,
+  data: Uint8Array,
+  handlers: { onDrain(): void; drains: number },
+) {
   let at = 0;
   const pump = () => {
     while (at < data.length) {
@@ -50,7 +59,10 @@ function writeAll(socket: BenchSocket, data: Uint8Array, handlers: { onDrain(): 
       at += n;
     }
   };
-  handlers.onDrain = pump;
+  handlers.onDrain = () => {
+    handlers.drains++;
+    pump();
+  };
   pump();
 }
 
@@ -77,22 +89,30 @@ describe("bench libc sockets", () => {
       s.pipe(s);
     });
     const header = new TextEncoder().encode("PROXY TCP4 198.18.0.1 127.0.0.1 1 443\r\n");
-    const body = new Uint8Array(3_000_000);
+    // More than the socket buffers both ways hold: writes stall and continue on drain.
+    const body = new Uint8Array(16 << 20);
     for (let i = 0; i < body.length; i++) body[i] = (i * 7) & 0xff;
-    const r = recorder();
+    const total = header.length + body.length;
+    const r = recorder(total);
     const socket = await benchConnect({ ...BULK, port: server.port }, r);
     assert.equal(socket.write(header, 0, header.length), header.length);
     writeAll(socket, body, r);
-    // Half-close once all is written: the echo ends too, and the socket reports the close.
+    // Half-close once all is back: the echo ends too, and the socket reports the close.
     const poll = setInterval(() => {
-      if (r.received.length >= header.length + body.length) socket.shutdown();
+      if (r.length >= total) socket.shutdown();
     }, 5);
     await r.closed;
     clearInterval(poll);
     server.close();
-    assert.equal(r.received.length, header.length + body.length);
-    assert.deepEqual(new Uint8Array(r.received.slice(0, header.length)), header);
-    assert.deepEqual(new Uint8Array(r.received.slice(header.length)), body);
+    assert.equal(r.length, total);
+    assert.ok(r.drains > 0, "no write stalled");
+    assert.deepEqual(r.received.subarray(0, header.length), header);
+    const back = r.received.subarray(header.length);
+    let firstDifference = -1;
+    for (let i = 0; i < body.length && firstDifference < 0; i++) {
+      if (back[i] !== body[i]) firstDifference = i;
+    }
+    assert.equal(firstDifference, -1);
     assert.equal(new TextDecoder().decode(firstBytes[0]!.subarray(0, 6)), "PROXY ");
     assert.equal(r.closes.length, 1);
     assert.equal(socket.write(header, 0, 1), -1);
