@@ -82,6 +82,8 @@ export type LatencyFrom = "schedule" | "write";
 
 /** Connections opened by one call of the filler at most, so a huge `-c` never blocks timers. */
 const OPEN_BATCH = 256;
+/** Rate mode: connections served per event-loop turn before echoes are read (see tick). */
+const TICK_BATCH = 4;
 
 /** Counts so far, for a live progress line. */
 export interface BenchProgress {
@@ -184,6 +186,9 @@ class Engine {
   done: (() => void) | null = null;
   timers: ReturnType<typeof setTimeout>[] = [];
   ticker: ReturnType<typeof setInterval> | undefined;
+  /** Rate mode: the connections the current tick has still to serve, or null between ticks. */
+  pendingTick: Iterator<Channel> | null = null;
+  readonly scheduleSomeBound = (): void => this.scheduleSome();
 
   constructor(plan: BenchPlan) {
     this.plan = plan;
@@ -321,11 +326,35 @@ class Engine {
   }
 
   tick(): void {
-    if (this.interval > 0 && this.phase !== "drain") {
-      const now = this.now();
-      for (const ch of this.channels) ch.schedule(now);
+    if (this.interval > 0 && this.phase !== "drain" && this.pendingTick === null) {
+      this.pendingTick = this.channels.values();
+      this.scheduleSome();
     }
     if (this.phase !== "drain" && this.active < this.plan.connections) this.fill();
+  }
+
+  /**
+   * Rate mode: sends what is due on the next {@linkcode TICK_BATCH} connections, then lets the
+   * event loop take the echoes in before the next batch. Writing every connection in one turn
+   * would hold each echo until the last write of the turn, which the latency would count.
+   */
+  scheduleSome(): void {
+    const it = this.pendingTick;
+    if (it === null) return;
+    if (this.phase === "drain") {
+      this.pendingTick = null;
+      return;
+    }
+    const now = this.now();
+    for (let i = 0; i < TICK_BATCH; i++) {
+      const next = it.next();
+      if (next.done) {
+        this.pendingTick = null;
+        return;
+      }
+      next.value.schedule(now);
+    }
+    setImmediate(this.scheduleSomeBound);
   }
 
   stop(): void {
