@@ -430,6 +430,8 @@ class Channel implements BenchHandlers {
   headerMatch = -1;
   /** First-message bytes still to skip in what comes back. */
   skip = 0;
+  /** The socket was told that only the count of bytes read matters (bulk). */
+  countingOnly = false;
   /** Bytes of messages received. */
   payloadReceived = 0;
   /** Whole messages received. */
@@ -593,6 +595,11 @@ class Channel implements BenchHandlers {
         this.headerMatch = -1;
         this.consume(matched, now);
       } else return; // all matched so far, undecided
+    }
+    // Bulk counts what comes back and never looks at it again once the header is settled.
+    if (e.interval === 0 && !this.countingOnly) {
+      this.countingOnly = true;
+      this.socket?.countOnly?.();
     }
     this.consume(length - at, now);
   }

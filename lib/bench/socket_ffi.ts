@@ -23,6 +23,8 @@ const SO_ERROR = 4;
 const IPPROTO_TCP = 6;
 const TCP_NODELAY = 1;
 const MSG_NOSIGNAL = 0x4000;
+/** On TCP, recv(2) discards the bytes it counts instead of copying them (tcp(7)). */
+const MSG_TRUNC = 0x20;
 const SHUT_WR = 1;
 const EINTR = 4;
 const EAGAIN = 11;
@@ -115,6 +117,8 @@ class FfiSocket implements BenchSocket, Pollable {
   connecting: ((error: Error | null) => void) | null = null;
   closed = false;
   waitingForDrain = false;
+  /** Reads only count (MSG_TRUNC): the engine said it no longer looks at the bytes. */
+  discarding = false;
   error: unknown = null;
 
   constructor(s: Shared, fd: number, handlers: BenchHandlers) {
@@ -150,6 +154,10 @@ class FfiSocket implements BenchSocket, Pollable {
     if (!this.closed) this.s.libc.shutdown(this.fd, SHUT_WR);
   }
 
+  countOnly(): void {
+    this.discarding = true;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -180,7 +188,7 @@ class FfiSocket implements BenchSocket, Pollable {
     }
     if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) === 0) return;
     const buffer = this.s.buffer;
-    const n = libc.recv(this.fd, buffer, buffer.length, 0);
+    const n = libc.recv(this.fd, buffer, buffer.length, this.discarding ? MSG_TRUNC : 0);
     if (n > 0) this.handlers.onData(buffer, n);
     else if (n === 0) this.close(); // the peer is done, and so are we: as on Bun's sockets
     else {

@@ -28,6 +28,12 @@ export interface BenchSocket {
   shutdown(): void;
   /** Closes both directions now; `onClose` follows. Idempotent. */
   close(): void;
+  /**
+   * From now on only how many bytes arrive matters, not what they are: a socket that can take
+   * them in without copying them to user space does (optional; `onData` then gets a buffer whose
+   * content is stale).
+   */
+  countOnly?(): void;
 }
 
 /** Where and how to connect. */
