@@ -14,21 +14,24 @@ import { type Libc, openLibc } from "./ffi_libc.ts";
 import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, type Pollable, Poller } from "./ffi_poller.ts";
 import { formatAddr, TransportError, withConnectDeadline } from "../transport_error.ts";
 
-const AF_INET = 2;
-const SOCK_STREAM = 1;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
-const SOL_SOCKET = 1;
-const SO_ERROR = 4;
-const IPPROTO_TCP = 6;
-const TCP_NODELAY = 1;
-const MSG_NOSIGNAL = 0x4000;
-/** On TCP, recv(2) discards the bytes it counts instead of copying them (tcp(7)). */
-const MSG_TRUNC = 0x20;
-const SHUT_WR = 1;
-const EINTR = 4;
-const EAGAIN = 11;
-const EINPROGRESS = 115;
+/** The Linux (x86_64) values of the socket constants this file passes to libc. */
+const LINUX = {
+  AF_INET: 2,
+  SOCK_STREAM: 1,
+  SOCK_NONBLOCK: 0o4000,
+  SOCK_CLOEXEC: 0o2000000,
+  SOL_SOCKET: 1,
+  SO_ERROR: 4,
+  IPPROTO_TCP: 6,
+  TCP_NODELAY: 1,
+  MSG_NOSIGNAL: 0x4000,
+  /** On TCP, recv(2) discards the bytes it counts instead of copying them (tcp(7)). */
+  MSG_TRUNC: 0x20,
+  SHUT_WR: 1,
+  EINTR: 4,
+  EAGAIN: 11,
+  EINPROGRESS: 115,
+} as const;
 /** One read takes at most this much (the size Bun's own reads reach on loopback is 512 KiB). */
 const FFI_READ_BYTES = 262144;
 
@@ -130,13 +133,13 @@ class FfiSocket implements BenchSocket, Pollable {
   write(buf: Uint8Array, offset: number, length: number): number {
     if (this.closed) return -1;
     if (this.connecting !== null) return 0;
-    const n = this.s.libc.send(this.fd, buf, offset, length, MSG_NOSIGNAL);
+    const n = this.s.libc.send(this.fd, buf, offset, length, LINUX.MSG_NOSIGNAL);
     if (n >= 0) {
       if (n < length) this.wantDrain();
       return n;
     }
     const errno = this.s.libc.errno();
-    if (errno === EAGAIN || errno === EINTR) {
+    if (errno === LINUX.EAGAIN || errno === LINUX.EINTR) {
       this.wantDrain();
       return 0;
     }
@@ -151,7 +154,7 @@ class FfiSocket implements BenchSocket, Pollable {
   }
 
   shutdown(): void {
-    if (!this.closed) this.s.libc.shutdown(this.fd, SHUT_WR);
+    if (!this.closed) this.s.libc.shutdown(this.fd, LINUX.SHUT_WR);
   }
 
   countOnly(): void {
@@ -173,7 +176,7 @@ class FfiSocket implements BenchSocket, Pollable {
     if (this.connecting !== null) {
       const settle = this.connecting;
       this.connecting = null;
-      const soError = libc.getIntOption(this.fd, SOL_SOCKET, SO_ERROR);
+      const soError = libc.getIntOption(this.fd, LINUX.SOL_SOCKET, LINUX.SO_ERROR);
       if (soError === 0) {
         this.s.poller.modify(this.fd, EPOLLIN);
         settle(null);
@@ -188,12 +191,12 @@ class FfiSocket implements BenchSocket, Pollable {
     }
     if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) === 0) return;
     const buffer = this.s.buffer;
-    const n = libc.recv(this.fd, buffer, buffer.length, this.discarding ? MSG_TRUNC : 0);
+    const n = libc.recv(this.fd, buffer, buffer.length, this.discarding ? LINUX.MSG_TRUNC : 0);
     if (n > 0) this.handlers.onData(buffer, n);
     else if (n === 0) this.close(); // the peer is done, and so are we: as on Bun's sockets
     else {
       const errno = libc.errno();
-      if (errno === EAGAIN || errno === EINTR) return;
+      if (errno === LINUX.EAGAIN || errno === LINUX.EINTR) return;
       this.error ??= errnoError("read", errno);
       this.close();
     }
@@ -255,19 +258,23 @@ function start(
   signal: AbortSignal,
 ): Promise<FfiSocket> {
   const { libc } = s;
-  const fd = libc.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const fd = libc.socket(
+    LINUX.AF_INET,
+    LINUX.SOCK_STREAM | LINUX.SOCK_NONBLOCK | LINUX.SOCK_CLOEXEC,
+    0,
+  );
   if (fd < 0) return Promise.reject(errnoError("socket", libc.errno()));
   const socket = new FfiSocket(s, fd, handlers);
-  if (!options.nagle) libc.setIntOption(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+  if (!options.nagle) libc.setIntOption(fd, LINUX.IPPROTO_TCP, LINUX.TCP_NODELAY, 1);
   // struct sockaddr_in: family (host order), port (network order), address, 8 bytes of zero.
   const sa = new Uint8Array(16);
-  sa[0] = AF_INET;
+  sa[0] = LINUX.AF_INET;
   sa[2] = options.port >> 8;
   sa[3] = options.port & 0xff;
   sa.set(address, 4);
   if (libc.connect(fd, sa, sa.length) < 0) {
     const errno = libc.errno();
-    if (errno !== EINPROGRESS) {
+    if (errno !== LINUX.EINPROGRESS) {
       socket.abandon();
       return Promise.reject(errnoError("connect", errno));
     }
