@@ -12,7 +12,8 @@
 
 import { connectBun } from "./socket_bun.ts";
 import { connectDeno } from "./socket_deno.ts";
-import { connectFfi, ffiBulkAvailable, ipv4Bytes } from "./socket_ffi.ts";
+import { connectFfi, ffiBulkAvailable } from "./socket_ffi.ts";
+import { ipv4ToBytes } from "../address.ts";
 import type { BenchConnectOptions, BenchHandlers, BenchSocket } from "./socket_types.ts";
 
 export type { BenchConnectOptions, BenchHandlers, BenchSocket } from "./socket_types.ts";
@@ -58,5 +59,5 @@ export function benchConnect(
  * ```
  */
 export function bulkOverLibc(options: BenchConnectOptions): boolean {
-  return options.bulk === true && ipv4Bytes(options.hostname) !== null && ffiBulkAvailable();
+  return options.bulk === true && ipv4ToBytes(options.hostname) !== null && ffiBulkAvailable();
 }

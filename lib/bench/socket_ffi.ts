@@ -13,6 +13,8 @@ import type { BenchConnectOptions, BenchHandlers, BenchSocket } from "./socket_t
 import { type Libc, openLibc } from "./ffi_libc.ts";
 import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, type Pollable, Poller } from "./ffi_poller.ts";
 import { formatAddr, TransportError, withConnectDeadline } from "../transport_error.ts";
+import { ipv4ToBytes } from "../address.ts";
+import { getSystemErrorName } from "node:util";
 
 /** The Linux (x86_64) values of the socket constants this file passes to libc. */
 const LINUX = {
@@ -35,21 +37,8 @@ const LINUX = {
 /** One read takes at most this much (the size Bun's own reads reach on loopback is 512 KiB). */
 const FFI_READ_BYTES = 262144;
 
-/** Linux errno numbers and their names, for the errors the engine reports. */
-const ERRNO_NAMES: Readonly<Record<number, string>> = {
-  1: "EPERM",
-  13: "EACCES",
-  32: "EPIPE",
-  99: "EADDRNOTAVAIL",
-  101: "ENETUNREACH",
-  104: "ECONNRESET",
-  110: "ETIMEDOUT",
-  111: "ECONNREFUSED",
-  113: "EHOSTUNREACH",
-};
-
 function errnoError(op: string, errno: number): Error {
-  const name = ERRNO_NAMES[errno] ?? `errno ${errno}`;
+  const name = errno > 0 ? getSystemErrorName(-errno) : `errno ${errno}`;
   return Object.assign(new Error(`${op}: ${name}`), { code: name });
 }
 
@@ -87,30 +76,6 @@ function open(): Shared | null {
  */
 export function ffiBulkAvailable(): boolean {
   return open() !== null;
-}
-
-/**
- * `a.b.c.d` as four bytes, or null when `hostname` is not an IPv4 literal.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { ipv4Bytes } from "./socket_ffi.ts";
- * assert.deepEqual(ipv4Bytes("127.0.0.1"), new Uint8Array([127, 0, 0, 1]));
- * assert.equal(ipv4Bytes("::1"), null);
- * ```
- */
-export function ipv4Bytes(hostname: string): Uint8Array | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(hostname);
-  if (m === null) return null;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const part = m[i + 1]!;
-    const v = Number(part);
-    if (v > 255 || (part.length > 1 && part[0] === "0")) return null;
-    out[i] = v;
-  }
-  return out;
 }
 
 class FfiSocket implements BenchSocket, Pollable {
@@ -235,7 +200,7 @@ export function connectFfi(
   handlers: BenchHandlers,
 ): Promise<BenchSocket> {
   const s = open();
-  const address = ipv4Bytes(options.hostname);
+  const address = ipv4ToBytes(options.hostname);
   const target = formatAddr(options);
   if (s === null || address === null) {
     return Promise.reject(

@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import { createServer, type Server, type Socket } from "node:net";
 import process from "node:process";
 import { benchConnect, bulkOverLibc } from "./socket.ts";
-import { ipv4Bytes } from "./socket_ffi.ts";
 import type { BenchHandlers, BenchSocket } from "./socket_types.ts";
 
 const onLinuxX64Bun = "Bun" in globalThis && process.platform === "linux" &&
@@ -73,13 +72,6 @@ describe("bench libc sockets", () => {
     assert.equal(bulkOverLibc({ ...BULK, port: 1, hostname: "::1" }), false);
     assert.equal(bulkOverLibc({ ...BULK, port: 1, hostname: "localhost" }), false);
     if ("Deno" in globalThis) assert.equal(bulkOverLibc({ ...BULK, port: 1 }), false);
-  });
-
-  it("parses IPv4 literals only", () => {
-    assert.deepEqual(ipv4Bytes("127.0.0.1"), new Uint8Array([127, 0, 0, 1]));
-    assert.equal(ipv4Bytes("256.0.0.1"), null);
-    assert.equal(ipv4Bytes("01.2.3.4"), null);
-    assert.equal(ipv4Bytes("1.2.3"), null);
   });
 
   it("sends the header first and receives every byte the echo returns, then closes", async () => {
