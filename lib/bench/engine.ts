@@ -430,8 +430,6 @@ class Channel implements BenchHandlers {
   headerMatch = -1;
   /** First-message bytes still to skip in what comes back. */
   skip = 0;
-  /** The socket was told that only the count of bytes read matters (bulk). */
-  countingOnly = false;
   /** Bytes of messages received. */
   payloadReceived = 0;
   /** Whole messages received. */
@@ -464,7 +462,8 @@ class Channel implements BenchHandlers {
     e.channels.add(this);
     e.channelOpened();
     this.header = e.plan.header(this.index);
-    this.headerMatch = this.header === null ? -1 : 0;
+    this.headerMatch = 0;
+    if (this.header === null) this.headerSettled();
     this.skip = e.plan.firstMessage.length;
     this.stage = this.header === null ? STAGE_FIRST : STAGE_HEADER;
     if (late) {
@@ -571,6 +570,15 @@ class Channel implements BenchHandlers {
 
   // --- BenchHandlers ---
 
+  /**
+   * Whether the target echoes the header is known: nothing that comes back is looked at again,
+   * so in bulk, where it is only counted, the socket may take it in without copying it.
+   */
+  headerSettled(): void {
+    this.headerMatch = -1;
+    if (this.engine.interval === 0) this.socket?.countOnly?.();
+  }
+
   onData(bytes: Uint8Array, length: number): void {
     const e = this.engine;
     const now = e.now();
@@ -588,18 +596,13 @@ class Channel implements BenchHandlers {
         at++;
         this.headerMatch++;
       }
-      if (this.headerMatch === h.length) this.headerMatch = -1; // echoed: skip it
+      if (this.headerMatch === h.length) this.headerSettled(); // echoed: skip it
       else if (at < length) {
         // Not the header: what matched so far was payload after all.
         const matched = this.headerMatch;
-        this.headerMatch = -1;
+        this.headerSettled();
         this.consume(matched, now);
       } else return; // all matched so far, undecided
-    }
-    // Bulk counts what comes back and never looks at it again once the header is settled.
-    if (e.interval === 0 && !this.countingOnly) {
-      this.countingOnly = true;
-      this.socket?.countOnly?.();
     }
     this.consume(length - at, now);
   }
