@@ -391,8 +391,9 @@ function serveStreams(
           session.out += n;
         }
         // The chunk has been used: the buffer may be replaced or reused.
-        if (buf !== null && nextReadSize(buf.length, n) !== buf.length) {
-          buf = new Uint8Array(nextReadSize(buf.length, n));
+        if (buf !== null) {
+          const size = nextReadSize(buf.length, n);
+          if (size !== buf.length) buf = new Uint8Array(size);
         }
       }
       if (echo && !stopping) await c.closeWrite();
