@@ -9,22 +9,11 @@
 
 import { Buffer } from "node:buffer";
 import { deflateSync } from "node:zlib";
-import { type HdrHistogram, recordedValues } from "../lib/bench/hdr_histogram.ts";
+import type { HdrHistogram } from "../lib/bench/hdr_histogram.ts";
 
 /** V2 encoding cookies, with the word size nibble 0x10 (ZigZag LEB128 counts). */
 const V2_COOKIE = 0x1c849303 | 0x10;
 const V2_COMPRESSED_COOKIE = 0x1c849304 | 0x10;
-
-/** Where HdrHistogram keeps the count of `value` (lowest discernible value 1). */
-function countsIndex(value: number, subBucketHalfCountMagnitude: number): number {
-  const subBucketHalfCount = 2 ** subBucketHalfCountMagnitude;
-  const subBucketCount = subBucketHalfCount * 2;
-  // Bucket 0 holds 0..subBucketCount-1 at unit resolution; bucket b halves the resolution b times.
-  let bucket = 0;
-  while (value >= subBucketCount * 2 ** bucket) bucket++;
-  const subBucket = Math.floor(value / 2 ** bucket);
-  return (bucket + 1) * subBucketHalfCount + (subBucket - subBucketHalfCount);
-}
 
 /** Appends `value` ZigZag LEB128 encoded (HdrHistogram's 64-bit, 9-byte form). */
 function putZigZag(out: number[], value: number): void {
@@ -55,15 +44,11 @@ function putZigZag(out: number[], value: number): void {
  * ```
  */
 export function encodeCompressedBase64(h: HdrHistogram): string {
-  const subBucketCountMagnitude = Math.ceil(Math.log2(2 * 10 ** h.digits));
-  const half = Math.max(0, subBucketCountMagnitude - 1);
-  const counts = new Map<number, number>();
-  let last = -1;
-  for (const [value, count] of recordedValues(h)) {
-    const i = countsIndex(value, half);
-    counts.set(i, (counts.get(i) ?? 0) + count);
-    if (i > last) last = i;
-  }
+  // lib/bench/hdr_histogram.ts keeps its counts in HdrHistogram's own layout (lowest
+  // discernible value 1), so index i here is index i there: the array is written as it is.
+  const counts = h.counts;
+  let last = counts.length - 1;
+  while (last >= 0 && counts[last] === 0) last--;
   const payload: number[] = [];
   let zeros = 0;
   const flushZeros = () => {
@@ -72,7 +57,7 @@ export function encodeCompressedBase64(h: HdrHistogram): string {
     zeros = 0;
   };
   for (let i = 0; i <= last; i++) {
-    const c = counts.get(i) ?? 0;
+    const c = counts[i]!;
     if (c === 0) zeros++;
     else {
       flushZeros();
