@@ -339,6 +339,9 @@ export function verbosityFlags(verbose: string, quiet: string) {
   } as const;
 }
 
+/** `-h`/`--help`, the last flag of every subcommand's table. */
+export const HELP_FLAG = flag.boolean("show this help", { short: "h" });
+
 /**
  * The flags every subcommand ends its table with: `-v`/`--verbose` and `-q`/`--quiet` (see
  * {@linkcode verbosityFlags}), then `-h`/`--help`.
@@ -354,7 +357,7 @@ export function verbosityFlags(verbose: string, quiet: string) {
 export function commonFlags(verbose: string, quiet: string) {
   return {
     ...verbosityFlags(verbose, quiet),
-    help: flag.boolean("show this help", { short: "h" }),
+    help: HELP_FLAG,
   } as const;
 }
 

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { flag, flagHelp, optionsOf, parseCommandArgs } from "./args.ts";
+import { flag, flagHelp, HELP_FLAG, optionsOf, parseCommandArgs } from "./args.ts";
 import { parseBenchArgs, parseStartAt } from "./bench_options.ts";
 import { ExitCode, reportParse, reportUsage } from "./exit.ts";
 import { parseDuration } from "./values.ts";
@@ -27,7 +27,7 @@ const K8S_FLAGS = {
     "start the load this long after now, for pods to schedule (default 2m)",
   ),
   "start-at": flag.string("TIME", "start at TIME instead (RFC 3339, unix s)"),
-  help: flag.boolean("show this help", { short: "h" }),
+  help: HELP_FLAG,
 } as const;
 
 /** Help text for `ppcat bench k8s`. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { flag, flagHelp, optionsOf, parseCommand, verbosityFlags } from "./args.ts";
+import { flag, flagHelp, HELP_FLAG, optionsOf, parseCommand, verbosityFlags } from "./args.ts";
 import { HEADER_FLAGS, headerFlagsGiven, HELP_WIDTH, parseHeaderFlags } from "./header_flags.ts";
 import { describeFamily, type HeaderTemplate, protocolFamily } from "./header_template.ts";
 import { parseHex } from "./hex.ts";
@@ -65,7 +65,7 @@ const OUTPUT_FLAGS = {
     "stderr: errors only (the default)",
   ),
   json: flag.boolean("stdout: one JSON summary; received bytes counted, not printed"),
-  help: flag.boolean("show this help", { short: "h" }),
+  help: HELP_FLAG,
 } as const;
 
 // The parseArgs option table of `ppcat send`: the header flags plus its own.
