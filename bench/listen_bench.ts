@@ -38,6 +38,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type Conn, getTransport } from "../lib/transport.ts";
+import { DENO_V8_FLAGS } from "../cli/deno_flags.ts";
 import { configFromArgs } from "../cli/listen.ts";
 import { eventLine } from "../cli/listen_events.ts";
 import { startListen } from "../cli/listen_server.ts";
@@ -205,7 +206,7 @@ async function serve(kind: ServerKind): Promise<void> {
 function startServer(kind: ServerKind): Promise<{ port: number; child: ChildProcess }> {
   const script = fileURLToPath(import.meta.url);
   // ppcat listen runs as the ppcat task runs it (with its V8 flags on Deno).
-  const flags = kind === "listen" ? taskV8Flags() : [];
+  const flags = kind === "listen" ? [DENO_V8_FLAGS] : [];
   const args = isBun ? [script, "--serve", kind] : ["run", "-A", ...flags, script, "--serve", kind];
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
@@ -303,14 +304,7 @@ function rssBytes(pid: number): number {
 function listenArgv(port: number): string[] {
   const main = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
   const listen = ["listen", "--json", `127.0.0.1:${port}`];
-  return isBun ? [main, ...listen] : ["run", "-A", ...taskV8Flags(), main, ...listen];
-}
-
-/** The `--v8-flags=…` of deno.json's ppcat task: Deno runs `ppcat listen` with them. */
-function taskV8Flags(): string[] {
-  const config = JSON.parse(readFileSync(new URL("../deno.json", import.meta.url), "utf8"));
-  const task = String(config.tasks?.ppcat ?? "");
-  return task.split(/\s+/).filter((a) => a.startsWith("--v8-flags="));
+  return isBun ? [main, ...listen] : ["run", "-A", DENO_V8_FLAGS, main, ...listen];
 }
 
 /** What the memory measurement gave. */

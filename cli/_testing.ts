@@ -8,6 +8,7 @@
 import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { DENO_V8_FLAGS } from "./deno_flags.ts";
 import { memoryIo, type MemoryIoInit, setIo } from "./io.ts";
 import { main } from "./main.ts";
 
@@ -81,7 +82,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** The arguments that run `script` with `args` under the runtime running the tests. */
 export function scriptArgv(script: string, args: readonly string[]): string[] {
   const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-  return [...(isDeno ? ["run", "-A", script] : [script]), ...args];
+  return [...(isDeno ? ["run", "-A", DENO_V8_FLAGS, script] : [script]), ...args];
 }
 
 /** The arguments that run `ppcat <args>` (cli/main.ts) under the runtime running the tests. */

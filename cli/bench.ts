@@ -11,13 +11,24 @@ import { writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import process from "node:process";
 import { type BenchProgress, runBench } from "../lib/bench/engine.ts";
-import { type BenchResult, benchResult, mergeBenchResults } from "../lib/bench/result.ts";
+import {
+  type BenchResult,
+  benchResult,
+  mergeBenchResults,
+  parseBenchResult,
+} from "../lib/bench/result.ts";
 import { headerBuilder } from "./bench_header.ts";
 import { hdrLog } from "./bench_hdr_log.ts";
 import { htmlReport, type HtmlReportInput, type TimelinePoint } from "./bench_html.ts";
 import { runK8s } from "./bench_k8s.ts";
 import { MERGE_HELP, runMerge } from "./bench_merge.ts";
-import { BENCH_FLAGS_HELP, type BenchArgs, engineArgs, parseBenchArgs } from "./bench_options.ts";
+import {
+  BENCH_FLAGS_HELP,
+  type BenchArgs,
+  defaultWorkers,
+  engineArgs,
+  parseBenchArgs,
+} from "./bench_options.ts";
 import { formatSummary, progressLine, type ProgressTotals } from "./bench_report.ts";
 import { runWorkers, watchParent } from "./bench_workers.ts";
 import { ExitCode, reportFailure, reportParse, reportUsage } from "./exit.ts";
@@ -56,8 +67,9 @@ USAGE
   HDR histograms (3 significant digits): TCP connect, first byte (from the
   connect), and per message with -r.
 
-  --workers N runs N processes (default: the number of cores, at most -c; 1 when
-  connections stay open and send no message), each with its share of -c and
+  --workers N runs N processes (default: the number of cores, at most -c; with
+  -r one per 400k messages a second; 1 when connections stay open and send no
+  message), each with its share of -c and
   --connect-rate; their --json results are merged exactly as 'ppcat bench merge'
   does. TIME is 10s, 500ms, 1m, 0.5 (a bare number is seconds); RATE and N take
   k (1000) and m (1000000). -w is the connect timeout, as nc -w (tcpkali's -w,
@@ -109,13 +121,8 @@ function share(plan: BenchArgs, index: number, count: number) {
   };
 }
 
-/**
- * Workers when --workers is not given: one per core; one for connections that stay open and
- * send nothing after the header, which a second core would not speed up (each process costs
- * its runtime's memory).
- */
-function defaultWorkers(plan: BenchArgs): number {
-  if (plan.message.length === 0 && !Number.isFinite(plan.channelLifetimeMs)) return 1;
+/** The cores this machine offers, for the default number of workers. */
+function cores(): number {
   try {
     return availableParallelism();
   } catch {
@@ -172,7 +179,10 @@ export async function run(args: string[]): Promise<number> {
     const mine = plan.shard === null
       ? plan.connections
       : share(plan, plan.shard.index, plan.shard.count).connections;
-    const workers = Math.max(1, Math.min(plan.workers ?? defaultWorkers(plan), mine));
+    const workers = Math.max(
+      1,
+      Math.min(plan.workers ?? defaultWorkers(plan, mine, cores()), mine),
+    );
     if (plan.verbosity !== "quiet") writeErr(`Destination: ${plan.targetText}\n`);
     const startedAt = plan.startAt ?? Date.now();
     const progress = new Progress(workers, plan.connections, plan.verbosity);
@@ -207,6 +217,12 @@ export async function run(args: string[]): Promise<number> {
     }
     const merged = mergeBenchResults(results, plan.percentiles);
     if (!merged.ok) return reportFailure(COMMAND, `${merged.code}: ${merged.message}`);
+    // The result is checked as a reader would check it before anything is printed: a result
+    // that does not add up is never shown as a measurement (cli/deno_flags.ts says how one did).
+    const whole = parseBenchResult(merged.value);
+    if (!whole.ok) {
+      return reportFailure(COMMAND, `internal error, the result does not add up: ${whole.message}`);
+    }
     const files = writeFiles(plan, {
       result: merged.value,
       args,

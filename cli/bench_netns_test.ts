@@ -15,10 +15,11 @@ import {
   valueAtPercentile,
 } from "../lib/bench/hdr_histogram.ts";
 import { runMerge } from "./bench_merge.ts";
+import { DENO_V8_FLAGS } from "./deno_flags.ts";
 import { memoryIo, setIo } from "./io.ts";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
-const RUNTIME = "Bun" in globalThis ? [] : ["run", "-A"];
+const RUNTIME = "Bun" in globalThis ? [] : ["run", "-A", DENO_V8_FLAGS];
 const CLIENTS = 3;
 const PORT = 7411;
 

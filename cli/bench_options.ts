@@ -118,6 +118,46 @@ OUTPUT FLAGS
 ${flagHelp(OUTPUT_FLAGS, HELP_WIDTH)}`;
 
 /**
+ * Messages a second (rate mode) that one worker sends and times before a second one helps: below
+ * it, a second process only competes with the target for the cores and lengthens the latency
+ * tail (docs/bench.md, "One worker or two").
+ */
+export const MESSAGES_PER_WORKER = 400_000;
+
+/**
+ * Workers when --workers is not given, for `connections` (this host's share) on `cores` cores:
+ * one per core; with a message rate, one per {@linkcode MESSAGES_PER_WORKER} messages a second
+ * (at most one per core); one for connections that stay open and send nothing after the header,
+ * which a second core would not speed up (each process costs its runtime's memory).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultWorkers } from "./bench_options.ts";
+ * const ping = new Uint8Array([80, 73, 78, 71]);
+ * const bulk = { message: ping, messageRate: 0, channelLifetimeMs: Infinity };
+ * assert.equal(defaultWorkers(bulk, 50, 2), 2);
+ * assert.equal(defaultWorkers({ ...bulk, messageRate: 1000 }, 100, 2), 1); // 100 000 msg/s
+ * assert.equal(defaultWorkers({ ...bulk, messageRate: 6000 }, 100, 2), 2); // 600 000 msg/s
+ * assert.equal(defaultWorkers({ ...bulk, messageRate: 6000 }, 100, 1), 1);
+ * assert.equal(defaultWorkers({ ...bulk, message: new Uint8Array(0) }, 10_000, 2), 1); // idle
+ * assert.equal(defaultWorkers({ ...bulk, message: new Uint8Array(0), channelLifetimeMs: 0 }, 50, 2), 2);
+ * ```
+ */
+export function defaultWorkers(
+  plan: Pick<BenchArgs, "message" | "messageRate" | "channelLifetimeMs">,
+  connections: number,
+  cores: number,
+): number {
+  if (plan.message.length === 0 && !Number.isFinite(plan.channelLifetimeMs)) return 1;
+  if (plan.messageRate > 0) {
+    const wanted = Math.ceil((connections * plan.messageRate) / MESSAGES_PER_WORKER);
+    return Math.max(1, Math.min(cores, wanted));
+  }
+  return Math.max(1, cores);
+}
+
+/**
  * Parses `--latency-percentiles`: numbers in 0..100 separated by "," or "/".
  *
  * @example

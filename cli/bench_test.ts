@@ -9,6 +9,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { getTransport } from "../lib/transport.ts";
 import { jobProblems } from "./bench_k8s.ts";
+import { DENO_V8_FLAGS } from "./deno_flags.ts";
 import { startListen } from "./listen_server.ts";
 import type { MemoryIoInit } from "./io.ts";
 import { runCli } from "./_testing.ts";
@@ -179,7 +180,7 @@ describe("ppcat bench", () => {
   it("--workers 2: two worker processes share the connections; their results merge", async () => {
     const server = await echo();
     const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-    const runtime = "Bun" in globalThis ? [main] : ["run", "-A", main];
+    const runtime = "Bun" in globalThis ? [main] : ["run", "-A", DENO_V8_FLAGS, main];
     const args = [
       "bench",
       "--workers",
@@ -521,7 +522,7 @@ describe("ppcat bench", () => {
     }
     const server = await echo();
     const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-    const runtime = "Bun" in globalThis ? [main] : ["run", "-A", main];
+    const runtime = "Bun" in globalThis ? [main] : ["run", "-A", DENO_V8_FLAGS, main];
     const command = [process.execPath, ...runtime, "bench", "--workers", "2", "-c", "4", "-T", "4s"]
       .concat(["-m", "'PING\\r\\n'", `127.0.0.1:${server.port}`, ">/dev/null"]).join(" ");
     const child = spawn("script", ["-qec", command, "/dev/null"]);
@@ -549,7 +550,7 @@ function running(pid: number): boolean {
 /** `ppcat bench ARGS 127.0.0.1:PORT` in a child process of the running runtime. */
 function spawnSelf(args: string[], port: number) {
   const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-  const runtime = "Bun" in globalThis ? [main] : ["run", "-A", main];
+  const runtime = "Bun" in globalThis ? [main] : ["run", "-A", DENO_V8_FLAGS, main];
   const child = spawn(process.execPath, [...runtime, "bench", ...args, `127.0.0.1:${port}`]);
   let out = "";
   let err = "";

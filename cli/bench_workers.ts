@@ -15,21 +15,24 @@ import { spawn } from "node:child_process";
 import process from "node:process";
 import type { BenchProgress } from "../lib/bench/engine.ts";
 import { type BenchResult, parseBenchResult } from "../lib/bench/result.ts";
+import { DENO_V8_FLAGS } from "./deno_flags.ts";
 
 /**
  * The command that runs this same program again: the compiled binary itself, or the runtime
- * with the script (Deno with the permissions a worker needs).
+ * with the script (Deno with the permissions a worker needs and ppcat's V8 flags).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { selfCommand } from "./bench_workers.ts";
+ * import { DENO_V8_FLAGS } from "./deno_flags.ts";
  * const bun = selfCommand("/usr/bin/bun", ["/usr/bin/bun", "/p/cli/main.ts"], false);
  * assert.deepEqual(bun, ["/usr/bin/bun", "/p/cli/main.ts"]);
  * const compiled = selfCommand("/p/dist/ppcat", ["bun", "/$bunfs/root/ppcat"], false);
  * assert.deepEqual(compiled, ["/p/dist/ppcat"]);
  * const deno = selfCommand("/x/deno", ["/x/deno", "/p/cli/main.ts"], true);
  * assert.equal(deno[1], "run");
+ * assert.ok(deno.includes(DENO_V8_FLAGS));
  * assert.equal(deno.at(-1), "/p/cli/main.ts");
  * ```
  */
@@ -42,6 +45,7 @@ export function selfCommand(execPath: string, argv: readonly string[], isDeno: b
       execPath,
       "run",
       "--quiet",
+      DENO_V8_FLAGS,
       "--allow-net",
       "--allow-read",
       "--allow-env",

@@ -68,7 +68,10 @@ export interface Io {
   stdinReader(): StdinReader;
   /** Reads a whole file of at most `maxBytes` (default {@linkcode MAX_FILE_BYTES}); never throws. */
   readFile(path: string, maxBytes?: number): ReadResult;
-  /** Opens a file to read it chunk by chunk; never throws. */
+  /**
+   * Opens a file to read it chunk by chunk; never throws. A chunk is valid until the next
+   * read: one buffer serves them all, so streaming a large file makes no garbage.
+   */
   openFile(path: string): OpenResult;
   /** Standard output with backpressure (one per process). */
   outSink(): OutSink;
@@ -162,6 +165,7 @@ function openStream(path: string): OpenResult {
     return { ok: false, reason: reasonOf(error) };
   }
   let open = true;
+  const buf = new Uint8Array(FILE_CHUNK);
   const close = () => {
     if (!open) return;
     open = false;
@@ -177,7 +181,6 @@ function openStream(path: string): OpenResult {
       read() {
         if (!open) return Promise.resolve(null);
         try {
-          const buf = new Uint8Array(FILE_CHUNK);
           const n = readSync(fd, buf, 0, buf.length, null);
           if (n === 0) {
             close();
@@ -406,7 +409,10 @@ export function readFile(path: string, maxBytes?: number): ReadResult {
   return current.readFile(path, maxBytes);
 }
 
-/** Opens a file to stream it, through the active {@linkcode Io}; never throws. */
+/**
+ * Opens a file to stream it, through the active {@linkcode Io}; never throws. A chunk is valid
+ * until the next read.
+ */
 export function openFile(path: string): OpenResult {
   return current.openFile(path);
 }
