@@ -69,11 +69,10 @@ USAGE
 
   --workers N runs N processes (default: the number of cores, at most -c; with
   -r one per 400k messages a second; 1 when connections stay open and send no
-  message), each with its share of -c and
-  --connect-rate; their --json results are merged exactly as 'ppcat bench merge'
-  does. TIME is 10s, 500ms, 1m, 0.5 (a bare number is seconds); RATE and N take
-  k (1000) and m (1000000). -w is the connect timeout, as nc -w (tcpkali's -w,
-  the workers, is --workers here).
+  message), each with its share of -c and --connect-rate; their --json results
+  are merged exactly as 'ppcat bench merge' does. TIME is 10s, 500ms, 1m, 0.5 (a
+  bare number is seconds); RATE and N take k (1000) and m (1000000). -w is the
+  connect timeout, as nc -w (tcpkali's -w, the workers, is --workers here).
 
 ${BENCH_FLAGS_HELP}
 ${HEADER_FLAGS_HELP}
