@@ -18,7 +18,12 @@
  */
 
 import { type BenchHistograms, type BenchTotals, createBenchHistograms } from "./result.ts";
-import { benchConnect, type BenchHandlers, type BenchSocket } from "./socket.ts";
+import {
+  benchConnect,
+  type BenchConnectOptions,
+  type BenchHandlers,
+  type BenchSocket,
+} from "./socket.ts";
 import {
   createHistogram,
   HDR_DEFAULT_HIGHEST,
@@ -189,6 +194,8 @@ class Engine {
   /** Rate mode: the connections the current tick has still to serve, or null between ticks. */
   pendingTick: Iterator<Channel> | null = null;
   readonly scheduleSomeBound = (): void => this.scheduleSome();
+  /** The same for every connection, so made once. */
+  readonly connectOptions: BenchConnectOptions;
 
   constructor(plan: BenchPlan) {
     this.plan = plan;
@@ -199,6 +206,13 @@ class Engine {
     this.interval = plan.messageRate > 0 && this.msgLen > 0 ? 1000 / plan.messageRate : 0;
     this.fromWrite = this.interval > 0 && plan.latencyFrom === "write";
     this.lastRefill = this.start;
+    this.connectOptions = {
+      hostname: plan.hostname,
+      port: plan.port,
+      timeoutMs: plan.connectTimeoutMs,
+      nagle: plan.nagle,
+      bulk: this.interval === 0,
+    };
   }
 
   run(): Promise<BenchOutcome> {
@@ -288,16 +302,10 @@ class Engine {
     const index = plan.firstIndex + this.nextK++ * plan.indexStep;
     const ch = new Channel(this, index);
     this.active++;
-    benchConnect(
-      {
-        hostname: plan.hostname,
-        port: plan.port,
-        timeoutMs: plan.connectTimeoutMs,
-        nagle: plan.nagle,
-        bulk: this.interval === 0,
-      },
-      ch,
-    ).then((socket) => ch.opened(socket), (e) => this.connectFailed(e));
+    benchConnect(this.connectOptions, ch).then(
+      (socket) => ch.opened(socket),
+      (e) => this.connectFailed(e),
+    );
   }
 
   connectFailed(e: unknown): void {

@@ -12,7 +12,8 @@
 import type { BenchConnectOptions, BenchHandlers, BenchSocket } from "./socket_types.ts";
 import { type Libc, openLibc } from "./ffi_libc.ts";
 import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, type Pollable, Poller } from "./ffi_poller.ts";
-import { formatAddr, TransportError, withConnectDeadline } from "../transport_error.ts";
+import { formatAddr, toTransportError, TransportError } from "../transport_error.ts";
+import { armDeadline, disarmDeadline } from "../_deadlines.ts";
 import { ipv4ToBytes } from "../address.ts";
 import { getSystemErrorName } from "node:util";
 
@@ -50,6 +51,9 @@ interface Shared {
 }
 
 let shared: Shared | null | undefined;
+
+/** The address of the connect under way: connect(2) copies it, so one serves every connect. */
+const SOCKADDR = new Uint8Array(16);
 
 function open(): Shared | null {
   if (shared !== undefined) return shared;
@@ -201,63 +205,60 @@ export function connectFfi(
 ): Promise<BenchSocket> {
   const s = open();
   const address = ipv4ToBytes(options.hostname);
-  const target = formatAddr(options);
   if (s === null || address === null) {
     return Promise.reject(
-      new TransportError("UNSUPPORTED", "connect", target, "no libc sockets for this target"),
+      new TransportError(
+        "UNSUPPORTED",
+        "connect",
+        formatAddr(options),
+        "no libc sockets for this target",
+      ),
     );
   }
-  return withConnectDeadline<FfiSocket>(
-    (signal) => start(s, address, options, handlers, signal),
-    { timeoutMs: options.timeoutMs },
-    target,
-    (late) => late.close(),
-  );
-}
-
-function start(
-  s: Shared,
-  address: Uint8Array,
-  options: BenchConnectOptions,
-  handlers: BenchHandlers,
-  signal: AbortSignal,
-): Promise<FfiSocket> {
-  const { libc } = s;
-  const fd = libc.socket(
-    LINUX.AF_INET,
-    LINUX.SOCK_STREAM | LINUX.SOCK_NONBLOCK | LINUX.SOCK_CLOEXEC,
-    0,
-  );
-  if (fd < 0) return Promise.reject(errnoError("socket", libc.errno()));
-  const socket = new FfiSocket(s, fd, handlers);
-  if (!options.nagle) libc.setIntOption(fd, LINUX.IPPROTO_TCP, LINUX.TCP_NODELAY, 1);
-  // struct sockaddr_in: family (host order), port (network order), address, 8 bytes of zero.
-  const sa = new Uint8Array(16);
-  sa[0] = LINUX.AF_INET;
-  sa[2] = options.port >> 8;
-  sa[3] = options.port & 0xff;
-  sa.set(address, 4);
-  if (libc.connect(fd, sa, sa.length) < 0) {
-    const errno = libc.errno();
-    if (errno !== LINUX.EINPROGRESS) {
-      socket.abandon();
-      return Promise.reject(errnoError("connect", errno));
+  // One promise and one small closure per connect: with thousands of connects in a ramp-up,
+  // whatever else each made (controllers, timers, address buffers) is memory the run holds.
+  return new Promise<BenchSocket>((resolve, reject) => {
+    const fail = (error: unknown) =>
+      reject(toTransportError(error, "connect", formatAddr(options)));
+    const { libc } = s;
+    const fd = libc.socket(
+      LINUX.AF_INET,
+      LINUX.SOCK_STREAM | LINUX.SOCK_NONBLOCK | LINUX.SOCK_CLOEXEC,
+      0,
+    );
+    if (fd < 0) return fail(errnoError("socket", libc.errno()));
+    const socket = new FfiSocket(s, fd, handlers);
+    if (!options.nagle) libc.setIntOption(fd, LINUX.IPPROTO_TCP, LINUX.TCP_NODELAY, 1);
+    // struct sockaddr_in: family (host order), port (network order), address, 8 bytes of zero.
+    SOCKADDR[0] = LINUX.AF_INET;
+    SOCKADDR[2] = options.port >> 8;
+    SOCKADDR[3] = options.port & 0xff;
+    SOCKADDR.set(address, 4);
+    if (libc.connect(fd, SOCKADDR, SOCKADDR.length) < 0) {
+      const errno = libc.errno();
+      if (errno !== LINUX.EINPROGRESS) {
+        socket.abandon();
+        return fail(errnoError("connect", errno));
+      }
     }
-  }
-  return new Promise<FfiSocket>((resolve, reject) => {
-    const onAbort = () => {
+    // Pending connects share one timer per slot (lib/_deadlines.ts): never early, at most one
+    // slot late. On time out the socket is closed, which calls the kernel's SYN retries off.
+    const deadline = armDeadline(options.timeoutMs, () => {
+      if (socket.connecting === null) return;
       socket.connecting = null;
       socket.abandon();
-    };
+      reject(
+        new TransportError("TIMEOUT", "connect", formatAddr(options), `${options.timeoutMs} ms`),
+      );
+    });
     socket.connecting = (error) => {
-      signal.removeEventListener("abort", onAbort);
+      disarmDeadline(deadline);
       if (error === null) resolve(socket);
       else {
         socket.abandon();
-        reject(error);
+        fail(error);
       }
     };
-    signal.addEventListener("abort", onAbort, { once: true });
     if (!s.poller.add(fd, EPOLLOUT, socket)) {
       socket.connecting(errnoError("epoll_ctl", libc.errno()));
     }
