@@ -6,7 +6,6 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import {
   createHistogram,
   histogramFromJson,
@@ -15,11 +14,9 @@ import {
   valueAtPercentile,
 } from "../lib/bench/hdr_histogram.ts";
 import { runMerge } from "./bench_merge.ts";
-import { DENO_V8_FLAGS } from "./deno_flags.ts";
+import { cliArgv } from "./_testing.ts";
 import { memoryIo, setIo } from "./io.ts";
 
-const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
-const RUNTIME = "Bun" in globalThis ? [] : ["run", "-A", DENO_V8_FLAGS];
 const CLIENTS = 3;
 const PORT = 7411;
 
@@ -103,10 +100,12 @@ describe("ppcat bench across network namespaces", () => {
       const startAt = Date.now() + 4000;
       const benches = clients.map((ns, i) =>
         run("ip", [
-          ...["netns", "exec", ns, process.execPath, ...RUNTIME, MAIN, "bench"],
-          ...["-c", "9", "--workers", "1", "--connect-rate", "0", "-r", "200", "-m", "PING\\r\\n"],
-          ...["-T", "1s", "--header", "v1", "--shard", `${i}/${CLIENTS}`, "--json"],
-          ...["--start-at", (startAt / 1000).toFixed(3), `10.231.${i}.1:${PORT}`],
+          ...["netns", "exec", ns, process.execPath],
+          ...cliArgv([
+            ...["bench", "-c", "9", "--workers", "1", "--connect-rate", "0", "-r", "200"],
+            ...["-m", "PING\\r\\n", "-T", "1s", "--header", "v1", "--shard", `${i}/${CLIENTS}`],
+            ...["--json", "--start-at", (startAt / 1000).toFixed(3), `10.231.${i}.1:${PORT}`],
+          ]),
         ])
       );
       const codes = await Promise.all(benches.map((b) => b.exited));

@@ -6,13 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as hdr from "hdr-histogram-js";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { getTransport } from "../lib/transport.ts";
 import { jobProblems } from "./bench_k8s.ts";
-import { DENO_V8_FLAGS } from "./deno_flags.ts";
 import { startListen } from "./listen_server.ts";
 import type { MemoryIoInit } from "./io.ts";
-import { runCli } from "./_testing.ts";
+import { cliArgv, runCli } from "./_testing.ts";
 import {
   type HdrHistogramJson,
   histogramFromJson,
@@ -179,8 +177,6 @@ describe("ppcat bench", () => {
 
   it("--workers 2: two worker processes share the connections; their results merge", async () => {
     const server = await echo();
-    const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-    const runtime = "Bun" in globalThis ? [main] : ["run", "-A", DENO_V8_FLAGS, main];
     const args = [
       "bench",
       "--workers",
@@ -193,7 +189,7 @@ describe("ppcat bench", () => {
       "PING\\r\\n",
       "--json",
     ];
-    const child = spawn(process.execPath, [...runtime, ...args, `127.0.0.1:${server.port}`]);
+    const child = spawn(process.execPath, cliArgv([...args, `127.0.0.1:${server.port}`]));
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Uint8Array) => (out += new TextDecoder().decode(d)));
@@ -521,9 +517,10 @@ describe("ppcat bench", () => {
       return;
     }
     const server = await echo();
-    const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-    const runtime = "Bun" in globalThis ? [main] : ["run", "-A", DENO_V8_FLAGS, main];
-    const command = [process.execPath, ...runtime, "bench", "--workers", "2", "-c", "4", "-T", "4s"]
+    const command = [
+      process.execPath,
+      ...cliArgv(["bench", "--workers", "2", "-c", "4", "-T", "4s"]),
+    ]
       .concat(["-m", "'PING\\r\\n'", `127.0.0.1:${server.port}`, ">/dev/null"]).join(" ");
     const child = spawn("script", ["-qec", command, "/dev/null"]);
     let tty = "";
@@ -549,9 +546,7 @@ function running(pid: number): boolean {
 
 /** `ppcat bench ARGS 127.0.0.1:PORT` in a child process of the running runtime. */
 function spawnSelf(args: string[], port: number) {
-  const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-  const runtime = "Bun" in globalThis ? [main] : ["run", "-A", DENO_V8_FLAGS, main];
-  const child = spawn(process.execPath, [...runtime, "bench", ...args, `127.0.0.1:${port}`]);
+  const child = spawn(process.execPath, cliArgv(["bench", ...args, `127.0.0.1:${port}`]));
   let out = "";
   let err = "";
   child.stdout.on("data", (d: Uint8Array) => (out += new TextDecoder().decode(d)));
