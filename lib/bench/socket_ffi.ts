@@ -215,8 +215,8 @@ export function connectFfi(
       ),
     );
   }
-  // One promise and one small closure per connect: with thousands of connects in a ramp-up,
-  // whatever else each made (controllers, timers, address buffers) is memory the run holds.
+  // One promise and three small closures per connect, no controller, timer or buffer of its
+  // own: with thousands of connects in a ramp-up, whatever each makes is memory the run holds.
   return new Promise<BenchSocket>((resolve, reject) => {
     const fail = (error: unknown) =>
       reject(toTransportError(error, "connect", formatAddr(options)));
